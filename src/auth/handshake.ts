@@ -1,0 +1,50 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { Socket } from "socket.io";
+import { UNAUTHORIZED, isDisplayName, type HandshakeAuth } from "../protocol/index.js";
+import { verifyToken, type VerifiedUser } from "./token.js";
+
+export interface HandshakeOptions {
+  /** HS256 secret; without one no token verifies, and everyone is an anonymous viewer. */
+  authSecret: string | undefined;
+  logger: Logger;
+}
+
+/** Message of the `connect_error` for a malformed handshake `name`. */
+export const BAD_NAME = "bad_request: name must be 1-32 characters";
+
+function anonymousName(): string {
+  return `viewer-${randomUUID().slice(0, 6)}`;
+}
+
+/**
+ * Resolves who is connecting. A token must verify (else `unauthorized`); no token makes an
+ * anonymous viewer with the given name or a made-up one. Only a token can make a streamer.
+ */
+export async function authenticate(auth: unknown, opts: HandshakeOptions): Promise<VerifiedUser> {
+  const a = (typeof auth === "object" && auth !== null ? auth : {}) as HandshakeAuth;
+  if (a.token !== undefined && a.token !== null && a.token !== "") {
+    if (typeof a.token !== "string" || !opts.authSecret) throw new Error(UNAUTHORIZED);
+    try {
+      return await verifyToken(a.token, opts.authSecret);
+    } catch (err) {
+      opts.logger.debug({ err }, "token refused");
+      throw new Error(UNAUTHORIZED);
+    }
+  }
+  if (a.name !== undefined && !isDisplayName(a.name)) throw new Error(BAD_NAME);
+  return { id: `anon-${randomUUID()}`, name: a.name?.trim() ?? anonymousName(), role: "viewer", rooms: [] };
+}
+
+/** Socket.IO middleware form of {@link authenticate}. */
+export function handshakeMiddleware(opts: HandshakeOptions) {
+  return (socket: Socket, next: (err?: Error) => void) => {
+    authenticate(socket.handshake.auth, opts).then(
+      (user) => {
+        socket.data.user = user;
+        next();
+      },
+      (err: Error) => next(err),
+    );
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Mints a signed token from AUTH_SECRET:
+ *   npm run token -- --room r1 --name Alice [--room r2] [--sub alice] [--role viewer] [--ttl 3600]
+ */
+import { parseArgs } from "node:util";
+import { loadConfig } from "../config.js";
+import { isDisplayName, isRoomId } from "../protocol/index.js";
+import { mintToken } from "./token.js";
+
+function fail(message: string): never {
+  console.error(`token: ${message}`);
+  process.exit(2);
+}
+
+const { values } = parseArgs({
+  options: {
+    room: { type: "string", multiple: true, default: [] },
+    name: { type: "string" },
+    sub: { type: "string" },
+    role: { type: "string", default: "streamer" },
+    ttl: { type: "string", default: "43200" },
+  },
+});
+
+const secret = (() => {
+  try {
+    return loadConfig().authSecret;
+  } catch (err) {
+    fail((err as Error).message);
+  }
+})();
+if (!secret) fail("AUTH_SECRET is not set (the server must run with the same secret)");
+if (!isDisplayName(values.name)) fail("--name is required (1-32 characters)");
+if (values.role !== "streamer" && values.role !== "viewer") fail("--role must be streamer or viewer");
+const rooms = values.room ?? [];
+for (const r of rooms) if (!isRoomId(r)) fail(`bad room id "${r}"`);
+if (values.role === "streamer" && rooms.length === 0) fail("a streamer token needs at least one --room");
+const ttlSec = Number(values.ttl);
+if (!Number.isInteger(ttlSec) || ttlSec <= 0) fail("--ttl must be a positive number of seconds");
+
+const token = await mintToken(
+  { sub: values.sub ?? `streamer-${values.name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`, name: values.name, role: values.role, rooms, ttlSec },
+  secret,
+);
+console.log(token);

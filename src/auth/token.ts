@@ -1,0 +1,56 @@
+import { SignJWT, jwtVerify } from "jose";
+import type { Role, TokenClaims } from "../protocol/index.js";
+import { isDisplayName, isRoomId } from "../protocol/index.js";
+
+/** A token that cannot be verified, has expired, or carries claims of the wrong shape. */
+export class TokenError extends Error {
+  override name = "TokenError";
+}
+
+export interface VerifiedUser {
+  id: string;
+  name: string;
+  role: Role;
+  /** Rooms a streamer owns (empty for viewers). */
+  rooms: string[];
+}
+
+const ALG = "HS256";
+
+function key(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}
+
+/** Verifies a JWT HS256 with the server's secret and checks the claims PROTOCOL.md defines. */
+export async function verifyToken(token: string, secret: string): Promise<VerifiedUser> {
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, key(secret), { algorithms: [ALG] }));
+  } catch (cause) {
+    throw new TokenError("token verification failed", { cause });
+  }
+  const { sub, name, role, rooms } = payload;
+  if (typeof sub !== "string" || sub.length === 0 || sub.length > 128) throw new TokenError("bad sub");
+  if (!isDisplayName(name)) throw new TokenError("bad name");
+  if (role !== "viewer" && role !== "streamer") throw new TokenError("bad role");
+  if (rooms !== undefined && !(Array.isArray(rooms) && rooms.every(isRoomId))) {
+    throw new TokenError("bad rooms");
+  }
+  return { id: sub, name, role, rooms: role === "streamer" ? ((rooms as string[] | undefined) ?? []) : [] };
+}
+
+export interface MintOptions extends Omit<TokenClaims, "exp"> {
+  /** Lifetime in seconds. @default 43200 (12 h) */
+  ttlSec?: number;
+}
+
+/** Signs a token; used by the `npm run token` command and by tests. */
+export async function mintToken(claims: MintOptions, secret: string): Promise<string> {
+  const { ttlSec = 43_200, sub, ...rest } = claims;
+  return new SignJWT({ ...rest })
+    .setProtectedHeader({ alg: ALG })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSec)
+    .sign(key(secret));
+}

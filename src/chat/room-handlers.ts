@@ -1,0 +1,40 @@
+import { ErrorCode, ProtocolError, parseJoin, parseLeave, type JoinResult } from "../protocol/index.js";
+import type { ChatDeps, ChatSocket } from "./types.js";
+import { toChatMessage, toNotice } from "./wire.js";
+
+/**
+ * `room:join`: joins first, then reads history, so no message falls between the two; a message
+ * that lands in both is the same id, which clients de-duplicate by (PROTOCOL.md).
+ */
+export async function joinRoom(deps: ChatDeps, socket: ChatSocket, payload: unknown): Promise<JoinResult> {
+  const { room, since } = parseJoin(payload);
+  const already = socket.rooms.has(room);
+  if (!already && socket.rooms.size >= deps.limits.maxRoomsPerSocket) {
+    throw new ProtocolError(
+      ErrorCode.BadRequest,
+      `a connection may be in at most ${deps.limits.maxRoomsPerSocket} rooms`,
+    );
+  }
+  if (!already) await socket.join(room);
+  try {
+    const [history, notice] = await Promise.all([deps.store.history(room, since), deps.store.notice(room)]);
+    return {
+      room,
+      viewers: deps.viewers.estimate(room),
+      recovered: history.recovered,
+      messages: history.messages.map(toChatMessage),
+      notice: notice ? toNotice(notice) : null,
+    };
+  } catch (err) {
+    // A failed join changes nothing.
+    if (!already) await socket.leave(room);
+    throw err;
+  }
+}
+
+/** `room:leave`: leaving a room the socket is not in is a no-op, acked ok. */
+export async function leaveRoom(socket: ChatSocket, payload: unknown): Promise<object> {
+  const { room } = parseLeave(payload);
+  if (socket.rooms.has(room)) await socket.leave(room);
+  return {};
+}

@@ -1,0 +1,34 @@
+import type { Logger } from "pino";
+import type { Server, Socket } from "socket.io";
+import type { VerifiedUser } from "../auth/token.js";
+import type { ClientToServerEvents, ServerToClientEvents } from "../protocol/index.js";
+import type { ViewerCounts } from "../presence/viewer-counts.js";
+import type { MessageStore } from "../store/message-store.js";
+import type { TokenBucket } from "./token-bucket.js";
+
+export interface SocketData {
+  user: VerifiedUser;
+  /** Per-connection message rate (chat:send, notice:send). */
+  sendBucket: TokenBucket;
+  /** Per-connection rate of every other event, so join/leave floods are bounded too. */
+  eventBucket: TokenBucket;
+}
+
+export type ChatIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export interface ChatLimits {
+  /** @default 500 */
+  messageMaxLength: number;
+  /** @default 20 */
+  maxRoomsPerSocket: number;
+}
+
+/** What the event handlers need; passed in, so two servers can live in one process. */
+export interface ChatDeps {
+  io: ChatIo;
+  store: MessageStore;
+  viewers: ViewerCounts;
+  limits: ChatLimits;
+  logger: Logger;
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+
+describe("loadConfig", () => {
+  it("has defaults that run the embedded server", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, historySize: 100, messageMaxLength: 500, logLevel: "info", redis: undefined });
+  });
+
+  it.each([
+    ["PORT", { PORT: "http" }],
+    ["PORT", { PORT: "70000" }],
+    ["HISTORY_SIZE", { HISTORY_SIZE: "0" }],
+    ["MESSAGE_MAX_LENGTH", { MESSAGE_MAX_LENGTH: "-5" }],
+    ["LOG_LEVEL", { LOG_LEVEL: "loud" }],
+    ["AUTH_SECRET", { NODE_ENV: "production" }],
+    ["AUTH_SECRET", { AUTH_SECRET: "short" }],
+    ["REDIS_CLUSTER_NODES", { REDIS_CLUSTER_NODES: "redis://a:1" }],
+    ["REDIS_URL", { REDIS_URL: "localhost:6379" }],
+    ["REDIS_URL", { REDIS_URL: "redis://a:1", REDIS_CLUSTER_NODES: "a:1" }],
+  ])("names %s when it is bad", (variable, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}:`));
+  });
+
+  it("parses the Redis modes", () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:7000, redis-2:7001" }).redis).toEqual({
+      mode: "cluster",
+      urls: ["redis://10.0.0.1:7000", "redis://redis-2:7001"],
+    });
+    expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379" }).redis).toEqual({
+      mode: "standalone",
+      urls: ["redis://127.0.0.1:6379"],
+    });
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * Configuration from the environment: the one place that reads `process.env`. Every variable is
+ * validated at startup; a bad one stops the process with an error naming it.
+ */
+import { DEFAULT_MESSAGE_MAX_LENGTH } from "./protocol/index.js";
+
+export interface RedisConfig {
+  /** `cluster`: REDIS_CLUSTER_NODES; `standalone`: REDIS_URL. */
+  mode: "cluster" | "standalone";
+  /** Cluster seed nodes as redis:// URLs, or the one standalone URL. */
+  urls: string[];
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  production: boolean;
+  authSecret: string | undefined;
+  historySize: number;
+  historyTtlSec: number;
+  messageMaxLength: number;
+  logLevel: string;
+  /** Undefined: the embedded default (in-memory adapter and history). */
+  redis: RedisConfig | undefined;
+  ratePerSec: number;
+  rateBurst: number;
+  maxRoomsPerSocket: number;
+  maxHttpBufferSize: number;
+  maxConnectionsPerIp: number;
+  corsOrigins: string[] | undefined;
+  shutdownTimeoutMs: number;
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(readonly variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return def;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === "") return def;
+  if (["1", "true", "yes"].includes(raw)) return true;
+  if (["0", "false", "no"].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function redisConfig(env: Env): RedisConfig | undefined {
+  const nodes = env.REDIS_CLUSTER_NODES?.trim();
+  const url = env.REDIS_URL?.trim();
+  if (nodes && url) {
+    throw new ConfigError("REDIS_URL", "set either REDIS_URL or REDIS_CLUSTER_NODES, not both");
+  }
+  if (nodes) {
+    const urls = nodes.split(",").map((n) => n.trim());
+    for (const n of urls) {
+      if (!/^[A-Za-z0-9.\-_]+:\d{1,5}$/.test(n)) {
+        throw new ConfigError("REDIS_CLUSTER_NODES", `expected host:port[,host:port...], got "${n}"`);
+      }
+    }
+    return { mode: "cluster", urls: urls.map((n) => `redis://${n}`) };
+  }
+  if (url) {
+    if (!/^rediss?:\/\//.test(url)) throw new ConfigError("REDIS_URL", `expected redis://host:port, got "${url}"`);
+    return { mode: "standalone", urls: [url] };
+  }
+  return undefined;
+}
+
+/** Reads and validates the configuration; throws {@link ConfigError} naming the bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === "production";
+  const authSecret = env.AUTH_SECRET || undefined;
+  if (production && !authSecret) {
+    throw new ConfigError("AUTH_SECRET", "is required when NODE_ENV=production");
+  }
+  if (authSecret !== undefined && authSecret.length < 16) {
+    throw new ConfigError("AUTH_SECRET", "must be at least 16 characters");
+  }
+  const logLevel = env.LOG_LEVEL?.trim() || "info";
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  const cors = env.CORS_ORIGINS?.trim();
+  return {
+    port: int(env, "PORT", 3000, 0, 65535),
+    host: env.HOST?.trim() || "0.0.0.0",
+    production,
+    authSecret,
+    historySize: int(env, "HISTORY_SIZE", 100, 1, 100_000),
+    historyTtlSec: int(env, "HISTORY_TTL", 86_400, 1, 365 * 86_400),
+    messageMaxLength: int(env, "MESSAGE_MAX_LENGTH", DEFAULT_MESSAGE_MAX_LENGTH, 1, 100_000),
+    logLevel,
+    redis: redisConfig(env),
+    ratePerSec: int(env, "RATE_LIMIT_PER_SEC", 5, 1, 100_000),
+    rateBurst: int(env, "RATE_LIMIT_BURST", 10, 1, 100_000),
+    maxRoomsPerSocket: int(env, "MAX_ROOMS_PER_SOCKET", 20, 1, 10_000),
+    maxHttpBufferSize: int(env, "MAX_HTTP_BUFFER_SIZE", 16_384, 1_024, 100_000_000),
+    maxConnectionsPerIp: int(env, "MAX_CONNECTIONS_PER_IP", 200, 1, 1_000_000),
+    corsOrigins: cors ? cors.split(",").map((o) => o.trim()) : undefined,
+    shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    trustProxy: bool(env, "TRUST_PROXY", false),
+  };
+}

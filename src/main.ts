@@ -1,0 +1,46 @@
+/** Process entry: config, logger, runtime, signals. */
+import { ConfigError, loadConfig } from "./config.js";
+import { createLogger } from "./observability/logger.js";
+import { startRuntime } from "./runtime.js";
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
+  const runtime = await startRuntime(config, logger);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const deadline = setTimeout(() => {
+      logger.error("shutdown deadline passed; exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5_000);
+    deadline.unref();
+    runtime.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled rejection"));
+}
+
+main().catch((err: unknown) => {
+  console.error("fatal:", err);
+  process.exit(1);
+});

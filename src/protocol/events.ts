@@ -1,0 +1,115 @@
+/**
+ * Wire protocol v1 (../shared/PROTOCOL.md) as Socket.IO typed event maps. The server, the browser
+ * client, the load generators and the tests all import these types; nothing re-declares an event.
+ */
+import type { ErrorCode } from "./error-codes.js";
+
+export type Role = "viewer" | "streamer";
+export type MessageKind = "chat" | "question";
+
+export interface User {
+  id: string;
+  name: string;
+  role: Role;
+}
+
+export interface ChatMessage {
+  /** Opaque; ids of one room compare as plain strings in storage order. */
+  id: string;
+  room: string;
+  kind: MessageKind;
+  text: string;
+  user: User;
+  /** Milliseconds since the epoch. */
+  ts: number;
+}
+
+export interface Notice {
+  id: string;
+  room: string;
+  text: string;
+  user: User;
+  ts: number;
+}
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  /** Only with `rate_limited`: when a retry may succeed. */
+  retryAfterMs?: number;
+}
+
+export interface Failure {
+  ok: false;
+  error: ErrorBody;
+}
+
+export type Ack<T extends object> = ({ ok: true } & T) | Failure;
+
+export interface JoinRequest {
+  room: string;
+  /** The last message id this client saw in that room. */
+  since?: string;
+}
+
+export interface JoinResult {
+  room: string;
+  viewers: number;
+  recovered: boolean;
+  messages: ChatMessage[];
+  notice: Notice | null;
+}
+
+export interface LeaveRequest {
+  room: string;
+}
+
+export interface ChatSendRequest {
+  room: string;
+  text: string;
+  kind: MessageKind;
+  clientId: string;
+}
+
+export interface NoticeSendRequest {
+  room: string;
+  text: string;
+  clientId: string;
+}
+
+export interface SendResult {
+  id: string;
+}
+
+export interface ViewerCount {
+  room: string;
+  count: number;
+}
+
+export interface ClientToServerEvents {
+  "room:join": (req: JoinRequest, ack: (res: Ack<JoinResult>) => void) => void;
+  "room:leave": (req: LeaveRequest, ack: (res: Ack<object>) => void) => void;
+  "chat:send": (req: ChatSendRequest, ack: (res: Ack<SendResult>) => void) => void;
+  "notice:send": (req: NoticeSendRequest, ack: (res: Ack<SendResult>) => void) => void;
+}
+
+export interface ServerToClientEvents {
+  "chat:message": (msg: ChatMessage) => void;
+  notice: (notice: Notice) => void;
+  "room:viewers": (count: ViewerCount) => void;
+}
+
+/** Handshake `auth` of the connection. */
+export interface HandshakeAuth {
+  name?: string;
+  token?: string;
+}
+
+/** Claims of a signed token (JWT HS256). */
+export interface TokenClaims {
+  sub: string;
+  name: string;
+  role: Role;
+  rooms?: string[];
+  exp?: number;
+}

@@ -1,0 +1,101 @@
+/**
+ * Payload validation for the client -> server events. Pure functions so the browser client can
+ * check input before sending and the server can trust nothing it did not check here.
+ */
+import { ErrorCode } from "./error-codes.js";
+import type {
+  ChatSendRequest,
+  JoinRequest,
+  LeaveRequest,
+  MessageKind,
+  NoticeSendRequest,
+} from "./events.js";
+import { CLIENT_ID_MAX_LENGTH, MESSAGE_KINDS, NAME_MAX_LENGTH, ROOM_ID_PATTERN } from "./limits.js";
+import { ProtocolError } from "./protocol-error.js";
+
+export { ProtocolError };
+
+type Obj = Record<string, unknown>;
+
+function bad(message: string): never {
+  throw new ProtocolError(ErrorCode.BadRequest, message);
+}
+
+function asObject(payload: unknown): Obj {
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
+    bad("payload must be an object");
+  }
+  return payload as Obj;
+}
+
+export function isRoomId(room: unknown): room is string {
+  return typeof room === "string" && ROOM_ID_PATTERN.test(room);
+}
+
+function roomOf(p: Obj): string {
+  if (!isRoomId(p.room)) bad("room must match ^[A-Za-z0-9_-]{1,64}$");
+  return p.room;
+}
+
+/** Counts code points, stopping early: a 10 MB string costs no more than `max` steps. */
+function exceedsCodePoints(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  let count = 0;
+  for (const _ of text) if (++count > max) return true;
+  return false;
+}
+
+function textOf(p: Obj, maxLength: number): string {
+  const text = p.text;
+  if (typeof text !== "string") bad("text must be a string");
+  if (text.trim().length === 0) bad("text must not be empty");
+  if (exceedsCodePoints(text, maxLength)) {
+    throw new ProtocolError(ErrorCode.TooLarge, `text is over ${maxLength} characters`);
+  }
+  return text;
+}
+
+function clientIdOf(p: Obj): string {
+  const id = p.clientId;
+  if (typeof id !== "string" || id.length === 0 || id.length > CLIENT_ID_MAX_LENGTH) {
+    bad(`clientId must be a string of 1-${CLIENT_ID_MAX_LENGTH} characters`);
+  }
+  return id;
+}
+
+export function parseJoin(payload: unknown): JoinRequest {
+  const p = asObject(payload);
+  const room = roomOf(p);
+  if (p.since === undefined || p.since === null) return { room };
+  if (typeof p.since !== "string" || p.since.length > 64) bad("since must be a message id string");
+  return { room, since: p.since };
+}
+
+export function parseLeave(payload: unknown): LeaveRequest {
+  return { room: roomOf(asObject(payload)) };
+}
+
+export function parseChatSend(payload: unknown, maxLength: number): ChatSendRequest {
+  const p = asObject(payload);
+  const room = roomOf(p);
+  if (!MESSAGE_KINDS.includes(p.kind as MessageKind)) bad('kind must be "chat" or "question"');
+  const text = textOf(p, maxLength);
+  return { room, text, kind: p.kind as MessageKind, clientId: clientIdOf(p) };
+}
+
+export function parseNoticeSend(payload: unknown, maxLength: number): NoticeSendRequest {
+  const p = asObject(payload);
+  const room = roomOf(p);
+  const text = textOf(p, maxLength);
+  return { room, text, clientId: clientIdOf(p) };
+}
+
+/** A display name: 1-32 characters after trimming, no control characters. */
+export function isDisplayName(name: unknown): name is string {
+  return (
+    typeof name === "string" &&
+    name.trim().length > 0 &&
+    !exceedsCodePoints(name, NAME_MAX_LENGTH) &&
+    !/[\u0000-\u001f\u007f]/.test(name)
+  );
+}

@@ -1,0 +1,123 @@
+import {
+  type AppendResult,
+  type HistoryResult,
+  type MessageDraft,
+  type MessageStore,
+  type MessageStoreOptions,
+  type StoredMessage,
+  defaultMessageStoreOptions,
+} from "./message-store.js";
+import { MonotonicIds, encodeMessageId } from "./message-id.js";
+
+interface RoomState {
+  entries: StoredMessage[];
+  ids: MonotonicIds;
+  dedup: Map<string, { id: string; expiresAt: number }>;
+  notice: StoredMessage | null;
+  expiresAt: number;
+}
+
+export interface MemoryMessageStoreDeps {
+  /** Milliseconds since the epoch. @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * The embedded default: one process, history in memory. Ids are time-based like Redis Stream ids,
+ * so ids made after a restart still sort after the ones clients kept from before it.
+ */
+export class MemoryMessageStore implements MessageStore {
+  private readonly rooms = new Map<string, RoomState>();
+  private readonly opts: MessageStoreOptions;
+  private readonly now: () => number;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(options: Partial<MessageStoreOptions> = {}, deps: MemoryMessageStoreDeps = {}) {
+    this.opts = { ...defaultMessageStoreOptions, ...options };
+    this.now = deps.now ?? Date.now;
+    // Abandoned rooms and old dedup keys go away like Redis keys with a TTL would.
+    this.sweeper = setInterval(() => this.sweep(), 60_000);
+    this.sweeper.unref();
+  }
+
+  async append(draft: MessageDraft): Promise<AppendResult> {
+    const now = this.now();
+    const room = this.room(draft.room, now);
+    const seen = room.dedup.get(draft.clientId);
+    if (seen && seen.expiresAt > now) {
+      const first = room.entries.find((m) => m.id === seen.id);
+      return { message: first ?? this.toMessage(draft, seen.id, now), duplicate: true };
+    }
+    const { ms, seq } = room.ids.next(now);
+    const message = this.toMessage(draft, encodeMessageId(ms, seq), ms);
+    room.entries.push(message);
+    if (room.entries.length > this.opts.historySize) {
+      room.entries.splice(0, room.entries.length - this.opts.historySize);
+    }
+    if (message.kind === "notice") room.notice = message;
+    room.dedup.set(draft.clientId, { id: message.id, expiresAt: now + this.opts.dedupTtlSec * 1000 });
+    room.expiresAt = now + this.opts.historyTtlSec * 1000;
+    return { message, duplicate: false };
+  }
+
+  async history(roomId: string, since?: string): Promise<HistoryResult> {
+    const room = this.live(roomId);
+    const entries = room?.entries ?? [];
+    const chat = (list: StoredMessage[]) => list.filter((m) => m.kind !== "notice");
+    if (since !== undefined) {
+      const at = entries.findIndex((m) => m.id === since);
+      if (at >= 0) return { recovered: true, messages: chat(entries.slice(at + 1)) };
+    }
+    return { recovered: false, messages: chat(entries) };
+  }
+
+  async notice(roomId: string): Promise<StoredMessage | null> {
+    return this.live(roomId)?.notice ?? null;
+  }
+
+  async remove(roomId: string, id: string): Promise<boolean> {
+    const room = this.live(roomId);
+    if (!room) return false;
+    const at = room.entries.findIndex((m) => m.id === id);
+    if (at < 0) return false;
+    room.entries.splice(at, 1);
+    if (room.notice?.id === id) room.notice = null;
+    return true;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.rooms.clear();
+  }
+
+  private toMessage(draft: MessageDraft, id: string, ts: number): StoredMessage {
+    return { id, room: draft.room, kind: draft.kind, text: draft.text, user: draft.user, ts };
+  }
+
+  private live(roomId: string): RoomState | undefined {
+    const room = this.rooms.get(roomId);
+    return room && room.expiresAt > this.now() ? room : undefined;
+  }
+
+  private room(roomId: string, now: number): RoomState {
+    let room = this.live(roomId);
+    if (!room) {
+      // An expired room keeps its id source: ids must never go backwards within a room.
+      const ids = this.rooms.get(roomId)?.ids ?? new MonotonicIds();
+      room = { entries: [], ids, dedup: new Map(), notice: null, expiresAt: now };
+      this.rooms.set(roomId, room);
+    }
+    return room;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [id, room] of this.rooms) {
+      if (room.expiresAt <= now) {
+        this.rooms.delete(id);
+        continue;
+      }
+      for (const [clientId, seen] of room.dedup) if (seen.expiresAt <= now) room.dedup.delete(clientId);
+    }
+  }
+}
