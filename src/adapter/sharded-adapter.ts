@@ -1,0 +1,68 @@
+import { createShardedAdapter } from "@socket.io/redis-adapter";
+import { MessageType, type Adapter, type ClusterMessage } from "socket.io-adapter";
+import { withChatRooms } from "./chat-rooms.js";
+
+/** The package does not export its options type. */
+export type ShardedRedisAdapterOptions = NonNullable<Parameters<typeof createShardedAdapter>[2]>;
+
+/** Internals of the stock ShardedRedisAdapter that we re-route; declared private there. */
+interface ShardedInternals {
+  channel: string;
+  dynamicChannel(room: string): string;
+  opts: Required<ShardedRedisAdapterOptions>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyAdapterClass = abstract new (...args: any[]) => Adapter;
+
+/**
+ * The stock sharded adapter with this server's rules, for every replica:
+ * - {@link withChatRooms}: no default rooms, sender excluded by socket id;
+ * - room routing by room, not by name length. The stock `computeChannel` sends a broadcast to a
+ *   20-character room on the namespace-wide channel (every replica gets it) because such a name
+ *   "looks like a socket id". Sockets here never have a room named after their id, so every room is
+ *   a public room with its own sharded channel: one SPUBLISH to the shard that owns it.
+ */
+function patch(Base: AnyAdapterClass): AnyAdapterClass {
+  const Patched = withChatRooms(Base);
+  const proto = Patched.prototype as unknown as ShardedInternals & {
+    computeChannel(message: ClusterMessage): string;
+    shouldUseASeparateNamespace(room: string): boolean;
+  };
+  proto.computeChannel = function (this: ShardedInternals, message: ClusterMessage) {
+    const dynamic = this.opts.subscriptionMode !== "static";
+    if (
+      dynamic &&
+      message.type === MessageType.BROADCAST &&
+      // A broadcast with acks needs every server's answer, so it must reach all of them.
+      message.data.requestId === undefined &&
+      message.data.opts.rooms.length === 1
+    ) {
+      return this.dynamicChannel(message.data.opts.rooms[0]!);
+    }
+    return this.channel;
+  };
+  proto.shouldUseASeparateNamespace = function (this: ShardedInternals) {
+    return this.opts.subscriptionMode !== "static";
+  };
+  return Patched;
+}
+
+/**
+ * `createShardedAdapter` with the patches above. The package exports only the factory, not the
+ * class, so the class is taken from the first instance and each instance is re-prototyped onto
+ * the patched subclass (which adds methods only: no constructor work is skipped).
+ */
+export function createChatShardedAdapter(
+  pubClient: unknown,
+  subClient: unknown,
+  options: ShardedRedisAdapterOptions = {},
+): (nsp: unknown) => Adapter {
+  const stock = createShardedAdapter(pubClient, subClient, { subscriptionMode: "dynamic", ...options });
+  let Patched: AnyAdapterClass | undefined;
+  return function (nsp: unknown) {
+    const adapter = stock(nsp) as unknown as Adapter;
+    Patched ??= patch(Object.getPrototypeOf(adapter).constructor as AnyAdapterClass);
+    return Object.setPrototypeOf(adapter, Patched.prototype) as Adapter;
+  };
+}
