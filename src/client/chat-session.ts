@@ -1,0 +1,173 @@
+/**
+ * One Socket.IO connection shared by every room on the page. It owns the connection state and
+ * re-joins every open room with `since` after each (re)connect; rooms get their events through a
+ * {@link RoomEvents} handler. Sends go out only while connected and joined, because socket.io-client
+ * flushes its buffer before the `connect` handlers run, i.e. before any re-join.
+ */
+import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
+import {
+  ErrorCode,
+  UNAUTHORIZED,
+  type Ack,
+  type ChatMessage,
+  type ChatSendRequest,
+  type ClientToServerEvents,
+  type ErrorBody,
+  type HandshakeAuth,
+  type JoinResult,
+  type Notice,
+  type NoticeSendRequest,
+  type SendResult,
+  type ServerToClientEvents,
+} from "../protocol/index.js";
+
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline" | "refused";
+
+export interface RoomEvents {
+  /** The newest message id this room has seen: `since` of the (re-)join. */
+  since(): string | undefined;
+  joined(result: JoinResult): void;
+  joinFailed(error: ErrorBody): void;
+  message(msg: ChatMessage): void;
+  notice(notice: Notice): void;
+  viewers(count: number): void;
+}
+
+export interface ChatSessionOptions {
+  /** Server origin. @default the page's own origin */
+  url: string | undefined;
+  /** How long a send or join waits for its ack before it counts as failed. @default 10000 */
+  ackTimeoutMs: number;
+  /** Longest wait between reconnection attempts. @default 5000 */
+  reconnectDelayMaxMs: number;
+}
+
+const defaults: ChatSessionOptions = { url: undefined, ackTimeoutMs: 10_000, reconnectDelayMaxMs: 5_000 };
+
+type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A failure that never reached the server (offline, not joined yet, no ack in time). */
+export function localFailure(message: string): ErrorBody {
+  return { code: ErrorCode.Unavailable, message };
+}
+
+export class ChatSession {
+  private readonly opts: ChatSessionOptions;
+  private readonly socket: ChatSocket;
+  private readonly rooms = new Map<string, { events: RoomEvents; joined: boolean }>();
+  private readonly stateListeners = new Set<(state: ConnectionState) => void>();
+  private current: ConnectionState = "connecting";
+  /** Why the server refused the handshake, when the state is `refused`. */
+  refusal: string | undefined;
+
+  constructor(auth: HandshakeAuth, options: Partial<ChatSessionOptions> = {}) {
+    this.opts = { ...defaults, ...options } satisfies ChatSessionOptions;
+    const socketOptions: Partial<ManagerOptions & SocketOptions> = {
+      auth,
+      // WebSocket only: no long-polling means no sticky sessions needed behind the load balancer.
+      transports: ["websocket"],
+      reconnectionDelayMax: this.opts.reconnectDelayMaxMs,
+    };
+    this.socket = this.opts.url ? io(this.opts.url, socketOptions) : io(socketOptions);
+    this.wire();
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** Calls `listener` now and on every change. */
+  onState(listener: (state: ConnectionState) => void): () => void {
+    this.stateListeners.add(listener);
+    listener(this.current);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  isJoined(room: string): boolean {
+    return this.rooms.get(room)?.joined === true;
+  }
+
+  /** Opens a room: joins now if connected, and again after every reconnect. */
+  join(room: string, events: RoomEvents): void {
+    this.rooms.set(room, { events, joined: false });
+    if (this.socket.connected) this.sendJoin(room);
+  }
+
+  leave(room: string): void {
+    if (!this.rooms.delete(room)) return;
+    if (this.socket.connected) this.socket.timeout(this.opts.ackTimeoutMs).emit("room:leave", { room }, () => {});
+  }
+
+  sendChat(req: ChatSendRequest): Promise<Ack<SendResult>> {
+    return this.send("chat:send", req);
+  }
+
+  sendNotice(req: NoticeSendRequest): Promise<Ack<SendResult>> {
+    return this.send("notice:send", req);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  private send(event: "chat:send" | "notice:send", req: ChatSendRequest | NoticeSendRequest): Promise<Ack<SendResult>> {
+    if (!this.socket.connected) return Promise.resolve({ ok: false, error: localFailure("not connected") });
+    if (!this.isJoined(req.room)) return Promise.resolve({ ok: false, error: localFailure("joining the room") });
+    return new Promise((resolve) => {
+      const ack = (err: Error | null, res?: Ack<SendResult>) =>
+        resolve(err || !res ? { ok: false, error: localFailure("no answer from the server") } : res);
+      if (event === "chat:send") this.socket.timeout(this.opts.ackTimeoutMs).emit(event, req as ChatSendRequest, ack);
+      else this.socket.timeout(this.opts.ackTimeoutMs).emit(event, req as NoticeSendRequest, ack);
+    });
+  }
+
+  private sendJoin(room: string): void {
+    const entry = this.rooms.get(room);
+    if (!entry) return;
+    const since = entry.events.since();
+    this.socket.timeout(this.opts.ackTimeoutMs).emit("room:join", since ? { room, since } : { room }, (err, res) => {
+      if (this.rooms.get(room) !== entry) return; // left (or re-opened) meanwhile
+      if (err || !res) return entry.events.joinFailed(localFailure("no answer to join"));
+      if (!res.ok) return entry.events.joinFailed(res.error);
+      entry.joined = true;
+      entry.events.joined(res);
+    });
+  }
+
+  private setState(state: ConnectionState): void {
+    if (state === this.current) return;
+    this.current = state;
+    for (const listener of this.stateListeners) listener(state);
+  }
+
+  private wire(): void {
+    const { socket } = this;
+    socket.on("connect", () => {
+      this.setState("connected");
+      for (const room of this.rooms.keys()) this.sendJoin(room);
+    });
+    socket.on("disconnect", (reason) => {
+      for (const entry of this.rooms.values()) entry.joined = false;
+      this.setState(reason === "io client disconnect" ? "offline" : "reconnecting");
+    });
+    socket.on("connect_error", (err) => {
+      if (err.message === UNAUTHORIZED || err.message.startsWith(ErrorCode.BadRequest)) {
+        // A refused token or name will not get better by retrying.
+        this.refusal = err.message;
+        socket.disconnect();
+        this.setState("refused");
+      } else if (this.current !== "offline") {
+        this.setState(navigator.onLine ? "reconnecting" : "offline");
+      }
+    });
+    socket.io.on("reconnect_failed", () => this.setState("offline"));
+    window.addEventListener("offline", () => this.setState("offline"));
+    window.addEventListener("online", () => {
+      if (!socket.connected) this.setState("reconnecting");
+    });
+
+    socket.on("chat:message", (msg) => this.rooms.get(msg.room)?.events.message(msg));
+    socket.on("notice", (notice) => this.rooms.get(notice.room)?.events.notice(notice));
+    socket.on("room:viewers", ({ room, count }) => this.rooms.get(room)?.events.viewers(count));
+  }
+}

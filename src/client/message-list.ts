@@ -1,0 +1,188 @@
+/**
+ * The scrolling list of one room's messages, built to keep up with a fast room: incoming messages
+ * are batched into one DOM update per frame, the list keeps at most `maxNodes` rows (the oldest go
+ * first), and it follows new messages only while the reader is at the bottom; otherwise a
+ * "new messages" button offers the jump.
+ */
+import type { ChatMessage } from "../protocol/index.js";
+import { clock, h } from "./dom.js";
+import { insertionIndex } from "./message-log.js";
+import type { Outgoing } from "./outbox.js";
+
+export interface MessageListOptions {
+  /** Rows kept in the DOM. @default 200 */
+  maxNodes: number;
+  /** Pixels from the bottom that still count as "at the bottom". @default 48 */
+  stickyPx: number;
+}
+
+const defaults: MessageListOptions = { maxNodes: 200, stickyPx: 48 };
+
+export interface MessageListDeps {
+  /** The retry button of a failed own message. */
+  retry(msg: Outgoing): void;
+}
+
+const ERROR_TEXT: Record<string, string> = {
+  rate_limited: "Slow down: too many messages",
+  unavailable: "Not delivered: the server is unavailable",
+  too_large: "Too long",
+  forbidden: "Not allowed",
+  muted: "You are muted in this room",
+};
+
+export class MessageList {
+  readonly element: HTMLElement;
+  private readonly opts: MessageListOptions;
+  private readonly list: HTMLOListElement;
+  private readonly jump: HTMLButtonElement;
+  private readonly own = new Map<string, HTMLLIElement>();
+  private queue: ChatMessage[] = [];
+  private scheduled = false;
+  private stick = true;
+  private unseen = 0;
+
+  constructor(
+    private readonly deps: MessageListDeps,
+    options: Partial<MessageListOptions> = {},
+  ) {
+    this.opts = { ...defaults, ...options } satisfies MessageListOptions;
+    this.list = h("ol", { className: "messages", attrs: { "aria-live": "polite", "aria-label": "Chat messages" } });
+    this.jump = h("button", { className: "jump", text: "New messages ↓", attrs: { type: "button", hidden: "" } });
+    this.element = h("div", { className: "list-wrap" }, this.list, this.jump);
+    this.list.addEventListener("scroll", () => {
+      this.stick = this.distanceFromBottom() <= this.opts.stickyPx;
+      if (this.stick) this.hideJump();
+    });
+    this.jump.addEventListener("click", () => this.scrollToBottom());
+  }
+
+  /** Messages of others (already de-duplicated); they show within a frame. */
+  add(messages: ChatMessage[]): void {
+    if (messages.length === 0) return;
+    this.queue.push(...messages);
+    this.schedule();
+  }
+
+  /** Shows or updates one of our own messages. */
+  showOwn(msg: Outgoing): void {
+    const existing = this.own.get(msg.clientId);
+    const row = this.ownRow(msg);
+    if (existing) existing.replaceWith(row);
+    else this.insert(row, msg.id);
+    this.own.set(msg.clientId, row);
+    if (msg.state === "sent") this.own.delete(msg.clientId);
+    if (!existing) {
+      this.stick = true; // whoever just sent wants to see it
+      this.afterGrow(1);
+    }
+  }
+
+  /** Drops every row except our own unconfirmed ones, which still wait for their ack. */
+  clear(): void {
+    this.queue = [];
+    this.list.replaceChildren(...this.own.values());
+    this.hideJump();
+  }
+
+  /** Call after the list becomes visible (a tab switch): a hidden list cannot scroll. */
+  shown(): void {
+    if (this.stick) this.scrollToBottom();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // requestAnimationFrame batches a burst into one layout; the timer covers hidden pages, where
+    // frames do not run.
+    const run = () => {
+      if (!this.scheduled) return;
+      this.scheduled = false;
+      this.flush();
+    };
+    requestAnimationFrame(run);
+    setTimeout(run, 100);
+  }
+
+  private flush(): void {
+    const batch = this.queue.splice(0).slice(-this.opts.maxNodes);
+    for (const msg of batch) this.insert(this.row(msg), msg.id);
+    this.afterGrow(batch.length);
+  }
+
+  /** Keeps rows ordered by id; rows without an id yet (own, pending) stay at the end. */
+  private insert(row: HTMLLIElement, id: string | undefined): void {
+    const rows = this.list.children as HTMLCollectionOf<HTMLLIElement>;
+    if (id === undefined) {
+      this.list.append(row);
+      return;
+    }
+    row.dataset.id = id;
+    let end = rows.length;
+    while (end > 0 && rows[end - 1]!.dataset.id === undefined) end--;
+    const at = insertionIndex(end, (i) => rows[i]!.dataset.id!, id);
+    this.list.insertBefore(row, rows[at] ?? null);
+  }
+
+  private afterGrow(added: number): void {
+    while (this.list.children.length > this.opts.maxNodes) this.list.firstElementChild?.remove();
+    if (this.stick) {
+      this.scrollToBottom();
+    } else {
+      this.unseen += added;
+      this.jump.textContent = `${this.unseen} new message${this.unseen === 1 ? "" : "s"} ↓`;
+      this.jump.hidden = false;
+    }
+  }
+
+  private scrollToBottom(): void {
+    this.list.scrollTop = this.list.scrollHeight;
+    this.stick = true;
+    this.hideJump();
+  }
+
+  private hideJump(): void {
+    this.unseen = 0;
+    this.jump.hidden = true;
+  }
+
+  private distanceFromBottom(): number {
+    return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight;
+  }
+
+  private row(msg: ChatMessage): HTMLLIElement {
+    return messageRow(msg.kind, msg.user.name, msg.user.role === "streamer", msg.text, msg.ts);
+  }
+
+  private ownRow(msg: Outgoing): HTMLLIElement {
+    const row = messageRow(msg.kind, "You", false, msg.text, msg.ts);
+    row.classList.add("own", msg.state);
+    row.dataset.clientId = msg.clientId;
+    if (msg.id) row.dataset.id = msg.id;
+    if (msg.state === "pending") row.append(h("span", { className: "msg-status", text: "sending…" }));
+    if (msg.state === "failed" && msg.error) {
+      const retry = h("button", { className: "retry", text: "Retry", attrs: { type: "button" } });
+      retry.addEventListener("click", () => this.deps.retry(msg));
+      const why = ERROR_TEXT[msg.error.code] ?? msg.error.message;
+      row.append(h("span", { className: "msg-error", attrs: { role: "alert" } }, `${why} `, retry));
+    }
+    return row;
+  }
+}
+
+function messageRow(kind: Outgoing["kind"], name: string, streamer: boolean, text: string, ts: number): HTMLLIElement {
+  return h(
+    "li",
+    { className: `msg kind-${kind}` },
+    h(
+      "span",
+      { className: "msg-meta" },
+      h("span", { className: "msg-name", text: name }),
+      streamer && h("span", { className: "badge badge-streamer", text: "streamer" }),
+      kind === "question" && h("span", { className: "badge badge-question", text: "Question" }),
+      kind === "notice" && h("span", { className: "badge badge-notice", text: "Notice" }),
+      h("time", { text: clock(ts), attrs: { datetime: new Date(ts).toISOString() } }),
+    ),
+    h("span", { className: "msg-text", text }),
+  );
+}

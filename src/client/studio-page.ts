@@ -1,0 +1,93 @@
+/**
+ * Streamer page (`/studio/:room`): connect with a streamer token (pasted, or handed over in the
+ * URL fragment `#token=...`, which never reaches a server log), post pinned notices, follow the chat.
+ */
+import { isRoomId } from "../protocol/index.js";
+import { ChatSession } from "./chat-session.js";
+import { showConnectionState } from "./connection-badge.js";
+import { byId } from "./dom.js";
+import { RoomPanel } from "./room-panel.js";
+import { PageStorage } from "./storage.js";
+import { readClaims } from "./token-claims.js";
+
+const room = decodeURIComponent(/^\/studio\/([^/]+)$/.exec(location.pathname)?.[1] ?? "");
+const tokenKey = `live-chat-studio:token:${room}`;
+const tokenForm = byId<HTMLFormElement>("token-form");
+const tokenInput = byId<HTMLTextAreaElement>("token");
+const tokenError = byId("token-error");
+
+byId("studio-room").textContent = `#${room}`;
+
+function fromFragment(): string | undefined {
+  const token = new URLSearchParams(location.hash.slice(1)).get("token") ?? undefined;
+  // Out of the address bar (and so out of screenshots and history) as soon as it is read.
+  if (token) history.replaceState(null, "", location.pathname);
+  return token;
+}
+
+/** Checks the claims we can read before connecting; the server has the final word. */
+function problemWith(token: string): string | undefined {
+  const claims = readClaims(token);
+  if (!claims) return "That does not look like a token.";
+  if (claims.role !== "streamer") return "This token is not a streamer token.";
+  if (!claims.rooms?.includes(room)) return `This token does not own #${room}.`;
+  if (claims.exp !== undefined && claims.exp * 1000 < Date.now()) return "This token has expired.";
+  return undefined;
+}
+
+function askToken(message?: string): void {
+  tokenForm.hidden = false;
+  byId("studio").hidden = true;
+  tokenError.textContent = message ?? "";
+}
+
+function start(token: string): void {
+  const claims = readClaims(token);
+  tokenForm.hidden = true;
+  byId("studio").hidden = false;
+  byId("me").textContent = claims?.name ?? "streamer";
+  // Only this tab keeps it: a token is a credential.
+  sessionStorage.setItem(tokenKey, token);
+
+  const session = new ChatSession({ token });
+  showConnectionState(byId("connection"), session);
+  const panel = new RoomPanel(
+    {
+      room,
+      session,
+      storage: new PageStorage(localStorage, { prefix: "live-chat-studio:" }),
+      me: { name: claims?.name ?? "streamer", role: "streamer" },
+    },
+    { kinds: ["notice", "chat"] },
+  );
+  byId("rooms").append(panel.element);
+  panel.open();
+  panel.shown();
+  addEventListener("pagehide", () => panel.saveNow());
+  session.onState((state) => {
+    if (state !== "refused") return;
+    sessionStorage.removeItem(tokenKey);
+    session.close();
+    panel.close(false);
+    askToken(`The server refused this token (${session.refusal ?? "unauthorized"}).`);
+  });
+}
+
+tokenForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const token = tokenInput.value.trim();
+  const problem = problemWith(token);
+  if (problem) return askToken(problem);
+  tokenInput.value = "";
+  start(token);
+});
+
+if (!isRoomId(room)) {
+  askToken("Bad room id in the address.");
+  tokenForm.querySelector("button")?.setAttribute("disabled", "");
+} else {
+  const token = fromFragment() ?? sessionStorage.getItem(tokenKey) ?? undefined;
+  const problem = token ? problemWith(token) : undefined;
+  if (token && !problem) start(token);
+  else askToken(problem);
+}

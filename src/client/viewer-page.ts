@@ -1,0 +1,162 @@
+/**
+ * Viewer page (`/` and `/watch/:room`): pick a name, open one or several rooms as tabs over one
+ * connection. The name and open rooms survive a reload (see {@link PageStorage}).
+ */
+import { isDisplayName, isRoomId } from "../protocol/index.js";
+import { ChatSession } from "./chat-session.js";
+import { showConnectionState } from "./connection-badge.js";
+import { byId, h } from "./dom.js";
+import { RoomPanel } from "./room-panel.js";
+import { PageStorage } from "./storage.js";
+
+const storage = new PageStorage(localStorage);
+const routeRoom = /^\/watch\/([^/]+)$/.exec(location.pathname)?.[1];
+
+const nameForm = byId<HTMLFormElement>("name-form");
+const nameInput = byId<HTMLInputElement>("name");
+const chat = byId("chat");
+
+function suggestName(): string {
+  return `viewer-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+let started = false;
+
+function showChat(): void {
+  nameForm.hidden = true;
+  chat.hidden = false;
+}
+
+function askName(): void {
+  nameInput.value = storage.name ?? suggestName();
+  nameForm.hidden = false;
+  chat.hidden = true;
+  nameInput.select();
+}
+
+nameForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const name = nameInput.value.trim();
+  if (!isDisplayName(name)) {
+    nameInput.setCustomValidity("1-32 characters");
+    nameInput.reportValidity();
+    return;
+  }
+  const changed = storage.name !== name;
+  storage.name = name;
+  // The name travels in the handshake: a new one needs a new connection, simplest by reloading.
+  if (!started) start(name);
+  else if (changed) location.reload();
+  else showChat();
+});
+nameInput.addEventListener("input", () => nameInput.setCustomValidity(""));
+
+/** Tabs, panels and the one connection, once we have a name. */
+function start(name: string): void {
+  started = true;
+  showChat();
+  byId("me").textContent = name;
+  byId("who").hidden = false;
+  byId("connection").hidden = false;
+  byId("change-name").addEventListener("click", askName);
+
+  const session = new ChatSession({ name });
+  showConnectionState(byId("connection"), session);
+  const tabs = byId("tabs");
+  const rooms = byId("rooms");
+  const panels = new Map<string, { panel: RoomPanel; tab: HTMLElement; unread: HTMLElement; count: number }>();
+  let active: string | undefined;
+
+  const persistRooms = () => (storage.rooms = [...panels.keys()]);
+
+  const select = (room: string) => {
+    active = room;
+    for (const [id, entry] of panels) {
+      const on = id === room;
+      entry.panel.element.hidden = !on;
+      entry.tab.classList.toggle("active", on);
+      entry.tab.setAttribute("aria-selected", String(on));
+      if (on) {
+        entry.count = 0;
+        entry.unread.hidden = true;
+      }
+    }
+    panels.get(room)?.panel.shown();
+    history.replaceState(null, "", `/watch/${encodeURIComponent(room)}`);
+    byId("empty").hidden = true;
+  };
+
+  const close = (room: string) => {
+    const entry = panels.get(room);
+    if (!entry) return;
+    entry.panel.close(true);
+    entry.tab.remove();
+    panels.delete(room);
+    persistRooms();
+    const next = panels.keys().next().value;
+    if (next !== undefined) select(next);
+    else {
+      active = undefined;
+      history.replaceState(null, "", "/");
+      byId("empty").hidden = false;
+    }
+  };
+
+  const open = (room: string) => {
+    if (!panels.has(room)) {
+      const panel = new RoomPanel({
+        room,
+        session,
+        storage,
+        me: { name, role: "viewer" },
+        activity: (id) => {
+          const entry = panels.get(id);
+          if (!entry || id === active) return;
+          entry.count++;
+          entry.unread.textContent = String(entry.count);
+          entry.unread.hidden = false;
+        },
+      });
+      const unread = h("span", { className: "unread", attrs: { hidden: "" } });
+      const label = h("button", { className: "tab-label", text: `#${room}`, attrs: { type: "button", role: "tab" } }, unread);
+      const closeButton = h("button", { className: "tab-close", text: "×", attrs: { type: "button", "aria-label": `Leave #${room}` } });
+      const tab = h("span", { className: "tab", dataset: { room } }, label, closeButton);
+      label.addEventListener("click", () => select(room));
+      closeButton.addEventListener("click", () => close(room));
+      tabs.append(tab);
+      rooms.append(panel.element);
+      panels.set(room, { panel, tab, unread, count: 0 });
+      persistRooms();
+      panel.open();
+    }
+    select(room);
+  };
+
+  const addForm = byId<HTMLFormElement>("add-room");
+  const addInput = byId<HTMLInputElement>("add-room-name");
+  addForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const room = addInput.value.trim();
+    if (!isRoomId(room)) {
+      addInput.setCustomValidity("letters, digits, - and _ (1-64)");
+      addInput.reportValidity();
+      return;
+    }
+    addInput.value = "";
+    open(room);
+  });
+  addInput.addEventListener("input", () => addInput.setCustomValidity(""));
+
+  // The snapshot timer may not get to run when the page goes away; write it now.
+  addEventListener("pagehide", () => {
+    for (const { panel } of panels.values()) panel.saveNow();
+  });
+
+  for (const room of storage.rooms.filter(isRoomId)) open(room);
+  if (routeRoom && isRoomId(decodeURIComponent(routeRoom))) open(decodeURIComponent(routeRoom));
+  else if (active === undefined) byId("empty").hidden = false;
+}
+
+const saved = storage.name;
+if (saved !== undefined && isDisplayName(saved)) start(saved);
+else askName();

@@ -1,0 +1,171 @@
+/**
+ * The viewer and studio pages in a real Chromium (Debian's, driven by playwright-core): two viewers
+ * and a streamer chat, the notice is pinned for both viewers, markup in a message stays text, a
+ * rate-limited message is retried exactly once, and a viewer that was away sees what it missed
+ * exactly once.
+ */
+import { mkdir } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { buildClient } from "../../scripts/build-client.js";
+import { launchChromium } from "./chromium.js";
+import { startTargets, type Targets } from "./targets.js";
+
+const ROOM = "e2e-room";
+const OUTPUT = new URL("../../test-output/", import.meta.url);
+const XSS = `<img src=x onerror="window.__xss = 1">`;
+
+let browser: Browser;
+let targets: Targets;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  await buildClient();
+  [browser, targets] = await Promise.all([launchChromium(), startTargets()]);
+});
+
+afterAll(async () => {
+  await Promise.allSettled(contexts.map((c) => c.close()));
+  await browser?.close();
+  await targets?.close();
+});
+
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 960, height: 680 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return page;
+}
+
+/** Opens the viewer page of ROOM on `url`, picks `name`, and waits until connected. */
+async function openViewer(url: string, name: string): Promise<Page> {
+  const page = await newPage();
+  await page.goto(`${url}/watch/${ROOM}`);
+  await page.fill("#name", name);
+  await page.click("#name-form button[type=submit]");
+  await connected(page);
+  return page;
+}
+
+async function connected(page: Page): Promise<void> {
+  await page.waitForSelector('#connection[data-state="connected"]');
+  // Joined: the room's status line clears when the join is acked.
+  await page.waitForFunction(() => document.querySelector(".room-status")?.textContent === "");
+}
+
+async function send(page: Page, text: string, kind?: string): Promise<void> {
+  if (kind) await page.selectOption(".composer .kind", kind);
+  await page.fill(".composer .text", text);
+  await page.press(".composer .text", "Enter");
+}
+
+/** Waits until our own message with this text is acked (no longer pending). */
+async function acked(page: Page, text: string): Promise<void> {
+  await page.locator(".msg.own.sent .msg-text", { hasText: text }).first().waitFor();
+}
+
+/** How many rows in the message list show exactly this text. */
+function rowsWithText(page: Page, text: string): Promise<number> {
+  return page.$$eval(".messages .msg-text", (els, t) => els.filter((e) => e.textContent === t).length, text);
+}
+
+async function seeOnce(page: Page, text: string): Promise<void> {
+  await page.locator(".messages .msg-text", { hasText: text }).first().waitFor();
+  expect(await rowsWithText(page, text)).toBe(1);
+}
+
+describe("browser pages", () => {
+  it("two viewers and a streamer chat across replicas; notices pin; markup stays text; reload misses nothing", async () => {
+    const [urlA, urlB] = targets.urls;
+    const alice = await openViewer(urlA, "Alice");
+    const bob = await openViewer(urlB, "Bob");
+    const studio = await newPage();
+    await studio.goto(`${urlA}/studio/${ROOM}#token=${await targets.streamerToken("Sam", [ROOM])}`);
+    await connected(studio);
+    expect(studio.url()).not.toContain("token="); // the fragment is dropped once read
+
+    // Presence is counted over every replica.
+    await alice.locator(".viewers", { hasText: "3 watching" }).waitFor();
+
+    await send(alice, "hi from Alice");
+    await acked(alice, "hi from Alice");
+    await seeOnce(bob, "hi from Alice");
+    await seeOnce(studio, "hi from Alice");
+
+    await send(bob, "when do we start?", "question");
+    await acked(bob, "when do we start?");
+    const question = alice.locator(".msg.kind-question", { hasText: "when do we start?" });
+    await question.waitFor();
+    expect(await question.locator(".badge-question").textContent()).toBe("Question");
+    expect(await question.locator(".msg-name").textContent()).toBe("Bob");
+
+    await send(studio, "We go live at 20:00", "notice");
+    for (const viewer of [alice, bob]) {
+      await viewer.locator(".notice .notice-text", { hasText: "We go live at 20:00" }).waitFor();
+      expect(await viewer.locator(".notice").isVisible()).toBe(true);
+    }
+    await send(studio, "welcome everyone", "chat");
+    await seeOnce(alice, "welcome everyone");
+    expect(await alice.locator(".msg", { hasText: "welcome everyone" }).locator(".badge-streamer").count()).toBe(1);
+
+    // Markup typed by a user is shown as text and runs nothing, for the sender and the others.
+    await send(alice, XSS);
+    await acked(alice, XSS);
+    for (const page of [alice, bob, studio]) {
+      await seeOnce(page, XSS);
+      expect(await page.locator(".messages img").count()).toBe(0);
+      expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+    }
+
+    // Bob goes away; messages arrive meanwhile; his page loads again and joins with `since`.
+    await bob.goto("about:blank");
+    const missed = ["missed one", "missed two", "missed three"];
+    await send(alice, missed[0]!);
+    await send(studio, missed[1]!, "chat");
+    await send(alice, missed[2]!);
+    await acked(alice, missed[0]!);
+    await acked(studio, missed[1]!);
+    await acked(alice, missed[2]!);
+
+    const joins: string[] = [];
+    bob.on("websocket", (ws) =>
+      ws.on("framesent", ({ payload }) => {
+        if (typeof payload === "string" && payload.includes('"room:join"')) joins.push(payload);
+      }),
+    );
+    await bob.goto(`${urlB}/watch/${ROOM}`);
+    await connected(bob);
+    // A live message after the re-join: once Bob has it, everything before it has been handled.
+    await send(alice, "after the reload");
+    await seeOnce(bob, "after the reload");
+    for (const text of [...missed, "hi from Alice", "when do we start?", XSS]) expect(await rowsWithText(bob, text)).toBe(1);
+    expect(joins.some((frame) => frame.includes('"since"'))).toBe(true);
+    expect(await bob.locator(".notice .notice-text").textContent()).toBe("We go live at 20:00");
+
+    await mkdir(OUTPUT, { recursive: true });
+    await alice.screenshot({ path: new URL("viewer.png", OUTPUT).pathname });
+    await studio.screenshot({ path: new URL("studio.png", OUTPUT).pathname });
+  }, 120_000);
+
+  it("a rate-limited message shows a failure with a retry that is delivered exactly once", async () => {
+    const [urlA, urlB] = targets.urls;
+    const carol = await openViewer(urlA, "Carol");
+    const dave = await openViewer(urlB, "Dave");
+    // More than the burst (10) at once: the server refuses some with rate_limited.
+    for (let i = 0; i < 14; i++) await send(carol, `burst ${i}`);
+    const failed = carol.locator(".msg.own.failed").first();
+    await failed.waitFor();
+    expect(await failed.locator(".msg-error").textContent()).toContain("Slow down");
+    const text = (await failed.locator(".msg-text").textContent()) ?? "";
+    await seeOnce(dave, "burst 0");
+    expect(await rowsWithText(dave, text)).toBe(0);
+
+    // The bucket refills at 5/s; a retry after a second goes through, with the same clientId.
+    await carol.waitForTimeout(1_200);
+    await failed.locator("button.retry").click();
+    await acked(carol, text);
+    await seeOnce(dave, text);
+    expect(await rowsWithText(carol, text)).toBe(1);
+  }, 60_000);
+});
