@@ -29,6 +29,7 @@ export interface Config {
   maxConnectionsPerIp: number;
   corsOrigins: string[] | undefined;
   shutdownTimeoutMs: number;
+  drainDelayMs: number;
   trustProxy: boolean;
 }
 
@@ -114,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxConnectionsPerIp: int(env, "MAX_CONNECTIONS_PER_IP", 200, 1, 1_000_000),
     corsOrigins: cors ? cors.split(",").map((o) => o.trim()) : undefined,
     shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    drainDelayMs: int(env, "DRAIN_DELAY_MS", 2_000, 0, 600_000),
     trustProxy: bool(env, "TRUST_PROXY", false),
   };
 }

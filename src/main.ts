@@ -22,10 +22,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
+    // runtime.close() budgets its steps within SHUTDOWN_TIMEOUT_MS; this is the hard stop.
     const deadline = setTimeout(() => {
       logger.error("shutdown deadline passed; exiting");
       process.exit(1);
-    }, config.shutdownTimeoutMs + 5_000);
+    }, config.shutdownTimeoutMs);
     deadline.unref();
     runtime.close().then(
       () => process.exit(0),
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  // Background promises nobody awaits (e.g. the adapter's SSUBSCRIBE during a Redis failover) must
+  // not kill the process; they are logged, and readiness reports the lost subscription.
   process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled rejection"));
 }
 

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { createChatShardedAdapter } from "./adapter/sharded-adapter.js";
 import type { Config } from "./config.js";
+import { createMetrics, type ChatMetrics } from "./observability/metrics.js";
 import { MemoryPresenceStore } from "./presence/memory-presence-store.js";
 import type { PresenceStore } from "./presence/presence-store.js";
 import { RedisPresenceStore } from "./presence/redis-presence-store.js";
@@ -15,7 +16,10 @@ import { RedisMessageStore } from "./store/redis-message-store.js";
 export interface Runtime {
   server: ChatServer;
   port: number;
-  /** Closes the server, then the stores and Redis clients it was given. */
+  /**
+   * Graceful shutdown within `config.shutdownTimeoutMs`: drain the server (clients move to other
+   * replicas), then close the stores and Redis clients.
+   */
   close(): Promise<void>;
 }
 
@@ -27,25 +31,34 @@ interface Backend {
 }
 
 /** Embedded (one process, in memory) or Redis (cluster or standalone): chosen by config alone. */
-async function createBackend(config: Config, logger: Logger): Promise<Backend> {
+async function createBackend(config: Config, logger: Logger, metrics: ChatMetrics): Promise<Backend> {
   const storeOptions = { historySize: config.historySize, historyTtlSec: config.historyTtlSec };
   if (!config.redis) {
     logger.info("no REDIS_URL or REDIS_CLUSTER_NODES: embedded mode (in-memory adapter and history, one process)");
     return { store: new MemoryMessageStore(storeOptions), presence: new MemoryPresenceStore() };
   }
-  const redis = await connectRedis(config.redis, logger);
+  const redis = await connectRedis(config.redis, logger, {
+    onEvent: (event, client) => {
+      if (event === "error") metrics.redisErrors.inc({ client });
+      if (event === "reconnecting") metrics.redisReconnects.inc({ client });
+    },
+  });
   return {
     redis,
     store: new RedisMessageStore(redis.pub, storeOptions),
     presence: new RedisPresenceStore(redis.pub),
-    adapter: createChatShardedAdapter(redis.pub, redis.sub) as ChatServerDeps["adapter"],
+    adapter: createChatShardedAdapter(redis.pub, redis.sub, {
+      onPublish: (seconds) => metrics.publishLatency.observe(seconds),
+    }) as ChatServerDeps["adapter"],
   };
 }
 
-/** The composition root: builds stores, adapter and Redis clients from config, at the edge. */
+/** The composition root: builds metrics, stores, adapter and Redis clients from config, at the edge. */
 export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const replicaId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
-  const backend = await createBackend(config, logger);
+  const metrics = createMetrics();
+  const backend = await createBackend(config, logger, metrics);
+  const redis = backend.redis;
   const server = createChatServer(
     {
       authSecret: config.authSecret,
@@ -54,9 +67,19 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       ratePerSec: config.ratePerSec,
       rateBurst: config.rateBurst,
       maxHttpBufferSize: config.maxHttpBufferSize,
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
+      trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
     },
-    { logger, store: backend.store, presence: backend.presence, adapter: backend.adapter, replicaId },
+    {
+      logger,
+      metrics,
+      replicaId,
+      store: backend.store,
+      presence: backend.presence,
+      adapter: backend.adapter,
+      backendReady: redis ? async () => redis.subscribed() && (await redis.ping(1_000)) : undefined,
+    },
   );
   const port = await server.listen(config.port, config.host);
   logger.info({ port, host: config.host, replicaId }, "chat server listening");
@@ -64,9 +87,12 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     server,
     port,
     async close() {
-      await server.close();
+      // Leave time at the end of the deadline for closing the adapter and Redis clients.
+      const budget = Math.max(0, config.shutdownTimeoutMs - 1_000);
+      const delayMs = Math.min(config.drainDelayMs, budget / 2);
+      await server.close({ delayMs, spreadMs: Math.min(1_000, budget - delayMs) });
       await Promise.all([backend.store.close(), backend.presence.close()]);
-      await backend.redis?.close();
+      await redis?.close();
     },
   };
 }

@@ -1,17 +1,20 @@
-import { createServer, type Server as HttpServer } from "node:http";
+import { createServer, type IncomingMessage, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
 import type { Logger } from "pino";
 import { Server, type ServerOptions } from "socket.io";
 import { ChatMemoryAdapter } from "./adapter/memory-adapter.js";
 import { handshakeMiddleware } from "./auth/handshake.js";
-import type { HandlerHooks } from "./chat/ack-handler.js";
+import { defaultFloodOptions, type FloodOptions } from "./chat/ack-handler.js";
 import { onConnection } from "./chat/connection.js";
 import type { ChatDeps, ChatIo } from "./chat/types.js";
 import { createHttpApp } from "./http/app.js";
+import { ConnectionLimiter } from "./http/connection-limiter.js";
+import type { ChatMetrics } from "./observability/metrics.js";
 import type { PresenceStore } from "./presence/presence-store.js";
 import { ViewerCounts, type ViewerCountsOptions } from "./presence/viewer-counts.js";
 import type { MessageStore } from "./store/message-store.js";
+import { timedMessageStore } from "./store/timed-message-store.js";
 
 export interface ChatServerOptions {
   /** HS256 secret for tokens; without it only anonymous viewers can connect. @default undefined */
@@ -24,10 +27,17 @@ export interface ChatServerOptions {
   ratePerSec: number;
   /** @default 10 */
   rateBurst: number;
+  /** When a rate-limited client is disconnected as a flood. @default 50 refusals per 10 s */
+  flood: FloodOptions;
   /** Largest Socket.IO packet a client may send, in bytes. @default 16384 */
   maxHttpBufferSize: number;
+  /** Concurrent connections per client IP. @default 200 */
+  maxConnectionsPerIp: number;
+  /** Take the client IP from X-Forwarded-For (set by our load balancer). @default false */
+  trustProxy: boolean;
   /** Allowed browser origins for the Socket.IO endpoint; undefined allows same-origin only. */
   corsOrigins: string[] | undefined;
+  /** @default {} (ViewerCounts defaults) */
   viewerCounts: Partial<ViewerCountsOptions>;
 }
 
@@ -37,7 +47,10 @@ export const defaultChatServerOptions: ChatServerOptions = {
   maxRoomsPerSocket: 20,
   ratePerSec: 5,
   rateBurst: 10,
+  flood: defaultFloodOptions,
   maxHttpBufferSize: 16_384,
+  maxConnectionsPerIp: 200,
+  trustProxy: false,
   corsOrigins: undefined,
   viewerCounts: {},
 };
@@ -50,7 +63,17 @@ export interface ChatServerDeps {
   replicaId: string;
   /** Socket.IO adapter constructor. @default ChatMemoryAdapter (embedded, one process) */
   adapter?: ServerOptions["adapter"];
-  hooks?: HandlerHooks;
+  /** @default undefined: no metrics, no /metrics */
+  metrics?: ChatMetrics;
+  /** Whether the backends are reachable (Redis pinged and subscribed). @default always true */
+  backendReady?: () => Promise<boolean>;
+}
+
+export interface DrainOptions {
+  /** Time for the load balancer to see /readyz fail before clients are moved. @default 2000 */
+  delayMs: number;
+  /** Disconnects are spread over this long, so other replicas are not hit all at once. @default 1000 */
+  spreadMs: number;
 }
 
 export interface ChatServer {
@@ -60,21 +83,41 @@ export interface ChatServer {
   viewers: ViewerCounts;
   /** Listens and resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
-  /** Stops accepting, disconnects clients, closes the adapter. Injected stores stay open. */
-  close(): Promise<void>;
+  /**
+   * Graceful stop: readiness goes false and new connections are refused; after `delayMs` every
+   * client's transport is closed (they reconnect elsewhere and recover from history); then the
+   * adapter and server close. Injected stores and Redis clients stay open (the runtime owns them).
+   */
+  close(drain?: Partial<DrainOptions>): Promise<void>;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Assembles Express + Socket.IO + the chat handlers on one HTTP server. */
 export function createChatServer(options: Partial<ChatServerOptions>, deps: ChatServerDeps): ChatServer {
   const opts = { ...defaultChatServerOptions, ...options } satisfies ChatServerOptions;
+  const { logger, metrics } = deps;
   let draining = false;
-  const app = createHttpApp({ ready: () => !draining });
+  const app = createHttpApp({
+    ready: async () => !draining && (deps.backendReady ? await deps.backendReady() : true),
+    metrics: metrics?.registry,
+  });
   const http = createServer(app);
+  const limiter = new ConnectionLimiter({ maxPerIp: opts.maxConnectionsPerIp, trustProxy: opts.trustProxy });
   const io: ChatIo = new Server(http, {
     adapter: deps.adapter ?? ChatMemoryAdapter,
     maxHttpBufferSize: opts.maxHttpBufferSize,
     serveClient: false,
     cors: opts.corsOrigins ? { origin: opts.corsOrigins, credentials: true } : undefined,
+    allowRequest: (req: IncomingMessage, callback) => {
+      if (draining) return callback("server is draining; reconnect", false);
+      const refused = limiter.admit(req);
+      callback(refused ?? null, refused === undefined);
+    },
+  });
+  io.engine.on("connection", (raw: { request: IncomingMessage; once(ev: "close", fn: () => void): void }) => {
+    const release = limiter.track(raw.request);
+    raw.once("close", release);
   });
 
   const viewers = new ViewerCounts(
@@ -82,7 +125,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
       store: deps.presence,
       replicaId: deps.replicaId,
       announce: (room, count) => io.to(room).emit("room:viewers", { room, count }),
-      logger: deps.logger,
+      logger,
     },
     opts.viewerCounts,
   );
@@ -91,16 +134,23 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
   nsp.adapter.on("join-room", (room: string) => viewers.joined(room));
   nsp.adapter.on("leave-room", (room: string) => viewers.left(room));
   viewers.start();
+  // Read at scrape time: no bookkeeping on the join path.
+  if (metrics) metrics.sources.rooms = () => (nsp.adapter as unknown as { rooms: Map<string, unknown> }).rooms.size;
 
   const chat: ChatDeps = {
     io,
-    store: deps.store,
+    store: metrics ? timedMessageStore(deps.store, metrics.storeLatency) : deps.store,
     viewers,
     limits: { messageMaxLength: opts.messageMaxLength, maxRoomsPerSocket: opts.maxRoomsPerSocket },
-    logger: deps.logger,
+    logger,
+    metrics,
   };
-  io.use(handshakeMiddleware({ authSecret: opts.authSecret, logger: deps.logger }));
-  io.on("connection", (socket) => onConnection(chat, opts, socket, deps.hooks));
+  io.use(handshakeMiddleware({ authSecret: opts.authSecret, logger }));
+  io.on("connection", (socket) => {
+    metrics?.connections.inc();
+    socket.once("disconnect", () => metrics?.connections.dec());
+    onConnection(chat, opts, socket);
+  });
 
   return {
     app,
@@ -116,8 +166,19 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
         });
       });
     },
-    async close() {
+    async close(drain = {}) {
+      const { delayMs = 0, spreadMs = 0 } = drain;
       draining = true;
+      if (delayMs > 0) await sleep(delayMs);
+      const sockets = [...nsp.sockets.values()];
+      logger.info({ sockets: sockets.length }, "draining: moving clients to other replicas");
+      const batches = Math.max(1, Math.ceil(spreadMs / 50));
+      const perBatch = Math.ceil(sockets.length / batches);
+      for (let i = 0; i < sockets.length; i += perBatch) {
+        // Closing the transport (not socket.disconnect()) makes clients reconnect on their own.
+        for (const s of sockets.slice(i, i + perBatch)) s.conn.close();
+        if (i + perBatch < sockets.length) await sleep(50);
+      }
       await viewers.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
     },

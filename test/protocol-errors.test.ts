@@ -138,6 +138,7 @@ describe("unavailable", () => {
       history: (r, s) => inner.history(r, s),
       notice: (r) => inner.notice(r),
       remove: (r, id) => inner.remove(r, id),
+      mute: (r, u, sec) => inner.mute(r, u, sec),
       close: () => inner.close(),
     };
     const flakySrv = await startEmbedded({}, flaky);

@@ -5,6 +5,11 @@ import { withChatRooms } from "./chat-rooms.js";
 /** The package does not export its options type. */
 export type ShardedRedisAdapterOptions = NonNullable<Parameters<typeof createShardedAdapter>[2]>;
 
+export interface ChatShardedAdapterOptions extends ShardedRedisAdapterOptions {
+  /** Observes each SPUBLISH's latency in seconds (metrics). @default undefined */
+  onPublish?: (seconds: number) => void;
+}
+
 /** Internals of the stock ShardedRedisAdapter that we re-route; declared private there. */
 interface ShardedInternals {
   channel: string;
@@ -23,12 +28,20 @@ type AnyAdapterClass = abstract new (...args: any[]) => Adapter;
  *   "looks like a socket id". Sockets here never have a room named after their id, so every room is
  *   a public room with its own sharded channel: one SPUBLISH to the shard that owns it.
  */
-function patch(Base: AnyAdapterClass): AnyAdapterClass {
+function patch(Base: AnyAdapterClass, onPublish?: (seconds: number) => void): AnyAdapterClass {
   const Patched = withChatRooms(Base);
   const proto = Patched.prototype as unknown as ShardedInternals & {
     computeChannel(message: ClusterMessage): string;
     shouldUseASeparateNamespace(room: string): boolean;
+    doPublish(message: ClusterMessage): Promise<string>;
   };
+  if (onPublish) {
+    const basePublish = (Base.prototype as unknown as typeof proto).doPublish;
+    proto.doPublish = function (this: typeof proto, message: ClusterMessage) {
+      const start = process.hrtime.bigint();
+      return basePublish.call(this, message).finally(() => onPublish(Number(process.hrtime.bigint() - start) / 1e9));
+    };
+  }
   proto.computeChannel = function (this: ShardedInternals, message: ClusterMessage) {
     const dynamic = this.opts.subscriptionMode !== "static";
     if (
@@ -56,13 +69,14 @@ function patch(Base: AnyAdapterClass): AnyAdapterClass {
 export function createChatShardedAdapter(
   pubClient: unknown,
   subClient: unknown,
-  options: ShardedRedisAdapterOptions = {},
+  options: ChatShardedAdapterOptions = {},
 ): (nsp: unknown) => Adapter {
-  const stock = createShardedAdapter(pubClient, subClient, { subscriptionMode: "dynamic", ...options });
+  const { onPublish, ...stockOptions } = options;
+  const stock = createShardedAdapter(pubClient, subClient, { subscriptionMode: "dynamic", ...stockOptions });
   let Patched: AnyAdapterClass | undefined;
   return function (nsp: unknown) {
     const adapter = stock(nsp) as unknown as Adapter;
-    Patched ??= patch(Object.getPrototypeOf(adapter).constructor as AnyAdapterClass);
+    Patched ??= patch(Object.getPrototypeOf(adapter).constructor as AnyAdapterClass, onPublish);
     return Object.setPrototypeOf(adapter, Patched.prototype) as Adapter;
   };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { ErrorCode, ProtocolError, type ErrorBody } from "../protocol/index.js";
 import { StoreUnavailableError } from "../store/message-store.js";
-import type { ChatSocket } from "./types.js";
+import type { ChatDeps, ChatSocket } from "./types.js";
 import type { TokenBucket } from "./token-bucket.js";
 
 export type AckFn = (res: unknown) => void;
@@ -17,9 +17,42 @@ export function toErrorBody(err: unknown, logger: Logger, context: object): Erro
   return { code: ErrorCode.Unavailable, message: "internal error; retry with the same clientId" };
 }
 
-export interface HandlerHooks {
-  /** Called with the outcome of every acked call: "ok" or an error code. */
-  onOutcome?: (event: string, outcome: string) => void;
+export interface FloodOptions {
+  /** Rate-limited calls tolerated per window before the connection is dropped. @default 50 */
+  maxRefusals: number;
+  /** @default 10000 */
+  windowMs: number;
+}
+
+export const defaultFloodOptions: FloodOptions = { maxRefusals: 50, windowMs: 10_000 };
+
+/**
+ * Charges the bucket; on refusal acks `rate_limited` and returns false. A client that keeps going
+ * after being told to slow down is a flood: it is disconnected, and others never notice it.
+ */
+export function admit(
+  deps: Pick<ChatDeps, "logger" | "metrics">,
+  socket: ChatSocket,
+  event: string,
+  bucket: TokenBucket,
+  reply: AckFn,
+  flood: FloodOptions,
+): boolean {
+  const wait = bucket.take();
+  if (wait === 0) return true;
+  deps.metrics?.rejected.inc({ event, code: ErrorCode.RateLimited });
+  reply({ ok: false, error: new ProtocolError(ErrorCode.RateLimited, "too many requests; slow down", wait).toBody() });
+  const now = Date.now();
+  const r = socket.data.refusals;
+  if (now - r.windowStart > flood.windowMs) {
+    r.windowStart = now;
+    r.count = 0;
+  }
+  if (++r.count > flood.maxRefusals) {
+    deps.logger.warn({ socket: socket.id, user: socket.data.user.id }, "flooding client disconnected");
+    socket.disconnect(true);
+  }
+  return false;
 }
 
 /**
@@ -28,36 +61,27 @@ export interface HandlerHooks {
  * success acks `{ ok: true, ...result }`, any failure acks `{ ok: false, error }`.
  */
 export function handleAcked(
+  deps: Pick<ChatDeps, "logger" | "metrics">,
   socket: ChatSocket,
   event: string,
   bucket: TokenBucket,
+  flood: FloodOptions,
   handler: (payload: unknown) => Promise<object>,
-  logger: Logger,
-  hooks: HandlerHooks = {},
 ): void {
   const listener = (...args: unknown[]) => {
     const ack = args[args.length - 1];
     if (typeof ack !== "function") {
-      hooks.onOutcome?.(event, "no_ack");
+      deps.metrics?.rejected.inc({ event, code: "no_ack" });
       return;
     }
-    const payload = args.length >= 2 ? args[0] : undefined;
     const reply = ack as AckFn;
-    const wait = bucket.take();
-    if (wait > 0) {
-      hooks.onOutcome?.(event, ErrorCode.RateLimited);
-      const error = new ProtocolError(ErrorCode.RateLimited, "too many messages; slow down", wait);
-      reply({ ok: false, error: error.toBody() });
-      return;
-    }
-    handler(payload).then(
-      (result) => {
-        hooks.onOutcome?.(event, "ok");
-        reply({ ok: true, ...result });
-      },
+    deps.metrics?.received.inc({ event });
+    if (!admit(deps, socket, event, bucket, reply, flood)) return;
+    handler(args.length >= 2 ? args[0] : undefined).then(
+      (result) => reply({ ok: true, ...result }),
       (err: unknown) => {
-        const error = toErrorBody(err, logger, { event, socket: socket.id });
-        hooks.onOutcome?.(event, error.code);
+        const error = toErrorBody(err, deps.logger, { event, socket: socket.id });
+        deps.metrics?.rejected.inc({ event, code: error.code });
         reply({ ok: false, error });
       },
     );

@@ -1,6 +1,7 @@
 import { ErrorCode } from "../protocol/index.js";
-import { handleAcked, type HandlerHooks } from "./ack-handler.js";
+import { admit, handleAcked, type FloodOptions } from "./ack-handler.js";
 import { sendChat, sendNotice } from "./message-handlers.js";
+import { deleteMessage, muteUser } from "./moderation-handlers.js";
 import { joinRoom, leaveRoom } from "./room-handlers.js";
 import { TokenBucket } from "./token-bucket.js";
 import type { ChatDeps, ChatSocket } from "./types.js";
@@ -10,37 +11,44 @@ export interface RateOptions {
   ratePerSec: number;
   /** Messages a connection may send in a burst. @default 10 */
   rateBurst: number;
+  flood: FloodOptions;
 }
 
-const KNOWN_EVENTS = new Set(["room:join", "room:leave", "chat:send", "notice:send"]);
-/** Joins, leaves and unknown events are cheaper than messages but must not be free either. */
+/** Joins, leaves, moderation and unknown events are cheaper than messages but not free either. */
 const EVENT_RATE_FACTOR = 4;
 
-/** Sets up one connection: its rate buckets and every client event of PROTOCOL.md. */
-export function onConnection(deps: ChatDeps, rate: RateOptions, socket: ChatSocket, hooks: HandlerHooks = {}): void {
-  socket.data.sendBucket = new TokenBucket(rate.ratePerSec, rate.rateBurst);
-  socket.data.eventBucket = new TokenBucket(rate.ratePerSec * EVENT_RATE_FACTOR, rate.rateBurst * EVENT_RATE_FACTOR);
-  const log = deps.logger;
-  const { sendBucket, eventBucket } = socket.data;
+type Handler = (deps: ChatDeps, socket: ChatSocket, payload: unknown) => Promise<object>;
 
-  handleAcked(socket, "room:join", eventBucket, (p) => joinRoom(deps, socket, p), log, hooks);
-  handleAcked(socket, "room:leave", eventBucket, (p) => leaveRoom(socket, p), log, hooks);
-  handleAcked(socket, "chat:send", sendBucket, (p) => sendChat(deps, socket, p), log, hooks);
-  handleAcked(socket, "notice:send", sendBucket, (p) => sendNotice(deps, socket, p), log, hooks);
+const MESSAGE_EVENTS: Record<string, Handler> = { "chat:send": sendChat, "notice:send": sendNotice };
+const OTHER_EVENTS: Record<string, Handler> = {
+  "room:join": joinRoom,
+  "room:leave": (_deps, socket, payload) => leaveRoom(socket, payload),
+  "chat:delete": deleteMessage,
+  "user:mute": muteUser,
+};
+
+/** Sets up one connection: its rate buckets and every client event of the protocol. */
+export function onConnection(deps: ChatDeps, rate: RateOptions, socket: ChatSocket): void {
+  const sendBucket = new TokenBucket(rate.ratePerSec, rate.rateBurst);
+  const eventBucket = new TokenBucket(rate.ratePerSec * EVENT_RATE_FACTOR, rate.rateBurst * EVENT_RATE_FACTOR);
+  socket.data.refusals = { count: 0, windowStart: Date.now() };
+  for (const [event, handler] of Object.entries(MESSAGE_EVENTS)) {
+    handleAcked(deps, socket, event, sendBucket, rate.flood, (p) => handler(deps, socket, p));
+  }
+  for (const [event, handler] of Object.entries(OTHER_EVENTS)) {
+    handleAcked(deps, socket, event, eventBucket, rate.flood, (p) => handler(deps, socket, p));
+  }
 
   // An event this protocol does not have still gets a clear answer when it asked for one.
   socket.onAny((event: unknown, ...args: unknown[]) => {
-    if (typeof event === "string" && KNOWN_EVENTS.has(event)) return;
+    if (typeof event === "string" && (event in MESSAGE_EVENTS || event in OTHER_EVENTS)) return;
     const ack = args[args.length - 1];
-    hooks.onOutcome?.("unknown", typeof ack === "function" ? ErrorCode.BadRequest : "no_ack");
-    if (typeof ack !== "function") return;
-    const wait = eventBucket.take();
-    ack({
-      ok: false,
-      error:
-        wait > 0
-          ? { code: ErrorCode.RateLimited, message: "too many events; slow down", retryAfterMs: wait }
-          : { code: ErrorCode.BadRequest, message: `unknown event "${String(event).slice(0, 64)}"` },
-    });
+    if (typeof ack !== "function") {
+      deps.metrics?.rejected.inc({ event: "unknown", code: "no_ack" });
+      return;
+    }
+    if (!admit(deps, socket, "unknown", eventBucket, ack as (r: unknown) => void, rate.flood)) return;
+    deps.metrics?.rejected.inc({ event: "unknown", code: ErrorCode.BadRequest });
+    ack({ ok: false, error: { code: ErrorCode.BadRequest, message: `unknown event "${String(event).slice(0, 64)}"` } });
   });
 }

@@ -5,13 +5,31 @@ import {
   parseNoticeSend,
   type SendResult,
 } from "../protocol/index.js";
+import type { MessageDraft } from "../store/message-store.js";
 import type { ChatDeps, ChatSocket } from "./types.js";
 import { publicUser, toChatMessage, toNotice } from "./wire.js";
 
-function requireJoined(socket: ChatSocket, room: string): void {
+export function requireJoined(socket: ChatSocket, room: string): void {
   if (!socket.rooms.has(room)) {
     throw new ProtocolError(ErrorCode.NotJoined, `join room "${room}" before sending to it`);
   }
+}
+
+/** Only the streamer who owns `room` (per its token) may moderate it or post notices to it. */
+export function requireStreamerOf(socket: ChatSocket, room: string, what: string): void {
+  const user = socket.data.user;
+  if (user.role !== "streamer" || !user.rooms.includes(room)) {
+    throw new ProtocolError(ErrorCode.Forbidden, `only the streamer of "${room}" may ${what}`);
+  }
+}
+
+/** Stores a draft; a muted author gets `forbidden` with the time left. */
+async function store(deps: ChatDeps, draft: MessageDraft) {
+  const res = await deps.store.append(draft);
+  if (res.mutedForMs !== undefined) {
+    throw new ProtocolError(ErrorCode.Forbidden, "you are muted in this room", res.mutedForMs);
+  }
+  return res;
 }
 
 /**
@@ -21,33 +39,35 @@ function requireJoined(socket: ChatSocket, room: string): void {
 export async function sendChat(deps: ChatDeps, socket: ChatSocket, payload: unknown): Promise<SendResult> {
   const req = parseChatSend(payload, deps.limits.messageMaxLength);
   requireJoined(socket, req.room);
-  const user = socket.data.user;
-  const { message, duplicate } = await deps.store.append({
+  const { message, duplicate } = await store(deps, {
     room: req.room,
     kind: req.kind,
     text: req.text,
-    user: publicUser(user),
+    user: publicUser(socket.data.user),
     clientId: req.clientId,
   });
-  if (!duplicate) socket.to(req.room).emit("chat:message", toChatMessage(message));
+  if (!duplicate) {
+    socket.to(req.room).emit("chat:message", toChatMessage(message));
+    deps.metrics?.broadcast.inc({ event: "chat:send" });
+  }
   return { id: message.id };
 }
 
 /** `notice:send`: like chat, for the streamer of that room only; it replaces the current notice. */
 export async function sendNotice(deps: ChatDeps, socket: ChatSocket, payload: unknown): Promise<SendResult> {
   const req = parseNoticeSend(payload, deps.limits.messageMaxLength);
-  const user = socket.data.user;
-  if (user.role !== "streamer" || !user.rooms.includes(req.room)) {
-    throw new ProtocolError(ErrorCode.Forbidden, `only the streamer of "${req.room}" may post notices`);
-  }
+  requireStreamerOf(socket, req.room, "post notices");
   requireJoined(socket, req.room);
-  const { message, duplicate } = await deps.store.append({
+  const { message, duplicate } = await store(deps, {
     room: req.room,
     kind: "notice",
     text: req.text,
-    user: publicUser(user),
+    user: publicUser(socket.data.user),
     clientId: req.clientId,
   });
-  if (!duplicate) socket.to(req.room).emit("notice", toNotice(message));
+  if (!duplicate) {
+    socket.to(req.room).emit("notice", toNotice(message));
+    deps.metrics?.broadcast.inc({ event: "notice:send" });
+  }
   return { id: message.id };
 }

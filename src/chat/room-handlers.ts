@@ -18,6 +18,7 @@ export async function joinRoom(deps: ChatDeps, socket: ChatSocket, payload: unkn
   if (!already) await socket.join(room);
   try {
     const [history, notice] = await Promise.all([deps.store.history(room, since), deps.store.notice(room)]);
+    deps.metrics?.joins.inc();
     return {
       room,
       viewers: deps.viewers.estimate(room),

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Server, Socket } from "socket.io";
 import type { VerifiedUser } from "../auth/token.js";
 import type { ClientToServerEvents, ServerToClientEvents } from "../protocol/index.js";
+import type { ChatMetrics } from "../observability/metrics.js";
 import type { ViewerCounts } from "../presence/viewer-counts.js";
 import type { MessageStore } from "../store/message-store.js";
 import type { TokenBucket } from "./token-bucket.js";
@@ -12,6 +13,8 @@ export interface SocketData {
   sendBucket: TokenBucket;
   /** Per-connection rate of every other event, so join/leave floods are bounded too. */
   eventBucket: TokenBucket;
+  /** Refusals (rate_limited) in the current flood window; too many disconnects the client. */
+  refusals: { count: number; windowStart: number };
 }
 
 export type ChatIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -31,4 +34,6 @@ export interface ChatDeps {
   viewers: ViewerCounts;
   limits: ChatLimits;
   logger: Logger;
+  /** @default undefined: no metrics */
+  metrics?: ChatMetrics;
 }

@@ -148,7 +148,8 @@ export class ChatSession {
     });
     socket.on("disconnect", (reason) => {
       for (const entry of this.rooms.values()) entry.joined = false;
-      this.setState(reason === "io client disconnect" ? "offline" : "reconnecting");
+      // After our own close or the server's explicit disconnect, socket.io-client does not retry.
+      this.setState(reason === "io client disconnect" || reason === "io server disconnect" ? "offline" : "reconnecting");
     });
     socket.on("connect_error", (err) => {
       if (err.message === UNAUTHORIZED || err.message.startsWith(ErrorCode.BadRequest)) {

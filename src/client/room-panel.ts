@@ -47,6 +47,7 @@ export class RoomPanel implements RoomEvents {
   /** Confirmed messages, newest last: the snapshot for the next page load. */
   private recent: ChatMessage[];
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopWatching: (() => void) | undefined;
 
   constructor(
     private readonly deps: RoomPanelDeps,
@@ -90,11 +91,16 @@ export class RoomPanel implements RoomEvents {
 
   /** Starts receiving: joins now or on the next connect, with `since` when we have seen the room. */
   open(): void {
-    this.status.textContent = "joining…";
+    this.setJoined(false, "joining…");
+    this.stopWatching = this.deps.session.onState((state) => {
+      if (state !== "connected") this.setJoined(false, "waiting for the connection…");
+      else if (!this.deps.session.isJoined(this.room)) this.setJoined(false, "joining…");
+    });
     this.deps.session.join(this.room, this);
   }
 
   close(forget: boolean): void {
+    this.stopWatching?.();
     this.deps.session.leave(this.room);
     this.saveNow();
     if (forget) this.deps.storage.forgetRoom(this.room);
@@ -112,7 +118,7 @@ export class RoomPanel implements RoomEvents {
   }
 
   joined(result: JoinResult): void {
-    this.status.textContent = "";
+    this.setJoined(true, "");
     if (!result.recovered) {
       // `since` was unknown or too old: the server sent the room's latest history instead, which
       // may not connect to what we show. Start over from it rather than leave a silent gap.
@@ -127,7 +133,7 @@ export class RoomPanel implements RoomEvents {
   }
 
   joinFailed(error: ErrorBody): void {
-    this.status.textContent = `could not join: ${error.message}`;
+    this.setJoined(false, `could not join: ${error.message}`);
   }
 
   message(msg: ChatMessage): void {
@@ -143,6 +149,12 @@ export class RoomPanel implements RoomEvents {
   }
 
   // --- internals --------------------------------------------------------------------------------
+
+  /** `data-joined` tells styles and tests whether the room is live right now. */
+  private setJoined(joined: boolean, status: string): void {
+    this.element.dataset.joined = String(joined);
+    this.status.textContent = status;
+  }
 
   private receive(messages: ChatMessage[]): void {
     const fresh = messages.filter((m) => this.log.add(m.id));

@@ -9,10 +9,6 @@ export const ErrorCode = {
   Forbidden: "forbidden",
   RateLimited: "rate_limited",
   Unavailable: "unavailable",
-  /** Server addition: the target message does not exist (moderation). */
-  NotFound: "not_found",
-  /** Server addition: the user is muted in this room by its streamer. */
-  Muted: "muted",
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

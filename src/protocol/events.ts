@@ -81,6 +81,35 @@ export interface SendResult {
   id: string;
 }
 
+/** Server addition (moderation): a streamer removes a message from the room and its history. */
+export interface DeleteRequest {
+  room: string;
+  id: string;
+}
+
+export interface DeleteResult {
+  /** False when the message was not (or no longer) in history. */
+  deleted: boolean;
+}
+
+/** Server addition (moderation): a streamer mutes a user in their room for a while. */
+export interface MuteRequest {
+  room: string;
+  userId: string;
+  /** 1 to 86400 seconds. */
+  durationSec: number;
+}
+
+export interface MuteResult {
+  /** Milliseconds since the epoch when the mute ends. */
+  until: number;
+}
+
+export interface MessageDeleted {
+  room: string;
+  id: string;
+}
+
 export interface ViewerCount {
   room: string;
   count: number;
@@ -91,12 +120,15 @@ export interface ClientToServerEvents {
   "room:leave": (req: LeaveRequest, ack: (res: Ack<object>) => void) => void;
   "chat:send": (req: ChatSendRequest, ack: (res: Ack<SendResult>) => void) => void;
   "notice:send": (req: NoticeSendRequest, ack: (res: Ack<SendResult>) => void) => void;
+  "chat:delete": (req: DeleteRequest, ack: (res: Ack<DeleteResult>) => void) => void;
+  "user:mute": (req: MuteRequest, ack: (res: Ack<MuteResult>) => void) => void;
 }
 
 export interface ServerToClientEvents {
   "chat:message": (msg: ChatMessage) => void;
   notice: (notice: Notice) => void;
   "room:viewers": (count: ViewerCount) => void;
+  "chat:deleted": (deleted: MessageDeleted) => void;
 }
 
 /** Handshake `auth` of the connection. */

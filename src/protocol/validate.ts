@@ -5,6 +5,8 @@
 import { ErrorCode } from "./error-codes.js";
 import type {
   ChatSendRequest,
+  DeleteRequest,
+  MuteRequest,
   JoinRequest,
   LeaveRequest,
   MessageKind,
@@ -98,4 +100,24 @@ export function isDisplayName(name: unknown): name is string {
     !exceedsCodePoints(name, NAME_MAX_LENGTH) &&
     !/[\u0000-\u001f\u007f]/.test(name)
   );
+}
+
+export const MAX_MUTE_SEC = 86_400;
+
+export function parseDelete(payload: unknown): DeleteRequest {
+  const p = asObject(payload);
+  const room = roomOf(p);
+  if (typeof p.id !== "string" || p.id.length === 0 || p.id.length > 64) bad("id must be a message id");
+  return { room, id: p.id };
+}
+
+export function parseMute(payload: unknown): MuteRequest {
+  const p = asObject(payload);
+  const room = roomOf(p);
+  if (typeof p.userId !== "string" || p.userId.length === 0 || p.userId.length > 128) bad("userId must be a user id");
+  const d = p.durationSec;
+  if (typeof d !== "number" || !Number.isInteger(d) || d < 1 || d > MAX_MUTE_SEC) {
+    bad(`durationSec must be a whole number from 1 to ${MAX_MUTE_SEC}`);
+  }
+  return { room, userId: p.userId, durationSec: d };
 }

@@ -19,6 +19,8 @@ export interface RedisClients {
   mode: RedisConfig["mode"];
   /** Cheap liveness check for /readyz: a PING with a deadline. */
   ping(timeoutMs: number): Promise<boolean>;
+  /** The subscriber is connected (node-redis re-subscribes its channels after a reconnect). */
+  subscribed(): boolean;
   close(): Promise<void>;
 }
 
@@ -33,7 +35,7 @@ export interface RedisClientsOptions {
 
 const defaults: RedisClientsOptions = { connectTimeoutMs: 5_000, maxReconnectDelayMs: 2_000 };
 
-/** Connects a publisher and a duplicate subscriber to a Redis Cluster or a standalone Redis. */
+/** Connects a publisher and a subscriber to a Redis Cluster or a standalone Redis. */
 export async function connectRedis(
   config: RedisConfig,
   logger: Logger,
@@ -44,11 +46,19 @@ export async function connectRedis(
     connectTimeout: opts.connectTimeoutMs,
     reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, opts.maxReconnectDelayMs),
   };
+  // The publisher fails fast while disconnected instead of queueing: a send acked `unavailable`
+  // must not be stored later, when a queued command would replay. The subscriber keeps its queue:
+  // node-redis re-subscribes after a reconnect.
+  const pubDefaults = { socket, disableOfflineQueue: true };
+  const subDefaults = { socket };
   const pub =
     config.mode === "cluster"
-      ? createCluster({ rootNodes: config.urls.map((url) => ({ url })), defaults: { socket } })
-      : createClient({ url: config.urls[0], socket });
-  const sub = pub.duplicate();
+      ? createCluster({ rootNodes: config.urls.map((url) => ({ url })), defaults: pubDefaults })
+      : createClient({ url: config.urls[0], ...pubDefaults });
+  const sub =
+    config.mode === "cluster"
+      ? createCluster({ rootNodes: config.urls.map((url) => ({ url })), defaults: subDefaults })
+      : createClient({ url: config.urls[0], ...subDefaults });
   for (const [name, client] of [["pub", pub], ["sub", sub]] as const) {
     // node-redis throws an unhandled 'error' event otherwise: a Redis blip must never crash us.
     const emitter = client as unknown as NodeJS.EventEmitter;
@@ -85,6 +95,9 @@ export async function connectRedis(
       } finally {
         clearTimeout(timer);
       }
+    },
+    subscribed() {
+      return (sub as unknown as { isReady?: boolean; isOpen?: boolean }).isReady ?? sub.isOpen;
     },
     async close() {
       await Promise.allSettled([sub.close(), pub.close()]);

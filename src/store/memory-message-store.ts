@@ -14,6 +14,7 @@ interface RoomState {
   ids: MonotonicIds;
   dedup: Map<string, { id: string; expiresAt: number }>;
   notice: StoredMessage | null;
+  mutes: Map<string, number>;
   expiresAt: number;
 }
 
@@ -48,6 +49,8 @@ export class MemoryMessageStore implements MessageStore {
       const first = room.entries.find((m) => m.id === seen.id);
       return { message: first ?? this.toMessage(draft, seen.id, now), duplicate: true };
     }
+    const mutedUntil = draft.kind === "notice" ? 0 : (room.mutes.get(draft.user.id) ?? 0);
+    if (mutedUntil > now) return { mutedForMs: mutedUntil - now };
     const { ms, seq } = room.ids.next(now);
     const message = this.toMessage(draft, encodeMessageId(ms, seq), ms);
     room.entries.push(message);
@@ -58,6 +61,13 @@ export class MemoryMessageStore implements MessageStore {
     room.dedup.set(draft.clientId, { id: message.id, expiresAt: now + this.opts.dedupTtlSec * 1000 });
     room.expiresAt = now + this.opts.historyTtlSec * 1000;
     return { message, duplicate: false };
+  }
+
+  async mute(roomId: string, userId: string, durationSec: number): Promise<number> {
+    const now = this.now();
+    const until = now + durationSec * 1000;
+    this.room(roomId, now).mutes.set(userId, until);
+    return until;
   }
 
   async history(roomId: string, since?: string): Promise<HistoryResult> {
@@ -104,7 +114,7 @@ export class MemoryMessageStore implements MessageStore {
     if (!room) {
       // An expired room keeps its id source: ids must never go backwards within a room.
       const ids = this.rooms.get(roomId)?.ids ?? new MonotonicIds();
-      room = { entries: [], ids, dedup: new Map(), notice: null, expiresAt: now };
+      room = { entries: [], ids, dedup: new Map(), notice: null, mutes: new Map(), expiresAt: now };
       this.rooms.set(roomId, room);
     }
     return room;
@@ -118,6 +128,7 @@ export class MemoryMessageStore implements MessageStore {
         continue;
       }
       for (const [clientId, seen] of room.dedup) if (seen.expiresAt <= now) room.dedup.delete(clientId);
+      for (const [userId, until] of room.mutes) if (until <= now) room.mutes.delete(userId);
     }
   }
 }

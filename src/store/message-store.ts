@@ -21,11 +21,19 @@ export interface MessageDraft {
   clientId: string;
 }
 
-export interface AppendResult {
-  message: StoredMessage;
-  /** True when the clientId was seen before: nothing new was stored, `message.id` is the first id. */
-  duplicate: boolean;
-}
+export type AppendResult =
+  | {
+      message: StoredMessage;
+      /** True when the clientId was seen before: nothing new was stored, `message.id` is the first id. */
+      duplicate: boolean;
+      mutedForMs?: undefined;
+    }
+  | {
+      /** The author is muted in this room for this long: nothing was stored. */
+      mutedForMs: number;
+      message?: undefined;
+      duplicate?: undefined;
+    };
 
 export interface HistoryResult {
   /** True when `since` was found: `messages` are exactly the ones after it. */
@@ -40,10 +48,13 @@ export interface HistoryResult {
  */
 export interface MessageStore {
   /**
-   * Dedup by clientId, append, and (for a notice) make it the room's current notice, as one atomic
-   * step per room. Throws {@link StoreUnavailableError} when the backing store cannot be reached.
+   * Mute check, dedup by clientId, append, and (for a notice) make it the room's current notice,
+   * as one atomic step per room (one round trip on the hot path). Throws
+   * {@link StoreUnavailableError} when the backing store cannot be reached.
    */
   append(draft: MessageDraft): Promise<AppendResult>;
+  /** Mutes `userId` in `room` for `durationSec`; returns when it ends (ms since the epoch). */
+  mute(room: string, userId: string, durationSec: number): Promise<number>;
   /** Messages after `since` (recovered), or the latest ones when `since` is absent or unknown. */
   history(room: string, since?: string): Promise<HistoryResult>;
   /** The room's current notice, or null. */

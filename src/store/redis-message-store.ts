@@ -15,13 +15,17 @@ import {
 } from "./message-store.js";
 
 /**
- * Dedup, append and (for a notice) set the current notice, atomically on the room's shard.
- * KEYS: stream, notice hash, dedup key. ARGV: maxlen, entry JSON, history ttl, dedup ttl, kind.
- * Returns {duplicate (0/1), stream id}.
+ * Dedup, mute check, append and (for a notice) set the current notice, atomically on the room's
+ * shard. KEYS: stream, notice hash, dedup key, author's mute key. ARGV: maxlen, entry JSON,
+ * history ttl, dedup ttl, kind. Returns {0 new | 1 duplicate, stream id} or {2 muted, ms left}.
  */
 const APPEND = new LuaScript(`
 local seen = redis.call('GET', KEYS[3])
 if seen then return {1, seen} end
+if ARGV[5] ~= 'notice' then
+  local left = redis.call('PTTL', KEYS[4])
+  if left > 0 then return {2, tostring(left)} end
+end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 'm', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('SET', KEYS[3], id, 'EX', ARGV[4])
@@ -49,6 +53,14 @@ const REMOVE = new LuaScript(`
 local n = redis.call('XDEL', KEYS[1], ARGV[1])
 if redis.call('HGET', KEYS[2], 'id') == ARGV[1] then redis.call('DEL', KEYS[2]) end
 return n
+`);
+
+/** Sets the mute key with its TTL; returns when it ends, by the server's clock. */
+const MUTE = new LuaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+return now + tonumber(ARGV[1]) * 1000
 `);
 
 /** What the stream entry's `m` field holds; id and ts come from the stream id. */
@@ -87,12 +99,23 @@ export class RedisMessageStore implements MessageStore {
 
   async append(draft: MessageDraft): Promise<AppendResult> {
     const body: EntryBody = { k: draft.kind, t: draft.text, u: draft.user };
-    const [dup, streamId] = (await this.call(
+    const [outcome, value] = (await this.call(
       APPEND,
-      [this.key(draft.room, "h"), this.key(draft.room, "n"), this.key(draft.room, `c:${draft.clientId}`)],
+      [
+        this.key(draft.room, "h"),
+        this.key(draft.room, "n"),
+        this.key(draft.room, `c:${draft.clientId}`),
+        this.key(draft.room, `mute:${draft.user.id}`),
+      ],
       [this.opts.historySize, JSON.stringify(body), this.opts.historyTtlSec, this.opts.dedupTtlSec, draft.kind],
     )) as [number, string];
-    return { message: toMessage(draft.room, streamId, body), duplicate: Number(dup) === 1 };
+    if (Number(outcome) === 2) return { mutedForMs: Number(value) };
+    return { message: toMessage(draft.room, value, body), duplicate: Number(outcome) === 1 };
+  }
+
+  async mute(room: string, userId: string, durationSec: number): Promise<number> {
+    const until = await this.call(MUTE, [this.key(room, `mute:${userId}`)], [durationSec]);
+    return Number(until);
   }
 
   async history(room: string, since?: string): Promise<HistoryResult> {

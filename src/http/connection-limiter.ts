@@ -1,0 +1,44 @@
+import type { IncomingMessage } from "node:http";
+
+export interface ConnectionLimiterOptions {
+  /** @default 200 */
+  maxPerIp: number;
+  /** Use the first X-Forwarded-For address (only behind our own load balancer). @default false */
+  trustProxy: boolean;
+}
+
+/** Counts open connections per client IP; refuses new ones over the limit. */
+export class ConnectionLimiter {
+  private readonly open = new Map<string, number>();
+
+  constructor(private readonly opts: ConnectionLimiterOptions) {}
+
+  ipOf(req: IncomingMessage): string {
+    if (this.opts.trustProxy) {
+      const fwd = req.headers["x-forwarded-for"];
+      const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(",")[0]?.trim();
+      if (first) return first;
+    }
+    return req.socket.remoteAddress ?? "unknown";
+  }
+
+  /** Undefined when the connection may open, else the refusal message. */
+  admit(req: IncomingMessage): string | undefined {
+    const n = this.open.get(this.ipOf(req)) ?? 0;
+    return n >= this.opts.maxPerIp ? "too many connections from this address" : undefined;
+  }
+
+  /** Counts an opened connection; returns its release function (idempotent). */
+  track(req: IncomingMessage): () => void {
+    const ip = this.ipOf(req);
+    this.open.set(ip, (this.open.get(ip) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.open.get(ip) ?? 1) - 1;
+      if (n > 0) this.open.set(ip, n);
+      else this.open.delete(ip);
+    };
+  }
+}

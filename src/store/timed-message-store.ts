@@ -1,0 +1,18 @@
+import type { Histogram } from "prom-client";
+import type { MessageStore } from "./message-store.js";
+
+/** Wraps a store to observe each call's latency; any store, so both implementations are measured alike. */
+export function timedMessageStore(store: MessageStore, latency: Histogram<"op">): MessageStore {
+  const time = <T>(op: string, run: () => Promise<T>): Promise<T> => {
+    const end = latency.startTimer({ op });
+    return run().finally(() => end());
+  };
+  return {
+    append: (draft) => time("append", () => store.append(draft)),
+    history: (room, since) => time("history", () => store.history(room, since)),
+    notice: (room) => time("notice", () => store.notice(room)),
+    remove: (room, id) => time("remove", () => store.remove(room, id)),
+    mute: (room, userId, sec) => time("mute", () => store.mute(room, userId, sec)),
+    close: () => store.close(),
+  };
+}
