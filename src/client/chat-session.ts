@@ -31,6 +31,8 @@ export interface RoomEvents {
   message(msg: ChatMessage): void;
   notice(notice: Notice): void;
   viewers(count: number): void;
+  /** A streamer removed a message (server addition to the protocol: moderation). */
+  deleted(id: string): void;
 }
 
 export interface ChatSessionOptions {
@@ -170,5 +172,6 @@ export class ChatSession {
     socket.on("chat:message", (msg) => this.rooms.get(msg.room)?.events.message(msg));
     socket.on("notice", (notice) => this.rooms.get(notice.room)?.events.notice(notice));
     socket.on("room:viewers", ({ room, count }) => this.rooms.get(room)?.events.viewers(count));
+    socket.on("chat:deleted", ({ room, id }) => this.rooms.get(room)?.events.deleted(id));
   }
 }

@@ -78,6 +78,14 @@ export class MessageList {
     }
   }
 
+  /** Removes the row of a deleted message, also when it is still waiting in the batch. */
+  remove(id: string): void {
+    this.queue = this.queue.filter((m) => m.id !== id);
+    for (const row of this.list.querySelectorAll<HTMLLIElement>("li[data-id]")) {
+      if (row.dataset.id === id) row.remove();
+    }
+  }
+
   /** Drops every row except our own unconfirmed ones, which still wait for their ack. */
   clear(): void {
     this.queue = [];

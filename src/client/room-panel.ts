@@ -148,6 +148,14 @@ export class RoomPanel implements RoomEvents {
     this.viewerCount.textContent = `${count} watching`;
   }
 
+  deleted(id: string): void {
+    // The id stays in the log: a late copy of a deleted message must not bring it back.
+    this.log.add(id);
+    this.recent = this.recent.filter((m) => m.id !== id);
+    this.list.remove(id);
+    this.saveTimer ??= setTimeout(() => this.saveNow(), this.opts.saveDelayMs);
+  }
+
   // --- internals --------------------------------------------------------------------------------
 
   /** `data-joined` tells styles and tests whether the room is live right now. */

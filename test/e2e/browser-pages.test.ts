@@ -18,6 +18,8 @@ const XSS = `<img src=x onerror="window.__xss = 1">`;
 let browser: Browser;
 let targets: Targets;
 const contexts: BrowserContext[] = [];
+/** WebSockets each page opened: the viewer multiplexes all its rooms over one. */
+const websockets = new Map<Page, number>();
 
 beforeAll(async () => {
   await buildClient();
@@ -35,6 +37,8 @@ async function newPage(): Promise<Page> {
   contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
+  websockets.set(page, 0);
+  page.on("websocket", () => websockets.set(page, (websockets.get(page) ?? 0) + 1));
   return page;
 }
 
@@ -50,14 +54,15 @@ async function openViewer(url: string, name: string): Promise<Page> {
 
 async function connected(page: Page): Promise<void> {
   await page.waitForSelector('#connection[data-state="connected"]');
-  // Joined: the room's status line clears when the join is acked.
-  await page.waitForFunction(() => document.querySelector(".room-status")?.textContent === "");
+  await page.waitForSelector('.room:not([hidden])[data-joined="true"]');
 }
 
+/** Sends from the composer of the room on screen. */
 async function send(page: Page, text: string, kind?: string): Promise<void> {
-  if (kind) await page.selectOption(".composer .kind", kind);
-  await page.fill(".composer .text", text);
-  await page.press(".composer .text", "Enter");
+  const composer = ".room:not([hidden]) .composer";
+  if (kind) await page.selectOption(`${composer} .kind`, kind);
+  await page.fill(`${composer} .text`, text);
+  await page.press(`${composer} .text`, "Enter");
 }
 
 /** Waits until our own message with this text is acked (no longer pending). */
@@ -142,6 +147,21 @@ describe("browser pages", () => {
     for (const text of [...missed, "hi from Alice", "when do we start?", XSS]) expect(await rowsWithText(bob, text)).toBe(1);
     expect(joins.some((frame) => frame.includes('"since"'))).toBe(true);
     expect(await bob.locator(".notice .notice-text").textContent()).toBe("We go live at 20:00");
+
+    // A second room on the same page rides the same connection and keeps its messages apart.
+    await alice.fill("#add-room-name", "e2e-side");
+    await alice.press("#add-room-name", "Enter");
+    await alice.waitForSelector('.room[data-room="e2e-side"][data-joined="true"]');
+    await send(alice, "over in the side room");
+    await acked(alice, "over in the side room");
+    await alice.click('.tab[data-room="e2e-room"] .tab-label');
+    await send(alice, "back in the main room");
+    await seeOnce(bob, "back in the main room");
+    expect(await rowsWithText(bob, "over in the side room")).toBe(0);
+    expect(await alice.locator('.room[data-room="e2e-room"] .msg-text', { hasText: "over in the side room" }).count()).toBe(0);
+    expect(websockets.get(alice)).toBe(1);
+    // Bob is back, so the count over both replicas is three again.
+    await alice.locator('.room[data-room="e2e-room"] .viewers', { hasText: "3 watching" }).waitFor();
 
     await mkdir(OUTPUT, { recursive: true });
     await alice.screenshot({ path: new URL("viewer.png", OUTPUT).pathname });
