@@ -1,0 +1,119 @@
+/** What one `npm run bench` does, with defaults that finish in under 10 minutes on 2 cores. */
+import { parseArgs } from "node:util";
+import type { ServerKind } from "./servers/server-kinds.js";
+
+export interface BenchOptions {
+  /** @default ["ours", "classic", "sharded"] */
+  kinds: ServerKind[];
+  /** Cluster sizes compared for Redis bytes per message. @default [3, 6] */
+  masters: number[];
+  /** @default 1 */
+  replicasPerMaster: number;
+  /** Chat server replicas per kind. @default 2 */
+  replicas: number;
+  /** Load processes for viewers. @default 2 */
+  loadProcesses: number;
+  /** Characters per chat message. @default 80 */
+  textLength: number;
+  /** Many rooms at a low rate per room (run on every cluster size). */
+  rooms: {
+    /** @default 100 */
+    count: number;
+    /** @default 4 */
+    viewersPerRoom: number;
+    /** Messages per second over all rooms (0.4 per room with the defaults). @default 40 */
+    ratePerSec: number;
+    /** The loaded window, and the idle window before it. @default 8000 */
+    windowMs: number;
+  };
+  /** One hot room (first cluster size only): a ladder of rates to find saturation. */
+  hot: {
+    /** @default 2000 */
+    viewers: number;
+    /** Sender connections, spread over the replicas. @default 4 */
+    senders: number;
+    /** Messages per second, one step each. @default [10, 25, 50] */
+    rates: number[];
+    /** @default 6000 */
+    stepMs: number;
+  };
+  /** Where the JSON and the SVG go. @default "bench/results" */
+  outDir: string;
+  /** Write `--cpu-prof` profiles of this server's replicas in the hot room here. @default undefined */
+  cpuProfDir: string | undefined;
+}
+
+export const defaultBenchOptions: BenchOptions = {
+  kinds: ["ours", "classic", "sharded"],
+  masters: [3, 6],
+  replicasPerMaster: 1,
+  replicas: 2,
+  loadProcesses: 2,
+  textLength: 80,
+  rooms: { count: 100, viewersPerRoom: 4, ratePerSec: 40, windowMs: 8_000 },
+  hot: { viewers: 2_000, senders: 4, rates: [10, 25, 50], stepMs: 6_000 },
+  outDir: "bench/results",
+  cpuProfDir: undefined,
+};
+
+const HELP = `npm run bench -- [options]
+  --kinds ours,classic,sharded   servers to compare
+  --masters 3,6                  cluster sizes (the hot room runs on the first)
+  --replicas 2                   chat server replicas per kind
+  --hot-viewers 2000  --hot-rates 10,25,50  --hot-step-ms 6000
+  --rooms 100  --room-viewers 4  --rooms-rate 40  --rooms-window-ms 8000
+  --quick                        a small run (a minute or two) to check the bench itself
+  --out bench/results            where results.json and results.svg go
+  --cpu-prof DIR                 profile this server's replicas during the hot room`;
+
+const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
+const nums = (s: string) => list(s).map(Number);
+
+/** Parses the command line over the defaults; throws with the help text on a bad flag. */
+export function parseBenchOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kinds: { type: "string" },
+      masters: { type: "string" },
+      replicas: { type: "string" },
+      "hot-viewers": { type: "string" },
+      "hot-rates": { type: "string" },
+      "hot-step-ms": { type: "string" },
+      rooms: { type: "string" },
+      "room-viewers": { type: "string" },
+      "rooms-rate": { type: "string" },
+      "rooms-window-ms": { type: "string" },
+      quick: { type: "boolean" },
+      out: { type: "string" },
+      "cpu-prof": { type: "string" },
+      help: { type: "boolean" },
+    },
+  });
+  if (values.help) throw new Error(HELP);
+  const o: BenchOptions = structuredClone(defaultBenchOptions);
+  if (values.quick) {
+    o.rooms = { count: 20, viewersPerRoom: 3, ratePerSec: 20, windowMs: 4_000 };
+    o.hot = { viewers: 300, senders: 2, rates: [10, 40], stepMs: 4_000 };
+  }
+  if (values.kinds) {
+    const kinds = list(values.kinds);
+    for (const k of kinds) if (!["ours", "classic", "sharded"].includes(k)) throw new Error(`unknown kind ${k}\n${HELP}`);
+    o.kinds = kinds as ServerKind[];
+  }
+  if (values.masters) o.masters = nums(values.masters);
+  if (values.replicas) o.replicas = Number(values.replicas);
+  if (values["hot-viewers"]) o.hot.viewers = Number(values["hot-viewers"]);
+  if (values["hot-rates"]) o.hot.rates = nums(values["hot-rates"]);
+  if (values["hot-step-ms"]) o.hot.stepMs = Number(values["hot-step-ms"]);
+  if (values.rooms) o.rooms.count = Number(values.rooms);
+  if (values["room-viewers"]) o.rooms.viewersPerRoom = Number(values["room-viewers"]);
+  if (values["rooms-rate"]) o.rooms.ratePerSec = Number(values["rooms-rate"]);
+  if (values["rooms-window-ms"]) o.rooms.windowMs = Number(values["rooms-window-ms"]);
+  if (values.out) o.outDir = values.out;
+  if (values["cpu-prof"]) o.cpuProfDir = values["cpu-prof"];
+  const bad = [o.replicas, o.hot.viewers, o.hot.stepMs, o.rooms.count, o.rooms.viewersPerRoom, o.rooms.windowMs, ...o.masters, ...o.hot.rates]
+    .some((n) => !Number.isFinite(n) || n <= 0);
+  if (bad || o.masters.length === 0 || o.hot.rates.length === 0) throw new Error(`bad numeric option\n${HELP}`);
+  return o;
+}

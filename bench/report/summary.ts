@@ -1,0 +1,202 @@
+/**
+ * Turns the raw results into the tables the bench prints and the README shows: one per scenario,
+ * ratios against the baselines, and the issue's targets with met / missed and by how much.
+ */
+import { KIND_LABELS, type ServerKind } from "../servers/server-kinds.js";
+import type { StepResult } from "../scenarios/load-step.js";
+import type { BenchResults, KindRun } from "./bench-results.js";
+import type { Panel } from "./svg-chart.js";
+
+export interface Section {
+  title: string;
+  header: string[];
+  rows: (string | number)[][];
+  note?: string;
+}
+
+const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(1)}%` : "-");
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a !== undefined && b !== undefined && b > 0 && Number.isFinite(a) ? a / b : undefined;
+const x = (r: number | undefined) => (r === undefined ? "-" : `${r.toFixed(2)}x`);
+const kb = (b: number) => (b / 1024).toFixed(1);
+
+function run(results: BenchResults, kind: ServerKind, masters: number): KindRun | undefined {
+  return results.runs.find((r) => r.kind === kind && r.masters === masters);
+}
+
+/** The fastest a kind delivered in the hot room, over the whole rate ladder. */
+export function saturation(r: KindRun | undefined): number | undefined {
+  return r?.hot ? Math.max(...r.hot.steps.map((s) => s.deliveriesPerSec)) : undefined;
+}
+
+function lastStep(r: KindRun | undefined): StepResult | undefined {
+  return r?.hot?.steps[r.hot.steps.length - 1];
+}
+
+export function sections(results: BenchResults): Section[] {
+  const { kinds, masters } = results.options;
+  const first = masters[0]!;
+  const out: Section[] = [];
+  const o = results.options;
+
+  for (const m of masters) {
+    const classic = run(results, "classic", m)?.manyRooms?.step.redis.bytesPerMessage;
+    out.push({
+      title: `Many rooms: ${o.rooms.count} rooms x ${o.rooms.viewersPerRoom} viewers, ${o.rooms.ratePerSec} msg/s, ${m} masters + ${m * o.replicasPerMaster} replicas, ${o.replicas} server replicas`,
+      header: ["server", "Redis B/msg", "vs classic", "bus B/msg", "bus msgs/msg", "client B/msg", "p50 ms", "p99 ms", "delivered", "CPU us/delivery"],
+      rows: kinds.map((k) => {
+        const r = run(results, k, m);
+        const s = r?.manyRooms?.step;
+        if (!s) return [KIND_LABELS[k], r?.error ?? "not run", "", "", "", "", "", "", "", ""];
+        return [
+          KIND_LABELS[k],
+          s.redis.bytesPerMessage,
+          x(ratio(s.redis.bytesPerMessage, classic)),
+          s.redis.busBytesPerMessage,
+          s.redis.busMessagesPerMessage,
+          s.redis.clientBytesPerMessage + s.redis.replicationBytesPerMessage,
+          s.cross.p50,
+          s.cross.p99,
+          pct(s.delivered, s.expected),
+          s.serverCpuUsPerDelivery,
+        ];
+      }),
+    });
+  }
+
+  if (masters.length > 1) {
+    const last = masters[masters.length - 1]!;
+    out.push({
+      title: `Redis bytes per message vs cluster size (many rooms)`,
+      header: ["server", ...masters.map((m) => `${m} masters`), `${last} vs ${first}`],
+      rows: kinds.map((k) => {
+        const v = masters.map((m) => run(results, k, m)?.manyRooms?.step.redis.bytesPerMessage);
+        return [KIND_LABELS[k], ...v.map((b) => b ?? "-"), x(ratio(v[v.length - 1], v[0]))];
+      }),
+    });
+  }
+
+  const hotRuns = kinds.map((k) => run(results, k, first)).filter((r): r is KindRun => !!r?.hot);
+  if (hotRuns.length > 0) {
+    const rows: (string | number)[][] = [];
+    for (let i = 0; i < o.hot.rates.length; i++) {
+      for (const r of hotRuns) {
+        const s = r.hot!.steps[i];
+        if (!s) continue;
+        rows.push([
+          s.ratePerSec,
+          KIND_LABELS[r.kind],
+          s.offeredDeliveriesPerSec,
+          s.deliveriesPerSec,
+          s.cross.p50,
+          s.cross.p95,
+          s.cross.p99,
+          pct(s.delivered, s.expected),
+          s.redis.bytesPerMessage,
+          s.serverCpuUsPerDelivery,
+        ]);
+      }
+    }
+    out.push({
+      title: `Hot room: ${o.hot.viewers} viewers over ${o.replicas} replicas, ${o.hot.senders} senders, ${o.hot.stepMs / 1000} s per rate, ${first} masters`,
+      header: ["msg/s", "server", "offered deliv/s", "deliveries/s", "p50 ms", "p95 ms", "p99 ms", "delivered", "Redis B/msg", "CPU us/delivery"],
+      rows,
+      note: "Latency: send to receive, viewers on the other replica than the sender's, same machine clock.",
+    });
+    const sharded = saturation(run(results, "sharded", first));
+    const classic = saturation(run(results, "classic", first));
+    out.push({
+      title: "Hot room saturation (highest deliveries/s over the ladder)",
+      header: ["server", "deliveries/s", "vs stock sharded", "vs stock classic"],
+      rows: hotRuns.map((r) => [KIND_LABELS[r.kind], saturation(r) ?? "-", x(ratio(saturation(r), sharded)), x(ratio(saturation(r), classic))]),
+    });
+    const stock = run(results, "classic", first)?.hot?.memory;
+    out.push({
+      title: `Memory per idle connected viewer (${o.hot.viewers + o.hot.senders} websocket connections, after GC)`,
+      header: ["server", "heap KB", "RSS KB", "heap vs stock", "RSS vs stock"],
+      rows: hotRuns.map((r) => [
+        KIND_LABELS[r.kind],
+        kb(r.hot!.memory.heapBytesPerViewer),
+        kb(r.hot!.memory.rssBytesPerViewer),
+        x(ratio(r.hot!.memory.heapBytesPerViewer, stock?.heapBytesPerViewer)),
+        x(ratio(r.hot!.memory.rssBytesPerViewer, stock?.rssBytesPerViewer)),
+      ]),
+      note: "Stock = Socket.IO with default rooms (the classic-adapter baseline).",
+    });
+  }
+  out.push(targets(results));
+  return out;
+}
+
+/** The issue's targets, each with what was measured and whether it is met. */
+function targets(results: BenchResults): Section {
+  const { masters } = results.options;
+  const first = masters[0]!;
+  const last = masters[masters.length - 1]!;
+  const rows: (string | number)[][] = [];
+  const add = (target: string, value: number | undefined, limit: number, atMost: boolean, show = x) => {
+    if (value === undefined || !Number.isFinite(value)) return rows.push([target, "-", "not measured"]);
+    const met = atMost ? value <= limit : value >= limit;
+    const by = atMost ? value / limit : limit / value;
+    rows.push([target, show(value), met ? "met" : `missed (${by.toFixed(2)}x off)`]);
+  };
+  const bytes = (k: ServerKind, m: number) => run(results, k, m)?.manyRooms?.step.redis.bytesPerMessage;
+  add(`Redis B/msg, many rooms, ${first} masters: <= 0.25x classic`, ratio(bytes("ours", first), bytes("classic", first)), 0.25, true);
+  const hotBytes = (k: ServerKind) => lastStep(run(results, k, first))?.redis.bytesPerMessage;
+  add("Redis B/msg, hot room: <= 0.05x classic", ratio(hotBytes("ours"), hotBytes("classic")), 0.05, true);
+  if (masters.length > 1) {
+    add(`Redis B/msg does not grow ${first} -> ${last} masters (<= 1.10x)`, ratio(bytes("ours", last), bytes("ours", first)), 1.1, true);
+  }
+  add("Hot room deliveries/s: >= 3x stock sharded at saturation", ratio(saturation(run(results, "ours", first)), saturation(run(results, "sharded", first))), 3, false);
+  const top = lastStep(run(results, "ours", first));
+  add(`Hot room cross-replica p99 at ${top?.ratePerSec ?? "-"} msg/s: <= 100 ms`, top?.cross.p99, 100, true, (v) => `${v} ms`);
+  for (const base of ["sharded", "classic"] as const) {
+    const b = run(results, base, first)?.hot?.steps;
+    const ours = run(results, "ours", first)?.hot?.steps;
+    if (!b || !ours) continue;
+    const worst = Math.max(...ours.map((s, i) => ratio(s.cross.p99, b[i]?.cross.p99) ?? 0));
+    add(`Hot room p99 never worse than stock ${base} at the same load (worst step)`, worst, 1, true);
+  }
+  const mem = (k: ServerKind) => run(results, k, first)?.hot?.memory;
+  add("Heap per idle viewer: <= 0.6x stock", ratio(mem("ours")?.heapBytesPerViewer, mem("classic")?.heapBytesPerViewer), 0.6, true);
+  add("RSS per idle viewer: <= 0.8x stock", ratio(mem("ours")?.rssBytesPerViewer, mem("classic")?.rssBytesPerViewer), 0.8, true);
+  return { title: "Targets (issue 7), ratios from this run", header: ["target", "measured", "result"], rows };
+}
+
+/** The chart's panels: Redis bytes, hot-room throughput and p99, memory per viewer. */
+export function panels(results: BenchResults): Panel[] {
+  const { kinds, masters } = results.options;
+  const first = masters[0]!;
+  const name = (k: ServerKind) => KIND_LABELS[k];
+  const steps = (k: ServerKind) => run(results, k, first)?.hot?.steps ?? [];
+  const rates = results.options.hot.rates.map((r) => `${r} msg/s`);
+  return [
+    {
+      title: "Redis bytes per chat message (many rooms)",
+      unit: "bytes over all nodes",
+      groups: masters.map((m) => `${m} masters`),
+      series: kinds.map((k) => ({ name: name(k), values: masters.map((m) => run(results, k, m)?.manyRooms?.step.redis.bytesPerMessage ?? null) })),
+    },
+    {
+      title: `Hot room deliveries/s (${results.options.hot.viewers} viewers)`,
+      unit: "deliveries per second",
+      groups: rates,
+      series: kinds.map((k) => ({ name: name(k), values: rates.map((_, i) => steps(k)[i]?.deliveriesPerSec ?? null) })),
+    },
+    {
+      title: "Hot room cross-replica p99 latency",
+      unit: "ms",
+      groups: rates,
+      series: kinds.map((k) => ({ name: name(k), values: rates.map((_, i) => steps(k)[i]?.cross.p99 ?? null) })),
+    },
+    {
+      title: "Memory per idle connected viewer",
+      unit: "KB",
+      groups: ["heap", "RSS"],
+      series: kinds.map((k) => {
+        const m = run(results, k, first)?.hot?.memory;
+        return { name: name(k), values: m ? [m.heapBytesPerViewer / 1024, m.rssBytesPerViewer / 1024] : [null, null] };
+      }),
+    },
+  ];
+}

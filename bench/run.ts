@@ -1,0 +1,105 @@
+/**
+ * `npm run bench`: this server against stock Socket.IO with the classic and the sharded Redis
+ * adapter, on the same Redis Cluster and the same load. Prints a table per scenario and writes
+ * bench/results/results.json and results.svg. Every process it starts is stopped when it ends,
+ * fails or is interrupted.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseBenchOptions, type BenchOptions } from "./bench-options.js";
+import { startBenchCluster } from "./cluster.js";
+import { RedisTrafficMeter } from "./measure/redis-traffic.js";
+import { Cleanup } from "./process/cleanup.js";
+import { describeMachine, type BenchResults, type KindRun } from "./report/bench-results.js";
+import { panels, sections } from "./report/summary.js";
+import { svgChart } from "./report/svg-chart.js";
+import { textTable } from "./report/text-table.js";
+import { runHotRoom } from "./scenarios/hot-room.js";
+import { runManyRooms } from "./scenarios/many-rooms.js";
+import { KIND_LABELS, startServers, type ServerKind } from "./servers/server-kinds.js";
+
+const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+async function runKind(
+  options: BenchOptions,
+  kind: ServerKind,
+  masters: number,
+  seeds: string,
+  meter: RedisTrafficMeter,
+  cleanup: Cleanup,
+  withHotRoom: boolean,
+): Promise<KindRun> {
+  const tag = `${kind}-${masters}m-${Date.now().toString(36)}`;
+  const stops: (() => Promise<void>)[] = [];
+  const register = (name: string, stop: () => Promise<void>) => void stops.push(cleanup.add(name, stop));
+  log(`${KIND_LABELS[kind]}, ${masters} masters: starting ${options.replicas} replicas`);
+  const nodeArgs = withHotRoom && kind === "ours" && options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  try {
+    const servers = await startServers({ kind, replicas: options.replicas, seeds, nodeArgs }, register);
+    const common = { textLength: options.textLength, loadProcesses: options.loadProcesses };
+    const result: KindRun = { kind, masters };
+    if (withHotRoom) {
+      log(`${KIND_LABELS[kind]}: hot room`);
+      result.hot = await runHotRoom(servers, meter, { ...options.hot, ...common }, `hot-${tag}`, register, log);
+    }
+    log(`${KIND_LABELS[kind]}: many rooms`);
+    result.manyRooms = await runManyRooms(servers, meter, { ...options.rooms, ...common }, `r-${tag}`, register, log);
+    return result;
+  } catch (err) {
+    log(`${KIND_LABELS[kind]}, ${masters} masters failed: ${err instanceof Error ? err.message : String(err)}`);
+    return { kind, masters, error: err instanceof Error ? err.message.split("\n")[0]! : String(err) };
+  } finally {
+    for (const stop of stops.reverse()) await stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseBenchOptions(process.argv.slice(2));
+  const cleanup = new Cleanup();
+  cleanup.onSignals();
+  const started = Date.now();
+  const results: BenchResults = {
+    startedAt: new Date(started).toISOString(),
+    durationSec: 0,
+    machine: describeMachine(),
+    options,
+    runs: [],
+  };
+  try {
+    for (const [i, masters] of options.masters.entries()) {
+      log(`Redis Cluster: ${masters} masters x ${options.replicasPerMaster} replica(s)`);
+      const cluster = await startBenchCluster(masters, options.replicasPerMaster);
+      const stopCluster = cleanup.add(`redis cluster ${masters}`, () => cluster.stop());
+      const meter = await RedisTrafficMeter.open(cluster.ports);
+      const closeMeter = cleanup.add("traffic meter", () => meter.close());
+      for (const kind of options.kinds) {
+        results.runs.push(await runKind(options, kind, masters, cluster.seeds, meter, cleanup, i === 0));
+      }
+      await closeMeter();
+      await stopCluster();
+    }
+  } finally {
+    await cleanup.run();
+  }
+  results.durationSec = Math.round((Date.now() - started) / 1000);
+
+  const m = results.machine;
+  const machine = `${m.nproc} cores (${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, Redis ${m.redis}`;
+  console.log(`\nlive-chat bench, ${results.startedAt}, ${results.durationSec} s on ${machine}\n`);
+  for (const s of sections(results)) {
+    console.log(`${s.title}\n${textTable(s.header, s.rows)}${s.note ? `\n${s.note}` : ""}\n`);
+  }
+  mkdirSync(options.outDir, { recursive: true });
+  writeFileSync(join(options.outDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(
+    join(options.outDir, "results.svg"),
+    svgChart("live-chat vs stock Socket.IO", machine, panels(results)) + "\n",
+  );
+  log(`wrote ${join(options.outDir, "results.json")} and results.svg`);
+  if (results.runs.some((r) => r.error)) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

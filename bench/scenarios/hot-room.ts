@@ -1,0 +1,98 @@
+/**
+ * The hot room: thousands of viewers of one stream over every replica. Measures memory per idle
+ * viewer (before any message), then a ladder of message rates up to and past saturation.
+ */
+import { LoadFleet } from "../load/load-fleet.js";
+import type { ClientSpec } from "../load/load-protocol.js";
+import { rssBytes } from "../measure/proc-stats.js";
+import type { RedisTrafficMeter } from "../measure/redis-traffic.js";
+import type { ServerProcess } from "../servers/server-process.js";
+import { measureIdle, runStep, type IdleRate, type StepResult } from "./load-step.js";
+
+export interface HotRoomOptions {
+  viewers: number;
+  senders: number;
+  rates: number[];
+  stepMs: number;
+  textLength: number;
+  loadProcesses: number;
+}
+
+export interface MemoryPerViewer {
+  /** Connections added between the two samples (viewers and senders). */
+  connections: number;
+  rssBytesPerViewer: number;
+  heapBytesPerViewer: number;
+  before: { rss: number; heapUsed: number }[];
+  after: { rss: number; heapUsed: number }[];
+}
+
+export interface HotRoomResult {
+  viewers: number;
+  memory: MemoryPerViewer;
+  idle: IdleRate;
+  steps: StepResult[];
+}
+
+async function sampleMemory(servers: ServerProcess[]): Promise<{ rss: number; heapUsed: number }[]> {
+  return Promise.all(
+    servers.map(async (s) => {
+      await s.memory();
+      // V8 gives freed pages back to the OS a little after a GC: let it, then GC and read again.
+      await new Promise((r) => setTimeout(r, 500));
+      const { heapUsed } = await s.memory();
+      // RSS from outside, right after the probe's GC.
+      return { rss: await rssBytes(s.pid), heapUsed };
+    }),
+  );
+}
+
+export async function runHotRoom(
+  servers: ServerProcess[],
+  meter: RedisTrafficMeter,
+  options: HotRoomOptions,
+  room: string,
+  register: (name: string, stop: () => Promise<void>) => void,
+  log: (line: string) => void,
+): Promise<HotRoomResult> {
+  const at = (i: number): ClientSpec => ({ url: servers[i % servers.length]!.url, replica: i % servers.length, rooms: [room] });
+  const viewers = Array.from({ length: options.viewers }, (_, i) => at(i));
+  const senders = Array.from({ length: options.senders }, (_, i) => at(i));
+
+  const before = await sampleMemory(servers);
+  log(`  connecting ${options.viewers} viewers to ${room}`);
+  const fleet = await LoadFleet.start(viewers, senders, { viewerProcesses: options.loadProcesses }, register);
+  try {
+    // Let the join-time work (viewer-count announcements, timers) settle before sampling.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const after = await sampleMemory(servers);
+    const connections = options.viewers + options.senders;
+    const delta = (k: "rss" | "heapUsed") => after.reduce((a, s, i) => a + s[k] - before[i]![k], 0) / connections;
+    const memory = {
+      connections,
+      rssBytesPerViewer: Math.round(delta("rss")),
+      heapBytesPerViewer: Math.round(delta("heapUsed")),
+      before,
+      after,
+    };
+    log(`  memory per viewer: heap ${memory.heapBytesPerViewer} B, RSS ${memory.rssBytesPerViewer} B`);
+
+    const idle = await measureIdle(meter, servers.map((s) => s.pid), options.stepMs);
+    const ctx = { fleet, meter, serverPids: servers.map((s) => s.pid), viewersPerMessage: options.viewers, textLength: options.textLength };
+    // Warm up (JIT, buffers, connection pools) at the lowest rate; not recorded.
+    await runStep(ctx, Math.min(...options.rates), Math.min(2_000, options.stepMs), idle);
+    const steps: StepResult[] = [];
+    for (const rate of options.rates) {
+      const step = await runStep(ctx, rate, options.stepMs, idle);
+      steps.push(step);
+      log(
+        `  ${rate} msg/s: ${step.deliveriesPerSec} deliveries/s of ${step.offeredDeliveriesPerSec} offered, ` +
+          `cross p50/p99 ${step.cross.p50}/${step.cross.p99} ms, ${step.delivered}/${step.expected} delivered, ` +
+          `${step.redis.bytesPerMessage} Redis B/msg`,
+      );
+    }
+    return { viewers: options.viewers, memory, idle, steps };
+  } finally {
+    await fleet.close();
+  }
+}

@@ -1,0 +1,55 @@
+/** The three servers the bench compares, started the same way on the same cluster. */
+import { ServerProcess } from "./server-process.js";
+
+export type ServerKind = "ours" | "classic" | "sharded";
+
+export const KIND_LABELS: Record<ServerKind, string> = {
+  ours: "this server",
+  classic: "stock + classic adapter",
+  sharded: "stock + sharded adapter",
+};
+
+export interface StartOptions {
+  kind: ServerKind;
+  replicas: number;
+  /** REDIS_CLUSTER_NODES: host:port,host:port */
+  seeds: string;
+  /** Extra node flags for every replica (e.g. `--cpu-prof --cpu-prof-dir=...`). */
+  nodeArgs: string[];
+}
+
+/** Starts `replicas` processes of one kind; on failure stops the ones that did start. */
+export async function startServers(
+  options: StartOptions,
+  register: (name: string, stop: () => Promise<void>) => void,
+): Promise<ServerProcess[]> {
+  const started: ServerProcess[] = [];
+  for (let i = 0; i < options.replicas; i++) {
+    const server =
+      options.kind === "ours"
+        ? await ServerProcess.start({
+            script: "src/main.ts",
+            args: [],
+            nodeArgs: options.nodeArgs,
+            env: {
+              REDIS_CLUSTER_NODES: options.seeds,
+              PORT: "0",
+              HOST: "127.0.0.1",
+              LOG_LEVEL: "info",
+              // The load is many connections from one address, sending faster than a person.
+              RATE_LIMIT_PER_SEC: "100000",
+              RATE_LIMIT_BURST: "100000",
+              MAX_CONNECTIONS_PER_IP: "1000000",
+            },
+          })
+        : await ServerProcess.start({
+            script: "bench/baselines/stock-server.ts",
+            args: ["--adapter", options.kind, "--nodes", options.seeds],
+            nodeArgs: options.nodeArgs,
+            env: {},
+          });
+    register(`${options.kind} replica ${server.pid}`, () => server.stop());
+    started.push(server);
+  }
+  return started;
+}

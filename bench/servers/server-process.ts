@@ -1,0 +1,116 @@
+/**
+ * One measured server process (this server's replica or a baseline), started with the memory probe
+ * preloaded and an IPC channel; learns its port from the `chat server listening` log line.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const PROBE = fileURLToPath(new URL("../probe/memory-probe.ts", import.meta.url));
+
+export interface ServerProcessOptions {
+  /** The program, relative to the working directory (the repository root). */
+  script: string;
+  args: string[];
+  /** Replaces the environment (only what is given, plus PATH). */
+  env: Record<string, string>;
+  /** Extra node flags, e.g. `--cpu-prof`. @default [] */
+  nodeArgs: string[];
+  /** @default 30_000 */
+  startTimeoutMs: number;
+}
+
+export interface MemoryUsage {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export class ServerProcess {
+  private exited = false;
+  private readonly tail: string[] = [];
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    child.once("exit", () => (this.exited = true));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  static start(options: Pick<ServerProcessOptions, "script" | "args" | "env"> & Partial<ServerProcessOptions>): Promise<ServerProcess> {
+    const child = spawn(
+      process.execPath,
+      ["--expose-gc", ...(options.nodeArgs ?? []), "--import", "tsx", "--import", PROBE, options.script, ...options.args],
+      { env: { PATH: process.env.PATH ?? "", ...options.env }, stdio: ["ignore", "pipe", "pipe", "ipc"] },
+    );
+    const output: string[] = [];
+    const keep = (line: string) => {
+      output.push(line);
+      if (output.length > 40) output.shift();
+    };
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`${options.script} did not listen within ${options.startTimeoutMs ?? 30_000} ms:\n${output.join("\n")}`));
+      }, options.startTimeoutMs ?? 30_000);
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${options.script} exited (${code ?? signal}) before listening:\n${output.join("\n")}`));
+      });
+      createInterface({ input: child.stderr! }).on("line", keep);
+      createInterface({ input: child.stdout! }).on("line", (line) => {
+        keep(line);
+        if (!line.includes("chat server listening")) return;
+        try {
+          const port = (JSON.parse(line) as { port?: unknown }).port;
+          if (typeof port !== "number") return;
+          clearTimeout(timer);
+          child.removeAllListeners("exit");
+          const server = new ServerProcess(child, port);
+          server.tail.push(...output);
+          resolve(server);
+        } catch {
+          // A pretty-printed or partial line: keep waiting for the JSON one.
+        }
+      });
+    });
+  }
+
+  /** GC twice inside the server, then its memory usage (heap from the probe, RSS from the probe too). */
+  memory(timeoutMs = 10_000): Promise<MemoryUsage> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.child.off("message", listener);
+        reject(new Error(`memory probe of pid ${this.pid} timed out`));
+      }, timeoutMs);
+      const listener = (msg: { probe?: string } & MemoryUsage) => {
+        if (msg?.probe !== "memory") return;
+        clearTimeout(timer);
+        this.child.off("message", listener);
+        resolve(msg);
+      };
+      this.child.on("message", listener);
+      this.child.send({ probe: "memory" });
+    });
+  }
+
+  /** SIGTERM (graceful: lets `--cpu-prof` write its profile), SIGKILL after `graceMs`. */
+  async stop(graceMs = 5_000): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise<void>((r) => this.child.once("exit", () => r()));
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
+    await gone;
+    clearTimeout(timer);
+  }
+}
