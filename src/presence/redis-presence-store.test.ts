@@ -7,7 +7,7 @@ import { RedisPresenceStore } from "./redis-presence-store.js";
 let cluster: ReturnType<typeof createCluster>;
 
 beforeAll(async () => {
-  const seeds = inject("redisClusterSeeds").split(",");
+  const seeds = inject("redisCluster").seeds.split(",");
   cluster = createCluster({ rootNodes: seeds.map((s) => ({ url: `redis://${s}` })) });
   cluster.on("error", () => {});
   await cluster.connect();

@@ -1,8 +1,10 @@
+import type { RedisClusterInfo } from "../harness/redis-cluster.js";
+
 /** Values test/global-setup.ts provides to every test file through vitest's inject(). */
 declare module "vitest" {
   export interface ProvidedContext {
-    /** REDIS_CLUSTER_NODES of the suite's shared 6-node cluster: "127.0.0.1:p1,127.0.0.1:p2,...". */
-    redisClusterSeeds: string;
+    /** The suite's shared 6-node Redis Cluster (3 masters, 3 replicas). */
+    redisCluster: RedisClusterInfo;
   }
 }
 
