@@ -50,6 +50,7 @@ function start(token: string): void {
   sessionStorage.setItem(tokenKey, token);
 
   const session = new ChatSession({ token });
+  byId("connection").hidden = false;
   showConnectionState(byId("connection"), session);
   const panel = new RoomPanel(
     {

@@ -11,7 +11,10 @@ import { buildClient } from "../../scripts/build-client.js";
 import { launchChromium } from "./chromium.js";
 import { startTargets, type Targets } from "./targets.js";
 
-const ROOM = "e2e-room";
+// Unique per run: the Redis Cluster is shared by the whole test run.
+const RUN = Math.random().toString(36).slice(2, 6);
+const ROOM = `stream-${RUN}`;
+const SIDE_ROOM = `qna-${RUN}`;
 const OUTPUT = new URL("../../test-output/", import.meta.url);
 const XSS = `<img src=x onerror="window.__xss = 1">`;
 
@@ -149,31 +152,66 @@ describe("browser pages", () => {
     expect(await bob.locator(".notice .notice-text").textContent()).toBe("We go live at 20:00");
 
     // A second room on the same page rides the same connection and keeps its messages apart.
-    await alice.fill("#add-room-name", "e2e-side");
+    await alice.fill("#add-room-name", SIDE_ROOM);
     await alice.press("#add-room-name", "Enter");
-    await alice.waitForSelector('.room[data-room="e2e-side"][data-joined="true"]');
+    await alice.waitForSelector(`.room[data-room="${SIDE_ROOM}"][data-joined="true"]`);
     await send(alice, "over in the side room");
     await acked(alice, "over in the side room");
-    await alice.click('.tab[data-room="e2e-room"] .tab-label');
+    await alice.click(`.tab[data-room="${ROOM}"] .tab-label`);
     await send(alice, "back in the main room");
     await seeOnce(bob, "back in the main room");
     expect(await rowsWithText(bob, "over in the side room")).toBe(0);
-    expect(await alice.locator('.room[data-room="e2e-room"] .msg-text', { hasText: "over in the side room" }).count()).toBe(0);
+    expect(await alice.locator(`.room[data-room="${ROOM}"] .msg-text`, { hasText: "over in the side room" }).count()).toBe(0);
     expect(websockets.get(alice)).toBe(1);
     // Bob is back, so the count over both replicas is three again.
-    await alice.locator('.room[data-room="e2e-room"] .viewers', { hasText: "3 watching" }).waitFor();
+    await alice.locator(`.room[data-room="${ROOM}"] .viewers`, { hasText: "3 watching" }).waitFor();
 
     await mkdir(OUTPUT, { recursive: true });
-    await alice.screenshot({ path: new URL("viewer.png", OUTPUT).pathname });
+    await bob.screenshot({ path: new URL("viewer.png", OUTPUT).pathname });
+    await alice.screenshot({ path: new URL("viewer-two-rooms.png", OUTPUT).pathname });
     await studio.screenshot({ path: new URL("studio.png", OUTPUT).pathname });
+  }, 120_000);
+
+  it("after its replica goes away and comes back, the open page reconnects and shows exactly the missed messages", async () => {
+    const [urlA, urlB] = targets.urls;
+    const erin = await openViewer(urlA, "Erin");
+    const frank = await openViewer(urlB, "Frank");
+    await send(erin, "before the outage");
+    await seeOnce(frank, "before the outage");
+    await frank.evaluate(() => ((window as { __samePage?: boolean }).__samePage = true));
+
+    const restart = await targets.stopReplica(1);
+    await frank.waitForSelector('#connection[data-state="reconnecting"]');
+    expect(await frank.getAttribute(".room", "data-joined")).toBe("false");
+    const missed = ["during the outage 1", "during the outage 2"];
+    for (const text of missed) {
+      await send(erin, text);
+      await acked(erin, text);
+    }
+    await restart();
+
+    await connected(frank);
+    await send(erin, "after the outage");
+    await seeOnce(frank, "after the outage");
+    for (const text of ["before the outage", ...missed]) expect(await rowsWithText(frank, text)).toBe(1);
+    // The same page, not a reload: the socket reconnected by itself.
+    expect(await frank.evaluate(() => (window as { __samePage?: boolean }).__samePage)).toBe(true);
   }, 120_000);
 
   it("a rate-limited message shows a failure with a retry that is delivered exactly once", async () => {
     const [urlA, urlB] = targets.urls;
     const carol = await openViewer(urlA, "Carol");
     const dave = await openViewer(urlB, "Dave");
-    // More than the burst (10) at once: the server refuses some with rate_limited.
-    for (let i = 0; i < 14; i++) await send(carol, `burst ${i}`);
+    // More than the burst (10) in one go, typed and submitted inside the page so no round trip
+    // lets the bucket refill: the server refuses some with rate_limited.
+    await carol.evaluate((n) => {
+      const form = document.querySelector<HTMLFormElement>(".room:not([hidden]) .composer")!;
+      const input = form.querySelector<HTMLInputElement>(".text")!;
+      for (let i = 0; i < n; i++) {
+        input.value = `burst ${i}`;
+        form.requestSubmit();
+      }
+    }, 14);
     const failed = carol.locator(".msg.own.failed").first();
     await failed.waitFor();
     expect(await failed.locator(".msg-error").textContent()).toContain("Slow down");

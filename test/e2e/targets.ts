@@ -1,22 +1,40 @@
 /**
- * The servers the browsers talk to: `urls[0]` and `urls[1]` are two replicas when the shared
- * cluster harness is available, so each browser context can sit on a different one.
+ * The servers the browsers talk to: two chat replicas (separate processes, as in production) on the
+ * shared Redis Cluster of the test run, so each browser context can sit on a different replica.
  */
+import { inject } from "vitest";
 import { mintToken } from "../../src/auth/token.js";
-import { startEmbedded, TEST_SECRET } from "../support/embedded-server.js";
+import { attachRedisCluster } from "../harness/redis-cluster.js";
+import { startReplica, startReplicas, type Replica } from "../harness/replica.js";
+import { TEST_SECRET } from "../support/embedded-server.js";
 
 export interface Targets {
+  /** Base URLs of replica 0 and replica 1. */
   urls: [string, string];
   streamerToken(name: string, rooms: string[]): Promise<string>;
+  /** Stops replica `i` gracefully; the returned function starts it again on the same port. */
+  stopReplica(i: 0 | 1): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
 export async function startTargets(): Promise<Targets> {
-  const server = await startEmbedded({ viewerCounts: { tickMs: 200 } });
+  const cluster = attachRedisCluster(inject("redisCluster"));
+  const env = { REDIS_CLUSTER_NODES: cluster.seeds, AUTH_SECRET: TEST_SECRET };
+  const replicas: Replica[] = await startReplicas(2, { env });
+  const urls = replicas.map((r) => r.url) as [string, string];
   return {
-    urls: [server.url, server.url],
+    urls,
     streamerToken: (name, rooms) =>
       mintToken({ sub: `streamer-${name.toLowerCase()}`, name, role: "streamer", rooms }, TEST_SECRET),
-    close: () => server.close(),
+    async stopReplica(i) {
+      const { port } = replicas[i]!;
+      await replicas[i]!.stop();
+      return async () => {
+        replicas[i] = await startReplica({ env, port });
+      };
+    },
+    close: async () => {
+      await Promise.all(replicas.map((r) => r.stop()));
+    },
   };
 }
