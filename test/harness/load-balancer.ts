@@ -27,6 +27,8 @@ export interface LoadBalancerOptions {
   cookieKey: string;
   /** @default deploy/haproxy.cfg */
   configPath: string;
+  /** Port clients connect to on 127.0.0.1. @default 0 (a free one) */
+  port: number;
   /** @default 20000 */
   startTimeoutMs: number;
 }
@@ -86,11 +88,12 @@ export async function startLoadBalancer(
     maxReplicas: 8,
     cookieKey: "test-cookie-key",
     configPath: HAPROXY_CONFIG,
+    port: 0,
     startTimeoutMs: 20_000,
     ...options,
   } satisfies LoadBalancerOptions;
   const dir = makeHarnessDir("lb");
-  const port = await freePort();
+  const port = opts.port || (await freePort());
   const statsPort = await freePort();
   const env = {
     ...process.env,
