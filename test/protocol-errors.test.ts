@@ -61,6 +61,9 @@ describe("bad_request", () => {
   it("an unknown event with an ack", async () => {
     const c = await client();
     expectError(await call(c, "chat:shout", { room: "r" }), ErrorCode.BadRequest);
+    // Names every object has must not pass for known events.
+    expectError(await call(c, "constructor", {}), ErrorCode.BadRequest);
+    expectError(await call(c, "__proto__", {}), ErrorCode.BadRequest);
   });
 });
 

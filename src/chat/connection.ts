@@ -41,7 +41,8 @@ export function onConnection(deps: ChatDeps, rate: RateOptions, socket: ChatSock
 
   // An event this protocol does not have still gets a clear answer when it asked for one.
   socket.onAny((event: unknown, ...args: unknown[]) => {
-    if (typeof event === "string" && (event in MESSAGE_EVENTS || event in OTHER_EVENTS)) return;
+    // Object.hasOwn, not `in`: "constructor" and "__proto__" are in every object.
+    if (typeof event === "string" && (Object.hasOwn(MESSAGE_EVENTS, event) || Object.hasOwn(OTHER_EVENTS, event))) return;
     const ack = args[args.length - 1];
     if (typeof ack !== "function") {
       deps.metrics?.rejected.inc({ event: "unknown", code: "no_ack" });

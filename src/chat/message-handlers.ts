@@ -39,7 +39,7 @@ async function store(deps: ChatDeps, draft: MessageDraft) {
 export async function sendChat(deps: ChatDeps, socket: ChatSocket, payload: unknown): Promise<SendResult> {
   const req = parseChatSend(payload, deps.limits.messageMaxLength);
   requireJoined(socket, req.room);
-  const { message, duplicate } = await store(deps, {
+  const { message, duplicate, prev } = await store(deps, {
     room: req.room,
     kind: req.kind,
     text: req.text,
@@ -47,7 +47,7 @@ export async function sendChat(deps: ChatDeps, socket: ChatSocket, payload: unkn
     clientId: req.clientId,
   });
   if (!duplicate) {
-    socket.to(req.room).emit("chat:message", toChatMessage(message));
+    socket.to(req.room).emit("chat:message", toChatMessage(message, prev));
     deps.metrics?.broadcast.inc({ event: "chat:send" });
   }
   return { id: message.id };
@@ -58,7 +58,7 @@ export async function sendNotice(deps: ChatDeps, socket: ChatSocket, payload: un
   const req = parseNoticeSend(payload, deps.limits.messageMaxLength);
   requireStreamerOf(socket, req.room, "post notices");
   requireJoined(socket, req.room);
-  const { message, duplicate } = await store(deps, {
+  const { message, duplicate, prev } = await store(deps, {
     room: req.room,
     kind: "notice",
     text: req.text,
@@ -66,7 +66,7 @@ export async function sendNotice(deps: ChatDeps, socket: ChatSocket, payload: un
     clientId: req.clientId,
   });
   if (!duplicate) {
-    socket.to(req.room).emit("notice", toNotice(message));
+    socket.to(req.room).emit("notice", toNotice(message, prev));
     deps.metrics?.broadcast.inc({ event: "notice:send" });
   }
   return { id: message.id };

@@ -23,7 +23,7 @@ export async function joinRoom(deps: ChatDeps, socket: ChatSocket, payload: unkn
       room,
       viewers: deps.viewers.estimate(room),
       recovered: history.recovered,
-      messages: history.messages.map(toChatMessage),
+      messages: history.messages.map((m) => toChatMessage(m)),
       notice: notice ? toNotice(notice) : null,
     };
   } catch (err) {

@@ -7,10 +7,15 @@ export function publicUser(user: VerifiedUser): User {
   return { id: user.id, name: user.name, role: user.role };
 }
 
-export function toChatMessage(m: StoredMessage): ChatMessage {
-  return { id: m.id, room: m.room, kind: m.kind as MessageKind, text: m.text, user: m.user, ts: m.ts };
+/** `prev` is given for live events (see ChatMessage.prev), never for history. */
+export function toChatMessage(m: StoredMessage, prev?: string | null): ChatMessage {
+  const msg: ChatMessage = { id: m.id, room: m.room, kind: m.kind as MessageKind, text: m.text, user: m.user, ts: m.ts };
+  if (prev !== undefined) msg.prev = prev;
+  return msg;
 }
 
-export function toNotice(m: StoredMessage): Notice {
-  return { id: m.id, room: m.room, text: m.text, user: m.user, ts: m.ts };
+export function toNotice(m: StoredMessage, prev?: string | null): Notice {
+  const notice: Notice = { id: m.id, room: m.room, text: m.text, user: m.user, ts: m.ts };
+  if (prev !== undefined) notice.prev = prev;
+  return notice;
 }

@@ -22,6 +22,12 @@ export interface ChatMessage {
   user: User;
   /** Milliseconds since the epoch. */
   ts: number;
+  /**
+   * Server addition, on live events only: the id of the room's previous stored entry (message or
+   * notice), or null for the first. A client whose last id is older has missed something (a
+   * broker failover, a network blip) and re-joins with `since` to fill the gap.
+   */
+  prev?: string | null;
 }
 
 export interface Notice {
@@ -30,6 +36,8 @@ export interface Notice {
   text: string;
   user: User;
   ts: number;
+  /** Server addition, as on {@link ChatMessage}. */
+  prev?: string | null;
 }
 
 export interface ErrorBody {

@@ -53,6 +53,7 @@ export class MemoryMessageStore implements MessageStore {
     if (mutedUntil > now) return { mutedForMs: mutedUntil - now };
     const { ms, seq } = room.ids.next(now);
     const message = this.toMessage(draft, encodeMessageId(ms, seq), ms);
+    const prev = room.entries.at(-1)?.id ?? null;
     room.entries.push(message);
     if (room.entries.length > this.opts.historySize) {
       room.entries.splice(0, room.entries.length - this.opts.historySize);
@@ -60,13 +61,16 @@ export class MemoryMessageStore implements MessageStore {
     if (message.kind === "notice") room.notice = message;
     room.dedup.set(draft.clientId, { id: message.id, expiresAt: now + this.opts.dedupTtlSec * 1000 });
     room.expiresAt = now + this.opts.historyTtlSec * 1000;
-    return { message, duplicate: false };
+    return { message, duplicate: false, prev };
   }
 
   async mute(roomId: string, userId: string, durationSec: number): Promise<number> {
     const now = this.now();
     const until = now + durationSec * 1000;
-    this.room(roomId, now).mutes.set(userId, until);
+    const room = this.room(roomId, now);
+    room.mutes.set(userId, until);
+    // A room with no messages yet must live at least as long as its mutes.
+    room.expiresAt = Math.max(room.expiresAt, until);
     return until;
   }
 

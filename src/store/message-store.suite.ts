@@ -11,7 +11,7 @@ let n = 0;
 const fresh = (p: string) => `${p}-${process.pid}-${Date.now()}-${++n}`;
 
 /** Appends a draft that must not be refused as muted. */
-async function add(s: MessageStore, d: MessageDraft): Promise<{ message: StoredMessage; duplicate: boolean }> {
+async function add(s: MessageStore, d: MessageDraft): Promise<{ message: StoredMessage; duplicate: boolean; prev?: string | null }> {
   const r = await s.append(d);
   if (r.mutedForMs !== undefined) throw new Error(`unexpectedly muted for ${r.mutedForMs} ms`);
   return r;
@@ -52,6 +52,21 @@ export function messageStoreSuite(
       expect(h.messages.map((m) => m.text)).toEqual(ids.map((_, i) => `m${i}`));
       expect(h.messages[0]).toMatchObject({ room, kind: "chat", user, id: ids[0] });
       expect(typeof h.messages[0]!.ts).toBe("number");
+    });
+
+    it("tells each new entry the id of the room's previous entry", async () => {
+      const s = await store();
+      const room = fresh("room");
+      const a = await add(s, draft(room, "a"));
+      const n = await add(s, draft(room, "notice", { kind: "notice" }));
+      const b = await add(s, draft(room, "b"));
+      expect(a.prev).toBeNull();
+      expect(n.prev).toBe(a.message.id);
+      expect(b.prev).toBe(n.message.id);
+      const again = await add(s, draft(room, "b", { clientId: "dup-prev" }));
+      const dup = await add(s, draft(room, "b", { clientId: "dup-prev" }));
+      expect(again.prev).toBe(b.message.id);
+      expect(dup.duplicate).toBe(true);
     });
 
     it("stores a clientId once per room and returns the first id on a retry", async () => {
@@ -167,6 +182,13 @@ export function messageStoreSuite(
       expect((await s.history(room)).messages.map((m) => m.text)).toEqual(["before mute", "other"]);
       await new Promise((r) => setTimeout(r, (muted.mutedForMs ?? 0) + 50));
       expect((await add(s, draft(room, "after mute"))).duplicate).toBe(false);
+    });
+
+    it("mutes in a room that has no messages yet", async () => {
+      const s = await store();
+      const room = fresh("room");
+      await s.mute(room, user.id, 60);
+      expect((await s.append(draft(room, "first words"))).mutedForMs).toBeGreaterThan(0);
     });
 
     it("keeps ids increasing for a room across a new store instance", async () => {

@@ -26,6 +26,8 @@ export type AppendResult =
       message: StoredMessage;
       /** True when the clientId was seen before: nothing new was stored, `message.id` is the first id. */
       duplicate: boolean;
+      /** The room's previous entry id when this one was stored (null for the first; undefined on a duplicate). */
+      prev?: string | null;
       mutedForMs?: undefined;
     }
   | {

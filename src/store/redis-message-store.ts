@@ -17,7 +17,8 @@ import {
 /**
  * Dedup, mute check, append and (for a notice) set the current notice, atomically on the room's
  * shard. KEYS: stream, notice hash, dedup key, author's mute key. ARGV: maxlen, entry JSON,
- * history ttl, dedup ttl, kind. Returns {0 new | 1 duplicate, stream id} or {2 muted, ms left}.
+ * history ttl, dedup ttl, kind. Returns {0 new, stream id, previous entry id or ''},
+ * {1 duplicate, first stream id} or {2 muted, ms left}.
  */
 const APPEND = new LuaScript(`
 local seen = redis.call('GET', KEYS[3])
@@ -26,6 +27,9 @@ if ARGV[5] ~= 'notice' then
   local left = redis.call('PTTL', KEYS[4])
   if left > 0 then return {2, tostring(left)} end
 end
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local prev = ''
+if #last > 0 then prev = last[1][1] end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 'm', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('SET', KEYS[3], id, 'EX', ARGV[4])
@@ -33,7 +37,7 @@ if ARGV[5] == 'notice' then
   redis.call('HSET', KEYS[2], 'id', id, 'm', ARGV[2])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
 end
-return {0, id}
+return {0, id, prev}
 `);
 
 /**
@@ -99,7 +103,7 @@ export class RedisMessageStore implements MessageStore {
 
   async append(draft: MessageDraft): Promise<AppendResult> {
     const body: EntryBody = { k: draft.kind, t: draft.text, u: draft.user };
-    const [outcome, value] = (await this.call(
+    const [outcome, value, prev] = (await this.call(
       APPEND,
       [
         this.key(draft.room, "h"),
@@ -108,9 +112,11 @@ export class RedisMessageStore implements MessageStore {
         this.key(draft.room, `mute:${draft.user.id}`),
       ],
       [this.opts.historySize, JSON.stringify(body), this.opts.historyTtlSec, this.opts.dedupTtlSec, draft.kind],
-    )) as [number, string];
+    )) as [number, string, string?];
     if (Number(outcome) === 2) return { mutedForMs: Number(value) };
-    return { message: toMessage(draft.room, value, body), duplicate: Number(outcome) === 1 };
+    const message = toMessage(draft.room, value, body);
+    if (Number(outcome) === 1) return { message, duplicate: true };
+    return { message, duplicate: false, prev: prev ? streamIdToMessageId(prev) : null };
   }
 
   async mute(room: string, userId: string, durationSec: number): Promise<number> {

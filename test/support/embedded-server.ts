@@ -1,5 +1,6 @@
 /** An in-process chat server on a free port with the embedded (in-memory) parts. */
 import { pino } from "pino";
+import type { ChatMetrics } from "../../src/observability/metrics.js";
 import { MemoryPresenceStore } from "../../src/presence/memory-presence-store.js";
 import { createChatServer, type ChatServer, type ChatServerOptions } from "../../src/server.js";
 import { MemoryMessageStore } from "../../src/store/memory-message-store.js";
@@ -17,11 +18,12 @@ export interface EmbeddedServer {
 export async function startEmbedded(
   options: Partial<ChatServerOptions> = {},
   store: MessageStore = new MemoryMessageStore(),
+  metrics?: ChatMetrics,
 ): Promise<EmbeddedServer> {
   const presence = new MemoryPresenceStore();
   const server = createChatServer(
     { authSecret: TEST_SECRET, viewerCounts: { tickMs: 50 }, ...options },
-    { logger: pino({ level: "silent" }), store, presence, replicaId: "test" },
+    { logger: pino({ level: "silent" }), store, presence, replicaId: "test", metrics },
   );
   const port = await server.listen(0, "127.0.0.1");
   return {
