@@ -3,13 +3,12 @@
  * environment differs from docker-compose.yml: the replicas' name resolves through the harness's
  * DNS responder instead of Docker's, and the ports are free loopback ones.
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { killOnExit } from "./exit-cleanup.js";
 import { freePort } from "./free-port.js";
 import { makeHarnessDir } from "./harness-dir.js";
-import { OutputLines } from "./output-lines.js";
+import { spawnHarnessProcess } from "./harness-process.js";
+import type { OutputLines } from "./output-lines.js";
 
 export const HAPROXY_CONFIG = fileURLToPath(new URL("../../deploy/haproxy.cfg", import.meta.url));
 const BACKEND = "chat";
@@ -106,19 +105,11 @@ export async function startLoadBalancer(
     CHAT_MAX_REPLICAS: String(opts.maxReplicas),
   };
   // -db: foreground, logs on stdout; -p: a pid file inside the harness dir, for the orphan reaper.
-  const child = spawn("haproxy", ["-f", opts.configPath, "-db", "-p", join(dir.path, "haproxy.pid")], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  killOnExit(child);
-  const output = new OutputLines([child.stdout, child.stderr], { maxLines: 20_000 });
-  const exited = new Promise<void>((resolve) => {
-    child.once("exit", () => resolve());
-    child.once("error", (err) => {
-      output.lines.push(String(err));
-      resolve();
-    });
-  });
+  const { child, output, exited } = spawnHarnessProcess(
+    "haproxy",
+    ["-f", opts.configPath, "-db", "-p", join(dir.path, "haproxy.pid")],
+    { env, maxLines: 20_000 },
+  );
   let running = true;
   void exited.then(() => (running = false));
 

@@ -3,14 +3,14 @@
  * configured by redis-cluster/node.conf and created by redis-cluster/bootstrap.sh, the same files
  * docker-compose.yml uses.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { killOnExit } from "./exit-cleanup.js";
 import { findFreePort } from "./free-port.js";
 import { makeHarnessDir } from "./harness-dir.js";
-import { OutputLines } from "./output-lines.js";
+import { spawnHarnessProcess, type HarnessProcess } from "./harness-process.js";
+import type { OutputLines } from "./output-lines.js";
 import { parseClusterNodes, parseInfo, redisCli, type ClusterNodeState } from "./redis-cli.js";
 
 const REDIS_DIR = fileURLToPath(new URL("../../redis-cluster/", import.meta.url));
@@ -167,29 +167,16 @@ export function attachRedisCluster(info: RedisClusterInfo, isUp: (port: number) 
   };
 }
 
-interface RunningNode {
-  child: ChildProcess;
-  output: OutputLines;
-  exited: Promise<void>;
-}
+type RunningNode = HarnessProcess;
 
 function spawnNode(port: number, dir: string, options: RedisClusterOptions): Promise<RunningNode> {
   mkdirSync(dir, { recursive: true });
   const args = [NODE_CONF, "--port", String(port), "--bind", HOST, "--dir", dir, "--pidfile", join(dir, "redis.pid")];
   if (options.nodeTimeoutMs !== undefined) args.push("--cluster-node-timeout", String(options.nodeTimeoutMs));
-  const child = spawn("redis-server", [...args, ...options.extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
-  killOnExit(child);
-  const output = new OutputLines([child.stdout, child.stderr], { maxLines: 500 });
-  const exited = new Promise<void>((resolve) => {
-    child.once("exit", () => resolve());
-    child.once("error", (err) => {
-      output.lines.push(String(err));
-      resolve();
-    });
-  });
+  const { child, output, exited } = spawnHarnessProcess("redis-server", [...args, ...options.extraArgs], { maxLines: 500 });
   const ready = (line: string) => (line.includes("Ready to accept connections") ? true : undefined);
   return output.waitFor(ready, options.startTimeoutMs, exited).then(
-    () => ({ child, output, exited }),
+    (): RunningNode => ({ child, output, exited }),
     (err: Error) => {
       child.kill("SIGKILL");
       throw new Error(`redis-server on port ${port} did not start: ${err.message}\n${output.tail(10)}`);

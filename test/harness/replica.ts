@@ -2,10 +2,9 @@
  * Chat replicas as separate Node processes (`node --import tsx src/main.ts`), the way they run in
  * production: each learns its port from the server's own "chat server listening" log line.
  */
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { killOnExit } from "./exit-cleanup.js";
-import { OutputLines } from "./output-lines.js";
+import { spawnHarnessProcess, type ProcessExit } from "./harness-process.js";
+import type { OutputLines } from "./output-lines.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
@@ -37,10 +36,7 @@ const defaults: ReplicaOptions = {
   stopTimeoutMs: 15_000,
 };
 
-export interface ReplicaExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type ReplicaExit = ProcessExit;
 
 export interface Replica {
   /** http://host:port, for socket.io-client and HTTP checks. */
@@ -78,20 +74,11 @@ export async function startReplica(options: Partial<ReplicaOptions> = {}): Promi
   for (const name of INHERITED_CONFIG) delete env[name];
   Object.assign(env, { PORT: String(opts.port), HOST: opts.host, LOG_LEVEL: opts.logLevel }, opts.env);
 
-  const child = spawn(process.execPath, ["--import", "tsx", "--import", EXIT_WITH_PARENT, MAIN], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  killOnExit(child);
-  const output = new OutputLines([child.stdout, child.stderr]);
-  const exited = new Promise<ReplicaExit>((resolve) => {
-    child.once("exit", (code, signal) => resolve({ code, signal }));
-    child.once("error", (err) => {
-      output.lines.push(String(err));
-      resolve({ code: null, signal: null });
-    });
-  });
+  const { child, output, exited } = spawnHarnessProcess(
+    process.execPath,
+    ["--import", "tsx", "--import", EXIT_WITH_PARENT, MAIN],
+    { cwd: REPO_ROOT, env },
+  );
 
   let listening: { port: number; replicaId: string };
   try {
