@@ -80,6 +80,13 @@ export interface RedisClusterClient extends RedisClusterInfo {
 export interface RedisClusterHandle extends RedisClusterClient {
   /** Signals one node (SIGKILL by default) and resolves once it has exited. */
   killNode(port: number, signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Freezes a node (SIGSTOP): it holds its connections but answers nothing, like a hung host; the
+   * others fail it over after cluster-node-timeout. Helpers skip no paused node: call `resumeNode`.
+   */
+  pauseNode(port: number): void;
+  /** SIGCONT for a paused node. */
+  resumeNode(port: number): void;
   /** Starts a killed node again on its port and data directory, so it rejoins with its identity. */
   restartNode(port: number): Promise<void>;
   /** The last lines a node logged, for failure messages. */
@@ -214,9 +221,13 @@ export async function startRedisCluster(options: Partial<RedisClusterOptions> = 
     dir.remove();
   }
 
+  const nodes: RedisNodeInfo[] = [];
+  const info: RedisClusterInfo = { seeds: "", nodes };
+  const client = attachRedisCluster(info, (port) => running.has(port));
   try {
     const ports: number[] = [];
-    while (ports.length < total) {
+    for (let attempt = 0; ports.length < total; attempt++) {
+      if (attempt > total + 20) throw new Error("could not bind enough Redis ports");
       // Below the ephemeral range, with the bus port (+10000) free too. A port another run takes
       // between the check and redis-server's bind makes the node exit; try another one.
       const port = await findFreePort({ min: 10_000, max: 22_767, offsets: [0, 10_000], exclude: new Set(ports) });
@@ -234,27 +245,34 @@ export async function startRedisCluster(options: Partial<RedisClusterOptions> = 
       opts.replicasPerMaster,
       opts.startTimeoutMs,
     );
+    for (const port of ports) nodes.push({ host: HOST, port, busPort: port + 10_000, role: "replica" });
+    info.seeds = nodes.map((n) => `${n.host}:${n.port}`).join(",");
+    const roles = new Map((await client.topology()).map((n) => [n.port, n.role]));
+    for (const node of nodes) node.role = roles.get(node.port) ?? "replica";
   } catch (err) {
     await stop();
     throw err;
   }
-
-  const nodes: RedisNodeInfo[] = [...running.keys()].map((port) => ({ host: HOST, port, busPort: port + 10_000, role: "replica" }));
-  const info: RedisClusterInfo = { seeds: nodes.map((n) => `${n.host}:${n.port}`).join(","), nodes };
-  const client = attachRedisCluster(info, (port) => running.has(port));
-  const roles = new Map((await client.topology()).map((n) => [n.port, n.role]));
-  for (const node of nodes) node.role = roles.get(node.port) ?? "replica";
 
   return {
     ...client,
     seeds: info.seeds,
     nodes: info.nodes,
     async killNode(port, signal = "SIGKILL") {
+      if (signal === "SIGSTOP" || signal === "SIGCONT") throw new Error("use pauseNode/resumeNode");
       const node = running.get(port);
       if (!node) throw new Error(`no running node on port ${port}`);
       running.delete(port);
       node.child.kill(signal);
       await node.exited;
+    },
+    pauseNode(port) {
+      const node = running.get(port);
+      if (!node) throw new Error(`no running node on port ${port}`);
+      node.child.kill("SIGSTOP");
+    },
+    resumeNode(port) {
+      running.get(port)?.child.kill("SIGCONT");
     },
     async restartNode(port) {
       if (stopped) throw new Error("cluster stopped");
