@@ -6,7 +6,7 @@
  * forever: the next harness start finds directories whose owner is dead and kills their processes,
  * by pid, only after checking that each one really runs inside that directory.
  */
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeOnExit } from "./exit-cleanup.js";
@@ -49,20 +49,19 @@ export function reapOrphans(): void {
     if (!name.startsWith(PREFIX)) continue;
     const dir = join(root, name);
     try {
-      const owner = Number(readFileSync(join(dir, "owner.pid"), "utf8"));
-      if (alive(owner)) continue;
-    } catch {
-      // No owner file: a directory being created right now, or a broken one; leave young ones alone.
-      if (Date.now() - statSync(dir).mtimeMs < 60_000) continue;
-    }
-    try {
+      const ownerFile = join(dir, "owner.pid");
+      if (existsSync(ownerFile)) {
+        if (alive(Number(readFileSync(ownerFile, "utf8")))) continue;
+      } else if (Date.now() - statSync(dir).mtimeMs < 60_000) {
+        continue; // no owner yet: a directory being created right now
+      }
       for (const file of pidFiles(dir)) {
         const pid = Number(readFileSync(file, "utf8").trim());
         if (pid > 0 && alive(pid) && belongsTo(pid, dir)) process.kill(pid, "SIGKILL");
       }
       rmSync(dir, { recursive: true, force: true });
     } catch {
-      // Another harness is reaping the same directory.
+      // Removed meanwhile by its owner, or another harness is reaping it.
     }
   }
 }
