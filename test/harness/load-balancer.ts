@@ -61,6 +61,8 @@ export interface LoadBalancer {
   servers(): Promise<LbServerState[]>;
   /** Resolves once exactly `count` servers are UP (resolved, and their /readyz check passed). */
   waitForServers(count: number, timeoutMs?: number): Promise<LbServerState[]>;
+  /** Resolves with the server slots once `predicate` holds for them; `what` names it in the timeout error. */
+  waitUntilServers(predicate: (servers: LbServerState[]) => boolean, what: string, timeoutMs?: number): Promise<LbServerState[]>;
   /** Requests logged so far (logged when the response starts, so WebSockets appear at once). */
   requests(): LbRequest[];
   stop(): Promise<void>;
@@ -136,6 +138,23 @@ export async function startLoadBalancer(
       }));
   }
 
+  // HAProxy reports state changes only as log text: poll the stats CSV, bounded by the deadline.
+  async function waitUntilServers(
+    predicate: (servers: LbServerState[]) => boolean,
+    what: string,
+    timeoutMs = 20_000,
+  ): Promise<LbServerState[]> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const all = await servers();
+      if (predicate(all)) return all;
+      if (Date.now() > until) {
+        throw new Error(`waited ${timeoutMs} ms for ${what}; have: ${all.map((s) => `${s.name} ${s.address ?? "-"} ${s.status}`).join("; ")}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   // HAProxy has no readiness signal on stdout: poll its stats page, bounded by the deadline.
   const deadline = Date.now() + opts.startTimeoutMs;
   for (;;) {
@@ -156,18 +175,12 @@ export async function startLoadBalancer(
     statsUrl,
     output,
     servers,
-    async waitForServers(count, timeoutMs = 20_000) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const all = await servers();
-        // "UP 1/2" is a fresh slot not checked yet, or one whose check just failed: not ready.
-        const up = all.filter((s) => s.status === "UP");
-        if (up.length === count) return up;
-        if (Date.now() > until) {
-          throw new Error(`expected ${count} servers UP, have: ${all.map((s) => `${s.name} ${s.address ?? "-"} ${s.status}`).join("; ")}`);
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
+    waitUntilServers,
+    async waitForServers(count, timeoutMs) {
+      // "UP 1/2" is a fresh slot not checked yet, or one whose check just failed: not ready.
+      const isUp = (s: LbServerState) => s.status === "UP";
+      const all = await waitUntilServers((list) => list.filter(isUp).length === count, `${count} servers UP`, timeoutMs);
+      return all.filter(isUp);
     },
     requests() {
       return output.lines.flatMap((line) => {

@@ -123,17 +123,29 @@ describe("load balancer (deploy/haproxy.cfg) in front of replicas on the Redis C
     }
   });
 
-  it("picks up a replica that appears in DNS (docker compose --scale) and drops one that leaves", async () => {
-    const scaled = await startReplica({ host: SCALED_HOST, port: servicePort, env: replicaEnv() });
+  it("picks up a replica that appears in DNS (docker compose --scale), stops routing to it while it drains, and frees its slot when it leaves DNS", async () => {
+    // A drain long enough to see HAProxy take the replica out while it still runs.
+    const env = { ...replicaEnv(), DRAIN_DELAY_MS: "5000", SHUTDOWN_TIMEOUT_MS: "12000" };
+    const scaled = await startReplica({ host: SCALED_HOST, port: servicePort, env });
     replicas.push(scaled);
+    let exited = false;
+    void scaled.exited.then(() => (exited = true));
     dns!.setRecords("chat", [...HOSTS, SCALED_HOST]);
     const up = await lb!.waitForServers(HOSTS.length + 1);
     expect(up.map((s) => s.address?.split(":")[0]).sort()).toEqual([...HOSTS, SCALED_HOST]);
 
-    // Scaling down: the replica drains (/readyz answers 503) and its name leaves DNS.
+    // SIGTERM: /readyz answers 503 at once, so the slot leaves rotation before the process exits.
+    scaled.kill("SIGTERM");
+    const draining = await lb!.waitForServers(HOSTS.length);
+    expect(draining.map((s) => s.address?.split(":")[0]).sort()).toEqual(HOSTS);
+    expect(exited).toBe(false);
+    expect(await scaled.exited).toEqual({ code: 0, signal: null });
+
+    // Gone from DNS (the container was removed): the slot gives up the address.
     dns!.setRecords("chat", HOSTS);
-    await scaled.stop();
-    const left = await lb!.waitForServers(HOSTS.length);
-    expect(left.map((s) => s.address?.split(":")[0]).sort()).toEqual(HOSTS);
+    await lb!.waitUntilServers(
+      (servers) => !servers.some((s) => s.address?.startsWith(`${SCALED_HOST}:`)),
+      `${SCALED_HOST} to leave its slot`,
+    );
   });
 });
