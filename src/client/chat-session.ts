@@ -12,6 +12,10 @@ import {
   type ChatMessage,
   type ChatSendRequest,
   type ClientToServerEvents,
+  type DeleteRequest,
+  type DeleteResult,
+  type MuteRequest,
+  type MuteResult,
   type ErrorBody,
   type HandshakeAuth,
   type JoinResult,
@@ -47,6 +51,9 @@ export interface ChatSessionOptions {
 const defaults: ChatSessionOptions = { url: undefined, ackTimeoutMs: 10_000, reconnectDelayMaxMs: 5_000 };
 
 type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type RoomRequestEvent = "chat:send" | "notice:send" | "chat:delete" | "user:mute";
+type RequestOf<E extends RoomRequestEvent> = Parameters<ClientToServerEvents[E]>[0];
+type AckOf<E extends RoomRequestEvent> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0];
 
 /** A failure that never reached the server (offline, not joined yet, no ack in time). */
 export function localFailure(message: string): ErrorBody {
@@ -101,25 +108,53 @@ export class ChatSession {
   }
 
   sendChat(req: ChatSendRequest): Promise<Ack<SendResult>> {
-    return this.send("chat:send", req);
+    return this.request("chat:send", req);
   }
 
   sendNotice(req: NoticeSendRequest): Promise<Ack<SendResult>> {
-    return this.send("notice:send", req);
+    return this.request("notice:send", req);
+  }
+
+  /** Moderation (server addition): the room's streamer removes a message. */
+  deleteMessage(req: DeleteRequest): Promise<Ack<DeleteResult>> {
+    return this.request("chat:delete", req);
+  }
+
+  /** Moderation (server addition): the room's streamer mutes a user id for a while. */
+  muteUser(req: MuteRequest): Promise<Ack<MuteResult>> {
+    return this.request("user:mute", req);
   }
 
   close(): void {
     this.socket.close();
   }
 
-  private send(event: "chat:send" | "notice:send", req: ChatSendRequest | NoticeSendRequest): Promise<Ack<SendResult>> {
-    if (!this.socket.connected) return Promise.resolve({ ok: false, error: localFailure("not connected") });
-    if (!this.isJoined(req.room)) return Promise.resolve({ ok: false, error: localFailure("joining the room") });
+  /** Emits a room-scoped request and resolves with its ack, or a local failure when it cannot go out. */
+  private request<E extends RoomRequestEvent>(event: E, req: RequestOf<E>): Promise<AckOf<E>> {
+    const failure = (message: string) => ({ ok: false, error: localFailure(message) }) as AckOf<E>;
+    if (!this.socket.connected) return Promise.resolve(failure("not connected"));
+    if (!this.isJoined(req.room)) return Promise.resolve(failure("joining the room"));
+    // Socket.IO's typed emit cannot follow a generic event name; the maps above keep it typed.
+    const emitter = this.socket.timeout(this.opts.ackTimeoutMs) as unknown as {
+      emit(event: E, req: RequestOf<E>, ack: (err: Error | null, res?: AckOf<E>) => void): void;
+    };
     return new Promise((resolve) => {
-      const ack = (err: Error | null, res?: Ack<SendResult>) =>
-        resolve(err || !res ? { ok: false, error: localFailure("no answer from the server") } : res);
-      if (event === "chat:send") this.socket.timeout(this.opts.ackTimeoutMs).emit(event, req as ChatSendRequest, ack);
-      else this.socket.timeout(this.opts.ackTimeoutMs).emit(event, req as NoticeSendRequest, ack);
+      emitter.emit(event, req, (err, res) => {
+        resolve(err || !res ? failure("no answer from the server") : res);
+      });
+    });
+  }
+
+  /**
+   * Asks a joined room again for everything after `since`, to fill a gap the live stream showed
+   * (a `prev` we never saw). Joining a room the socket is in is how the protocol reads history;
+   * a failure changes nothing, and the next gap asks again.
+   */
+  refill(room: string, since: string): void {
+    const entry = this.rooms.get(room);
+    if (!entry?.joined || !this.socket.connected) return;
+    this.socket.timeout(this.opts.ackTimeoutMs).emit("room:join", { room, since }, (err, res) => {
+      if (this.rooms.get(room) === entry && entry.joined && !err && res?.ok) entry.events.joined(res);
     });
   }
 

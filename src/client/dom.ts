@@ -43,3 +43,27 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 export function clock(ts: number): string {
   return new Date(ts).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 }
+
+/**
+ * Calls `submit` with the trimmed value of `input` when `form` is submitted and the value passes
+ * `valid`; otherwise shows `hint` as the browser's own validation message.
+ */
+export function onValidSubmit(
+  form: HTMLFormElement,
+  input: HTMLInputElement,
+  valid: (value: string) => boolean,
+  hint: string,
+  submit: (value: string) => void,
+): void {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = input.value.trim();
+    if (!valid(value)) {
+      input.setCustomValidity(hint);
+      input.reportValidity();
+      return;
+    }
+    submit(value);
+  });
+  input.addEventListener("input", () => input.setCustomValidity(""));
+}

@@ -21,14 +21,14 @@ const defaults: MessageListOptions = { maxNodes: 200, stickyPx: 48 };
 export interface MessageListDeps {
   /** The retry button of a failed own message. */
   retry(msg: Outgoing): void;
+  /** Extra controls on others' messages (the studio's moderation buttons). @default none */
+  actions?(msg: ChatMessage): HTMLElement[];
 }
 
 const ERROR_TEXT: Record<string, string> = {
   rate_limited: "Slow down: too many messages",
   unavailable: "Not delivered: the server is unavailable",
   too_large: "Too long",
-  forbidden: "Not allowed",
-  muted: "You are muted in this room",
 };
 
 export class MessageList {
@@ -76,6 +76,12 @@ export class MessageList {
       this.stick = true; // whoever just sent wants to see it
       this.afterGrow(1);
     }
+  }
+
+  /** Removes the row of one of our own messages that is already shown from history. */
+  dropOwn(clientId: string): void {
+    this.own.get(clientId)?.remove();
+    this.own.delete(clientId);
   }
 
   /** Removes the row of a deleted message, also when it is still waiting in the batch. */
@@ -159,7 +165,10 @@ export class MessageList {
   }
 
   private row(msg: ChatMessage): HTMLLIElement {
-    return messageRow(msg.kind, msg.user.name, msg.user.role === "streamer", msg.text, msg.ts);
+    const row = messageRow(msg.kind, msg.user.name, msg.user.role === "streamer", msg.text, msg.ts);
+    const actions = this.deps.actions?.(msg) ?? [];
+    if (actions.length > 0) row.append(h("span", { className: "msg-actions" }, ...actions));
+    return row;
   }
 
   private ownRow(msg: Outgoing): HTMLLIElement {

@@ -19,6 +19,28 @@ describe("MessageLog", () => {
     expect(log.add("0006")).toBe(true);
   });
 
+  it("tells a gap from an in-order or out-of-order live event by its prev", () => {
+    const log = new MessageLog();
+    expect(log.missed("0001")).toBe(false); // nothing seen yet: the join will bring history
+    log.add("0003");
+    expect(log.missed("0003")).toBe(false);
+    expect(log.missed(null)).toBe(false);
+    expect(log.missed("0002")).toBe(false);
+    expect(log.missed("0004")).toBe(true);
+    log.add("0004");
+    expect(log.missed("0004")).toBe(false);
+  });
+
+  it("falls back to the newest remaining id when the newest is deleted", () => {
+    const log = new MessageLog();
+    for (const id of ["0001", "0003", "0002"]) log.add(id);
+    log.remove("0002");
+    expect(log.lastId).toBe("0003");
+    log.remove("0003");
+    expect(log.lastId).toBe("0001");
+    expect(log.has("0003")).toBe(false);
+  });
+
   it("remembers at most maxIds ids, forgetting the oldest first", () => {
     const log = new MessageLog({ maxIds: 2 });
     log.add("a");

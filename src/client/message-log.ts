@@ -42,6 +42,25 @@ export class MessageLog {
     return true;
   }
 
+  /**
+   * Forgets a deleted message. When it was the newest, the newest before it becomes `since`: the
+   * server no longer has the deleted id, and a `since` it cannot find would cost a full reload.
+   */
+  remove(id: string): void {
+    if (!this.ids.delete(id) || id !== this.newest) return;
+    this.newest = undefined;
+    for (const other of this.ids) if (this.newest === undefined || other > this.newest) this.newest = other;
+  }
+
+  /**
+   * Whether a live event whose previous stored entry is `prev` shows that we missed something:
+   * `prev` is newer than all we have and we never saw it. (An older unseen `prev` is just an
+   * out-of-order arrival, which the id order already handles.)
+   */
+  missed(prev: string | null | undefined): boolean {
+    return !!prev && this.newest !== undefined && prev > this.newest && !this.ids.has(prev);
+  }
+
   /** Forgets everything, e.g. when the server could not recover from `since` and sent fresh history. */
   reset(): void {
     this.ids.clear();

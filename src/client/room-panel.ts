@@ -6,9 +6,11 @@
  */
 import type { ChatMessage, ErrorBody, JoinResult, Notice, Role } from "../protocol/index.js";
 import type { ChatSession, RoomEvents } from "./chat-session.js";
+import { composer } from "./composer.js";
 import { clock, h } from "./dom.js";
 import { MessageList } from "./message-list.js";
 import { MessageLog } from "./message-log.js";
+import { moderationButtons, type ModerationDeps } from "./moderation.js";
 import { Outbox, type Outgoing, type OutgoingKind } from "./outbox.js";
 import type { PageStorage } from "./storage.js";
 
@@ -19,9 +21,11 @@ export interface RoomPanelOptions {
   maxLength: number;
   /** Delay before the room's snapshot is written to storage, so a burst costs one write. @default 300 */
   saveDelayMs: number;
+  /** Seconds the studio's Mute button mutes someone for; 0 shows no moderation buttons. @default 0 */
+  muteSec: number;
 }
 
-const defaults: RoomPanelOptions = { kinds: ["chat", "question"], maxLength: 500, saveDelayMs: 300 };
+const defaults: RoomPanelOptions = { kinds: ["chat", "question"], maxLength: 500, saveDelayMs: 300, muteSec: 0 };
 
 export interface RoomPanelDeps {
   room: string;
@@ -32,8 +36,6 @@ export interface RoomPanelDeps {
   /** Told when a message arrives, e.g. to count unread ones on a hidden tab. */
   activity?(room: string): void;
 }
-
-const KIND_LABEL: Record<OutgoingKind, string> = { chat: "Chat", question: "Question", notice: "Pinned notice" };
 
 export class RoomPanel implements RoomEvents {
   readonly element: HTMLElement;
@@ -58,7 +60,17 @@ export class RoomPanel implements RoomEvents {
     const snapshot = deps.storage.room(room);
     this.log = new MessageLog({}, snapshot.lastId);
     this.recent = snapshot.messages.filter((m) => this.log.add(m.id));
-    this.list = new MessageList({ retry: (msg) => this.outbox.retry(msg) });
+    const moderation: ModerationDeps = {
+      session,
+      room,
+      muteSec: this.opts.muteSec,
+      removed: (id) => this.deleted(id),
+      report: (text) => (this.status.textContent = text),
+    };
+    this.list = new MessageList({
+      retry: (msg) => this.outbox.retry(msg),
+      actions: this.opts.muteSec > 0 ? (msg) => moderationButtons(moderation, msg) : undefined,
+    });
     this.outbox = new Outbox({
       room,
       send: (msg) =>
@@ -80,7 +92,7 @@ export class RoomPanel implements RoomEvents {
       this.noticeBar,
       h("div", { className: "room-bar" }, h("span", { className: "room-name", text: `#${room}` }), this.viewerCount, this.status),
       this.list.element,
-      this.composer(),
+      composer({ room, kinds: this.opts.kinds, maxLength: this.opts.maxLength }, (kind, text) => this.outbox.submit(kind, text)),
     );
     this.list.add(this.recent);
   }
@@ -127,6 +139,8 @@ export class RoomPanel implements RoomEvents {
       this.list.clear();
     }
     this.receive(result.messages);
+    // Notices are entries of the same history: the next live `prev` may well be this one.
+    if (result.notice) this.log.add(result.notice.id);
     this.showNotice(result.notice);
     this.viewers(result.viewers);
     this.outbox.flush();
@@ -137,11 +151,13 @@ export class RoomPanel implements RoomEvents {
   }
 
   message(msg: ChatMessage): void {
+    this.checkGap(msg.prev);
     this.receive([msg]);
   }
 
   notice(notice: Notice): void {
-    this.showNotice(notice);
+    this.checkGap(notice.prev);
+    if (this.log.add(notice.id)) this.showNotice(notice);
   }
 
   viewers(count: number): void {
@@ -149,14 +165,23 @@ export class RoomPanel implements RoomEvents {
   }
 
   deleted(id: string): void {
-    // The id stays in the log: a late copy of a deleted message must not bring it back.
-    this.log.add(id);
+    this.log.remove(id);
     this.recent = this.recent.filter((m) => m.id !== id);
     this.list.remove(id);
     this.saveTimer ??= setTimeout(() => this.saveNow(), this.opts.saveDelayMs);
   }
 
   // --- internals --------------------------------------------------------------------------------
+
+  /**
+   * A live event names the entry stored before it (`prev`, a server addition). When that is newer
+   * than anything we have, something was lost on the way (a broker failover, a blip): ask for
+   * everything after our newest id, before this event moves it past the gap.
+   */
+  private checkGap(prev: string | null | undefined): void {
+    const last = this.log.lastId;
+    if (last !== undefined && this.log.missed(prev)) this.deps.session.refill(this.room, last);
+  }
 
   /** `data-joined` tells styles and tests whether the room is live right now. */
   private setJoined(joined: boolean, status: string): void {
@@ -179,6 +204,10 @@ export class RoomPanel implements RoomEvents {
         this.showNotice({ id: msg.id, room: this.room, text: msg.text, user: this.self(), ts: msg.ts });
       } else if (fresh) {
         this.remember([{ id: msg.id, room: this.room, kind: msg.kind, text: msg.text, user: this.self(), ts: msg.ts }]);
+      } else {
+        // History (a re-join after a lost ack) already brought it: one copy on screen is enough.
+        this.list.dropOwn(msg.clientId);
+        return;
       }
     }
     this.list.showOwn(msg);
@@ -213,26 +242,5 @@ export class RoomPanel implements RoomEvents {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     this.deps.storage.saveRoom(this.room, { lastId: this.log.lastId, messages: this.recent });
-  }
-
-  private composer(): HTMLFormElement {
-    const kinds = this.opts.kinds;
-    const kind = h("select", { className: "kind", attrs: { "aria-label": "Message kind" } });
-    for (const k of kinds) kind.append(h("option", { text: KIND_LABEL[k], attrs: { value: k } }));
-    const input = h("input", {
-      className: "text",
-      attrs: { type: "text", placeholder: `Message #${this.room}`, maxlength: String(this.opts.maxLength), autocomplete: "off", "aria-label": "Message" },
-    });
-    const send = h("button", { className: "send", text: "Send", attrs: { type: "submit" } });
-    const form = h("form", { className: "composer" }, kinds.length > 1 && kind, input, send);
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const text = input.value;
-      if (text.trim() === "") return;
-      this.outbox.submit((kinds.length > 1 ? kind.value : kinds[0]) as OutgoingKind, text);
-      input.value = "";
-      input.focus();
-    });
-    return form;
   }
 }

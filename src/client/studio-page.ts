@@ -59,7 +59,7 @@ function start(token: string): void {
       storage: new PageStorage(localStorage, { prefix: "live-chat-studio:" }),
       me: { name: claims?.name ?? "streamer", role: "streamer" },
     },
-    { kinds: ["notice", "chat"] },
+    { kinds: ["notice", "chat"], muteSec: 600 },
   );
   byId("rooms").append(panel.element);
   panel.open();

@@ -5,7 +5,7 @@
 import { isDisplayName, isRoomId } from "../protocol/index.js";
 import { ChatSession } from "./chat-session.js";
 import { showConnectionState } from "./connection-badge.js";
-import { byId, h } from "./dom.js";
+import { byId, h, onValidSubmit } from "./dom.js";
 import { RoomPanel } from "./room-panel.js";
 import { PageStorage } from "./storage.js";
 
@@ -34,14 +34,7 @@ function askName(): void {
   nameInput.select();
 }
 
-nameForm.addEventListener("submit", (event) => {
-  event.preventDefault();
-  const name = nameInput.value.trim();
-  if (!isDisplayName(name)) {
-    nameInput.setCustomValidity("1-32 characters");
-    nameInput.reportValidity();
-    return;
-  }
+onValidSubmit(nameForm, nameInput, isDisplayName, "1-32 characters", (name) => {
   const changed = storage.name !== name;
   storage.name = name;
   // The name travels in the handshake: a new one needs a new connection, simplest by reloading.
@@ -49,7 +42,6 @@ nameForm.addEventListener("submit", (event) => {
   else if (changed) location.reload();
   else showChat();
 });
-nameInput.addEventListener("input", () => nameInput.setCustomValidity(""));
 
 /** Tabs, panels and the one connection, once we have a name. */
 function start(name: string): void {
@@ -134,18 +126,10 @@ function start(name: string): void {
 
   const addForm = byId<HTMLFormElement>("add-room");
   const addInput = byId<HTMLInputElement>("add-room-name");
-  addForm.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const room = addInput.value.trim();
-    if (!isRoomId(room)) {
-      addInput.setCustomValidity("letters, digits, - and _ (1-64)");
-      addInput.reportValidity();
-      return;
-    }
+  onValidSubmit(addForm, addInput, isRoomId, "letters, digits, - and _ (1-64)", (room) => {
     addInput.value = "";
     open(room);
   });
-  addInput.addEventListener("input", () => addInput.setCustomValidity(""));
 
   // The snapshot timer may not get to run when the page goes away; write it now.
   addEventListener("pagehide", () => {

@@ -78,6 +78,17 @@ function rowsWithText(page: Page, text: string): Promise<number> {
   return page.$$eval(".messages .msg-text", (els, t) => els.filter((e) => e.textContent === t).length, text);
 }
 
+/**
+ * Leaves the viewer page for a plain file of the same origin (the page saves its snapshot on the
+ * way out) and returns what it saved for ROOM. The page stays on that origin, app not running.
+ */
+async function savedSnapshot(page: Page, url: string): Promise<{ lastId: string; messages: { id: string }[] }> {
+  await page.goto(`${url}/favicon.svg`);
+  const raw = await page.evaluate((key) => localStorage.getItem(key), `live-chat:room:${ROOM}`);
+  expect(raw).not.toBeNull();
+  return JSON.parse(raw!) as { lastId: string; messages: { id: string }[] };
+}
+
 async function seeOnce(page: Page, text: string): Promise<void> {
   await page.locator(".messages .msg-text", { hasText: text }).first().waitFor();
   expect(await rowsWithText(page, text)).toBe(1);
@@ -108,6 +119,16 @@ describe("browser pages", () => {
     expect(await question.locator(".badge-question").textContent()).toBe("Question");
     expect(await question.locator(".msg-name").textContent()).toBe("Bob");
 
+    // The streamer mutes Bob from the studio: his next message fails, visibly, and reaches no one.
+    const bobsQuestion = studio.locator(".msg", { hasText: "when do we start?" });
+    await bobsQuestion.hover();
+    await bobsQuestion.locator("button.mod", { hasText: "Mute" }).click();
+    await studio.locator(".room-status", { hasText: "Bob is muted" }).waitFor();
+    await send(bob, "am I muted?");
+    const refused = bob.locator(".msg.own.failed", { hasText: "am I muted?" });
+    await refused.waitFor();
+    expect(await refused.locator(".msg-error").textContent()).toContain("muted");
+
     await send(studio, "We go live at 20:00", "notice");
     for (const viewer of [alice, bob]) {
       await viewer.locator(".notice .notice-text", { hasText: "We go live at 20:00" }).waitFor();
@@ -126,8 +147,16 @@ describe("browser pages", () => {
       expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
     }
 
+    // The streamer deletes it: gone for everyone, and from the page's saved copy too.
+    const xssRow = studio.locator(".msg", { hasText: XSS });
+    await xssRow.hover();
+    await xssRow.locator("button.mod", { hasText: "Delete" }).click();
+    for (const page of [alice, bob, studio]) {
+      await page.waitForFunction((t) => ![...document.querySelectorAll(".messages .msg-text")].some((e) => e.textContent === t), XSS);
+    }
+
     // Bob goes away; messages arrive meanwhile; his page loads again and joins with `since`.
-    await bob.goto("about:blank");
+    const seenBeforeLeaving = await savedSnapshot(bob, urlB);
     const missed = ["missed one", "missed two", "missed three"];
     await send(alice, missed[0]!);
     await send(studio, missed[1]!, "chat");
@@ -136,19 +165,28 @@ describe("browser pages", () => {
     await acked(studio, missed[1]!);
     await acked(alice, missed[2]!);
 
+    // What Bob's page says and hears on the wire: its join asks with `since` and is recovered.
     const joins: string[] = [];
-    bob.on("websocket", (ws) =>
+    const joinAcks: string[] = [];
+    bob.on("websocket", (ws) => {
       ws.on("framesent", ({ payload }) => {
         if (typeof payload === "string" && payload.includes('"room:join"')) joins.push(payload);
-      }),
-    );
+      });
+      ws.on("framereceived", ({ payload }) => {
+        if (typeof payload === "string" && payload.includes('"recovered"')) joinAcks.push(payload);
+      });
+    });
     await bob.goto(`${urlB}/watch/${ROOM}`);
     await connected(bob);
     // A live message after the re-join: once Bob has it, everything before it has been handled.
     await send(alice, "after the reload");
     await seeOnce(bob, "after the reload");
-    for (const text of [...missed, "hi from Alice", "when do we start?", XSS]) expect(await rowsWithText(bob, text)).toBe(1);
-    expect(joins.some((frame) => frame.includes('"since"'))).toBe(true);
+    for (const text of [...missed, "hi from Alice", "when do we start?"]) expect(await rowsWithText(bob, text)).toBe(1);
+    expect(await rowsWithText(bob, XSS)).toBe(0);
+    expect(await rowsWithText(alice, "am I muted?")).toBe(0);
+    expect(joins).toHaveLength(1);
+    expect(joins[0]).toContain(`"since":"${seenBeforeLeaving.lastId}"`);
+    expect(joinAcks[0]).toContain('"recovered":true');
     expect(await bob.locator(".notice .notice-text").textContent()).toBe("We go live at 20:00");
 
     // A second room on the same page rides the same connection and keeps its messages apart.
