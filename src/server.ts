@@ -4,6 +4,9 @@ import type { Express } from "express";
 import type { Logger } from "pino";
 import { Server, type ServerOptions } from "socket.io";
 import { ChatMemoryAdapter } from "./adapter/memory-adapter.js";
+import type { SubscriptionAware } from "./adapter/sharded-adapter.js";
+import { ErrorCode, ProtocolError } from "./protocol/index.js";
+import { withDeadline } from "./redis/lua-script.js";
 import { handshakeMiddleware } from "./auth/handshake.js";
 import { defaultFloodOptions, type FloodOptions } from "./chat/ack-handler.js";
 import { onConnection } from "./chat/connection.js";
@@ -93,6 +96,21 @@ export interface ChatServer {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Longest wait for a room's subscription before a join fails as unavailable. */
+const SUBSCRIBE_DEADLINE_MS = 2_000;
+
+/** The adapter's subscription wait, as a join step that fails with `unavailable`. */
+function roomReadiness(adapter: unknown): ChatDeps["roomReady"] {
+  const aware = adapter as Partial<SubscriptionAware>;
+  if (typeof aware.whenSubscribed !== "function") return undefined;
+  const unavailable = (cause?: unknown) =>
+    new ProtocolError(ErrorCode.Unavailable, "message broker unavailable; retry", undefined, { cause });
+  return (room) =>
+    withDeadline(aware.whenSubscribed!(room), SUBSCRIBE_DEADLINE_MS, () => unavailable()).catch((err: unknown) => {
+      throw err instanceof ProtocolError ? err : unavailable(err);
+    });
+}
+
 /** Assembles Express + Socket.IO + the chat handlers on one HTTP server. */
 export function createChatServer(options: Partial<ChatServerOptions>, deps: ChatServerDeps): ChatServer {
   const opts = { ...defaultChatServerOptions, ...options } satisfies ChatServerOptions;
@@ -144,6 +162,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     limits: { messageMaxLength: opts.messageMaxLength, maxRoomsPerSocket: opts.maxRoomsPerSocket },
     logger,
     metrics,
+    roomReady: roomReadiness(nsp.adapter),
   };
   io.use(handshakeMiddleware({ authSecret: opts.authSecret, logger }));
   io.on("connection", (socket) => {

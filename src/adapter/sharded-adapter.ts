@@ -14,7 +14,18 @@ export interface ChatShardedAdapterOptions extends ShardedRedisAdapterOptions {
 interface ShardedInternals {
   channel: string;
   dynamicChannel(room: string): string;
+  onRawMessage(message: Buffer, channel: Buffer): void;
   opts: Required<ShardedRedisAdapterOptions>;
+}
+
+/** An adapter that can say when a room's broadcasts from other replicas reach this one. */
+export interface SubscriptionAware {
+  /** Resolves once this replica is subscribed to the room's channel; rejects if Redis refused. */
+  whenSubscribed(room: string): Promise<void>;
+}
+
+interface ShardedSubscriber {
+  sSubscribe(channel: string, listener: (message: Buffer, channel: Buffer) => void, buffers: true): Promise<void>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -77,6 +88,43 @@ export function createChatShardedAdapter(
   return function (nsp: unknown) {
     const adapter = stock(nsp) as unknown as Adapter;
     Patched ??= patch(Object.getPrototypeOf(adapter).constructor as AnyAdapterClass, onPublish);
-    return Object.setPrototypeOf(adapter, Patched.prototype) as Adapter;
+    Object.setPrototypeOf(adapter, Patched.prototype);
+    trackSubscriptions(adapter, subClient as ShardedSubscriber);
+    return adapter;
   };
+}
+
+/**
+ * The stock adapter subscribes a new room's channel on "create-room" and drops the promise, so a
+ * join cannot know when broadcasts from other replicas start arriving; history read before that
+ * moment could miss a message published in between. This replaces that listener with one that
+ * keeps the promise, and exposes it as {@link SubscriptionAware.whenSubscribed}. A failed
+ * subscription is retried by the next join that waits on it.
+ */
+function trackSubscriptions(adapter: Adapter, sub: ShardedSubscriber): void {
+  const internals = adapter as unknown as ShardedInternals;
+  if (internals.opts.subscriptionMode === "static") {
+    Object.assign(adapter, { whenSubscribed: () => Promise.resolve() } satisfies SubscriptionAware);
+    return;
+  }
+  for (const stockListener of adapter.listeners("create-room")) adapter.off("create-room", stockListener as never);
+  const handler = (message: Buffer, channel: Buffer) => internals.onRawMessage(message, channel);
+  const subscriptions = new Map<string, Promise<void>>();
+  const subscribe = (room: string) => {
+    const done = sub.sSubscribe(internals.dynamicChannel(room), handler, true);
+    subscriptions.set(room, done);
+    done.catch(() => undefined); // awaited by joins; an unobserved failure must not crash us
+    return done;
+  };
+  adapter.on("create-room", (room: string) => void subscribe(room));
+  // The stock "delete-room" listener unsubscribes the channel.
+  adapter.on("delete-room", (room: string) => subscriptions.delete(room));
+  const aware: SubscriptionAware = {
+    whenSubscribed: (room) => {
+      const pending = subscriptions.get(room);
+      if (!pending) return Promise.resolve();
+      return pending.catch(() => (subscriptions.get(room) === pending ? subscribe(room) : subscriptions.get(room)));
+    },
+  };
+  Object.assign(adapter, aware);
 }

@@ -17,6 +17,8 @@ export async function joinRoom(deps: ChatDeps, socket: ChatSocket, payload: unkn
   }
   if (!already) await socket.join(room);
   try {
+    // Live delivery must have started before history is read, or a message could fall between.
+    await deps.roomReady?.(room);
     const [history, notice] = await Promise.all([deps.store.history(room, since), deps.store.notice(room)]);
     deps.metrics?.joins.inc();
     return {

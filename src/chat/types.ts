@@ -36,4 +36,6 @@ export interface ChatDeps {
   logger: Logger;
   /** @default undefined: no metrics */
   metrics?: ChatMetrics;
+  /** Resolves when broadcasts to `room` from other replicas reach this one. @default none (one process) */
+  roomReady?: (room: string) => Promise<void>;
 }
