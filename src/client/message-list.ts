@@ -139,7 +139,14 @@ export class MessageList {
   }
 
   private afterGrow(added: number): void {
-    while (this.list.children.length > this.opts.maxNodes) this.list.firstElementChild?.remove();
+    let removedPx = 0;
+    while (this.list.children.length > this.opts.maxNodes) {
+      const oldest = this.list.firstElementChild as HTMLElement;
+      removedPx += oldest.offsetHeight;
+      oldest.remove();
+    }
+    // A reader scrolled up keeps the same lines in view while old rows go from the top.
+    if (!this.stick && removedPx > 0) this.list.scrollTop -= removedPx;
     if (this.stick) {
       this.scrollToBottom();
     } else {

@@ -8,6 +8,7 @@ import { mkdir } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildClient } from "../../scripts/build-client.js";
+import { connectClient, join, sendChat } from "../support/clients.js";
 import { launchChromium } from "./chromium.js";
 import { startTargets, type Targets } from "./targets.js";
 
@@ -235,6 +236,47 @@ describe("browser pages", () => {
     // The same page, not a reload: the socket reconnected by itself.
     expect(await frank.evaluate(() => (window as { __samePage?: boolean }).__samePage)).toBe(true);
   }, 120_000);
+
+  it("keeps up with a fast room: newest 200 rows in id order, and a reader scrolled up keeps their place", async () => {
+    const [urlA, urlB] = targets.urls;
+    const room = `fast-${RUN}`;
+    const reader = await newPage();
+    await reader.goto(`${urlA}/watch/${room}`);
+    await reader.fill("#name", "Reader");
+    await reader.click("#name-form button[type=submit]");
+    await connected(reader);
+
+    // 25 connections on the other replica, each one burst of 10 (the per-connection limit).
+    const senders = await Promise.all(Array.from({ length: 25 }, (_, i) => connectClient(urlB, { auth: { name: `fan${i}` } })));
+    try {
+      await Promise.all(senders.map((c) => join(c, room)));
+      const acks = await Promise.all(
+        senders.flatMap((c, i) => Array.from({ length: 10 }, (_, j) => sendChat(c, room, `fan ${i} says ${j}`))),
+      );
+      const ids = acks.map((a) => (a.ok ? a.id : "")).sort();
+      expect(ids.filter((id) => id === "")).toHaveLength(0);
+      await reader.waitForFunction((last) => document.querySelector(".messages li:last-child")?.getAttribute("data-id") === last, ids.at(-1)!);
+      const shown = await reader.$$eval(".messages li", (els) => els.map((e) => e.getAttribute("data-id") ?? ""));
+      expect(shown).toEqual(ids.slice(-200));
+
+      // Scrolled up, the reader's line stays put while rows come and go; a button offers the jump.
+      const lineAt = () =>
+        reader.evaluate(() => {
+          const box = document.querySelector(".messages")!.getBoundingClientRect();
+          return document.elementFromPoint(box.left + 200, box.top + 40)?.closest("li")?.getAttribute("data-id");
+        });
+      await reader.locator(".messages").evaluate((el) => (el.scrollTop = 300));
+      const before = await lineAt();
+      await Promise.all(senders.slice(0, 5).map((c, i) => sendChat(c, room, `late ${i}`)));
+      await reader.locator(".jump", { hasText: "5 new messages" }).waitFor();
+      expect(await lineAt()).toBe(before);
+      await reader.click(".jump");
+      await reader.locator(".messages li:last-child .msg-text", { hasText: "late" }).waitFor();
+      expect(await reader.locator(".jump").isHidden()).toBe(true);
+    } finally {
+      for (const c of senders) c.close();
+    }
+  }, 60_000);
 
   it("a rate-limited message shows a failure with a retry that is delivered exactly once", async () => {
     const [urlA, urlB] = targets.urls;
