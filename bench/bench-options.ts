@@ -21,7 +21,7 @@ export interface BenchOptions {
     count: number;
     /** @default 4 */
     viewersPerRoom: number;
-    /** Messages per second over all rooms (0.4 per room with the defaults). @default 40 */
+    /** Messages per second over all rooms (1 per room with the defaults). @default 100 */
     ratePerSec: number;
     /** The loaded window, and the idle window before it. @default 8000 */
     windowMs: number;
@@ -32,7 +32,7 @@ export interface BenchOptions {
     viewers: number;
     /** Sender connections, spread over the replicas. @default 4 */
     senders: number;
-    /** Messages per second, one step each. @default [10, 25, 50] */
+    /** Messages per second, one step each. @default [5, 10, 25, 50] */
     rates: number[];
     /** @default 6000 */
     stepMs: number;
@@ -50,8 +50,8 @@ export const defaultBenchOptions: BenchOptions = {
   replicas: 2,
   loadProcesses: 2,
   textLength: 80,
-  rooms: { count: 100, viewersPerRoom: 4, ratePerSec: 40, windowMs: 8_000 },
-  hot: { viewers: 2_000, senders: 4, rates: [10, 25, 50], stepMs: 6_000 },
+  rooms: { count: 100, viewersPerRoom: 4, ratePerSec: 100, windowMs: 8_000 },
+  hot: { viewers: 2_000, senders: 4, rates: [5, 10, 25, 50], stepMs: 6_000 },
   outDir: "bench/results",
   cpuProfDir: undefined,
 };
@@ -60,8 +60,8 @@ const HELP = `npm run bench -- [options]
   --kinds ours,classic,sharded   servers to compare
   --masters 3,6                  cluster sizes (the hot room runs on the first)
   --replicas 2                   chat server replicas per kind
-  --hot-viewers 2000  --hot-rates 10,25,50  --hot-step-ms 6000
-  --rooms 100  --room-viewers 4  --rooms-rate 40  --rooms-window-ms 8000
+  --hot-viewers 2000  --hot-rates 5,10,25,50  --hot-step-ms 6000
+  --rooms 100  --room-viewers 4  --rooms-rate 100  --rooms-window-ms 8000
   --quick                        a small run (a minute or two) to check the bench itself
   --out bench/results            where results.json and results.svg go
   --cpu-prof DIR                 profile this server's replicas during the hot room`;

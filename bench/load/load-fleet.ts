@@ -66,6 +66,21 @@ export class LoadFleet {
     return fleet;
   }
 
+  /** Connects more viewers, spread over the same processes. */
+  async addViewers(viewers: ClientSpec[], concurrency = 25): Promise<void> {
+    const n = this.viewers.length;
+    const results = await Promise.all(
+      this.viewers.map((c, i) =>
+        c.call<ConnectResult>(
+          { type: "connect", viewers: viewers.filter((_, j) => j % n === i), senders: [], concurrency },
+          180_000,
+        ),
+      ),
+    );
+    const failed = results.reduce((a, r) => a + r.failed, 0);
+    if (failed > 0) throw new Error(`${failed} load clients failed to connect or join (first: ${results.find((r) => r.firstError)?.firstError})`);
+  }
+
   get pids(): number[] {
     return [...this.viewers, this.sender].map((c) => c.pid);
   }

@@ -112,7 +112,7 @@ export function sections(results: BenchResults): Section[] {
     });
     const stock = run(results, "classic", first)?.hot?.memory;
     out.push({
-      title: `Memory per idle connected viewer (${o.hot.viewers + o.hot.senders} websocket connections, after GC)`,
+      title: `Memory per idle connected viewer (slope from ${Math.floor(o.hot.viewers / 2)} to ${o.hot.viewers} websocket viewers, after GC)`,
       header: ["server", "heap KB", "RSS KB", "heap vs stock", "RSS vs stock"],
       rows: hotRuns.map((r) => [
         KIND_LABELS[r.kind],

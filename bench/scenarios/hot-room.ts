@@ -18,13 +18,18 @@ export interface HotRoomOptions {
   loadProcesses: number;
 }
 
+/**
+ * Memory per viewer is the slope between two samples, with half and with all the viewers
+ * connected: a fresh process's first connections land in heap pages and buffers left over from
+ * startup, which makes "after minus before" understate RSS. Both samples are taken after GC.
+ */
 export interface MemoryPerViewer {
-  /** Connections added between the two samples (viewers and senders). */
+  /** Connections added between the two samples. */
   connections: number;
   rssBytesPerViewer: number;
   heapBytesPerViewer: number;
-  before: { rss: number; heapUsed: number }[];
-  after: { rss: number; heapUsed: number }[];
+  /** Before any client, with half the viewers, with all of them; summed over the replicas. */
+  samples: { connections: number; rss: number; heapUsed: number }[];
 }
 
 export interface HotRoomResult {
@@ -34,17 +39,18 @@ export interface HotRoomResult {
   steps: StepResult[];
 }
 
-async function sampleMemory(servers: ServerProcess[]): Promise<{ rss: number; heapUsed: number }[]> {
-  return Promise.all(
+/** Memory summed over the replicas, after GC: heap from the probe, RSS from /proc. */
+async function sampleMemory(servers: ServerProcess[]): Promise<{ rss: number; heapUsed: number }> {
+  const each = await Promise.all(
     servers.map(async (s) => {
       await s.memory();
       // V8 gives freed pages back to the OS a little after a GC: let it, then GC and read again.
       await new Promise((r) => setTimeout(r, 500));
       const { heapUsed } = await s.memory();
-      // RSS from outside, right after the probe's GC.
       return { rss: await rssBytes(s.pid), heapUsed };
     }),
   );
+  return { rss: each.reduce((a, m) => a + m.rss, 0), heapUsed: each.reduce((a, m) => a + m.heapUsed, 0) };
 }
 
 export async function runHotRoom(
@@ -59,21 +65,24 @@ export async function runHotRoom(
   const viewers = Array.from({ length: options.viewers }, (_, i) => at(i));
   const senders = Array.from({ length: options.senders }, (_, i) => at(i));
 
-  const before = await sampleMemory(servers);
+  const half = Math.floor(options.viewers / 2);
+  const samples = [{ connections: 0, ...(await sampleMemory(servers)) }];
   log(`  connecting ${options.viewers} viewers to ${room}`);
-  const fleet = await LoadFleet.start(viewers, senders, { viewerProcesses: options.loadProcesses }, register);
+  const fleet = await LoadFleet.start(viewers.slice(0, half), senders, { viewerProcesses: options.loadProcesses }, register);
   try {
     // Let the join-time work (viewer-count announcements, timers) settle before sampling.
     await new Promise((r) => setTimeout(r, 1_500));
-    const after = await sampleMemory(servers);
-    const connections = options.viewers + options.senders;
-    const delta = (k: "rss" | "heapUsed") => after.reduce((a, s, i) => a + s[k] - before[i]![k], 0) / connections;
-    const memory = {
+    samples.push({ connections: half + options.senders, ...(await sampleMemory(servers)) });
+    await fleet.addViewers(viewers.slice(half));
+    await new Promise((r) => setTimeout(r, 1_500));
+    samples.push({ connections: options.viewers + options.senders, ...(await sampleMemory(servers)) });
+    const [, mid, all] = samples as [unknown, (typeof samples)[0], (typeof samples)[0]];
+    const connections = all.connections - mid.connections;
+    const memory: MemoryPerViewer = {
       connections,
-      rssBytesPerViewer: Math.round(delta("rss")),
-      heapBytesPerViewer: Math.round(delta("heapUsed")),
-      before,
-      after,
+      rssBytesPerViewer: Math.round((all.rss - mid.rss) / connections),
+      heapBytesPerViewer: Math.round((all.heapUsed - mid.heapUsed) / connections),
+      samples,
     };
     log(`  memory per viewer: heap ${memory.heapBytesPerViewer} B, RSS ${memory.rssBytesPerViewer} B`);
 

@@ -45,7 +45,7 @@ export interface StepResult {
   ackErrors: Record<string, number>;
   expected: number;
   delivered: number;
-  /** Offered deliveries per second: acked messages per second times viewers per message. */
+  /** Offered deliveries per second: messages sent per second times viewers per message. */
   offeredDeliveriesPerSec: number;
   /** Deliveries received per second while sending (after a warm-up second). */
   deliveriesPerSec: number;
@@ -122,7 +122,6 @@ export async function runStep(
   let inWindow = 0;
   for (const [slot, n] of report.timeline) if (slot >= from && slot < to) inWindow += n;
   const windowSec = Math.max(0.1, ((to - from) * TIMELINE_SLOT_MS) / 1000);
-  const sendSec = Math.max(0.001, (send.endedAt - send.startedAt) / 1000);
 
   return {
     ratePerSec,
@@ -132,7 +131,7 @@ export async function runStep(
     ackErrors: send.errors,
     expected,
     delivered: report.deliveries,
-    offeredDeliveriesPerSec: Math.round((send.acked * ctx.viewersPerMessage) / sendSec),
+    offeredDeliveriesPerSec: Math.round((send.sent * ctx.viewersPerMessage * 1000) / durationMs),
     deliveriesPerSec: Math.round(inWindow / windowSec),
     cross: latency(report.cross),
     all: latency(report.all),
