@@ -9,11 +9,14 @@ import type { OutputLines } from "./output-lines.js";
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const EXIT_WITH_PARENT = new URL("./exit-with-parent.ts", import.meta.url).href;
-/** Read by src/config.ts; never inherited from the shell running the tests, only set explicitly. */
-const INHERITED_CONFIG = ["REDIS_URL", "REDIS_CLUSTER_NODES", "PORT", "HOST", "AUTH_SECRET", "LOG_LEVEL"];
+/** Read by src/config.ts: not inherited from the shell running the tests, only set explicitly. */
+const NOT_INHERITED = ["REDIS_URL", "REDIS_CLUSTER_NODES", "PORT", "HOST", "AUTH_SECRET", "LOG_LEVEL"];
 
 export interface ReplicaOptions {
-  /** Server environment on top of PORT, HOST and LOG_LEVEL, e.g. REDIS_CLUSTER_NODES. @default {} */
+  /**
+   * Server environment on top of PORT, HOST and LOG_LEVEL, e.g. REDIS_CLUSTER_NODES; a value of
+   * undefined leaves a variable unset. @default {}
+   */
   env: Record<string, string | undefined>;
   /** Interface to bind. @default "127.0.0.1" */
   host: string;
@@ -71,7 +74,7 @@ function parseRecord(line: string): Record<string, unknown> | undefined {
 export async function startReplica(options: Partial<ReplicaOptions> = {}): Promise<Replica> {
   const opts = { ...defaults, ...options } satisfies ReplicaOptions;
   const env: Record<string, string | undefined> = { ...process.env };
-  for (const name of INHERITED_CONFIG) delete env[name];
+  for (const name of NOT_INHERITED) delete env[name];
   Object.assign(env, { PORT: String(opts.port), HOST: opts.host, LOG_LEVEL: opts.logLevel }, opts.env);
 
   const { child, output, exited } = spawnHarnessProcess(
