@@ -1,11 +1,11 @@
 /**
  * `npm run bench`: this server against stock Socket.IO with the classic and the sharded Redis
  * adapter, on the same Redis Cluster and the same load. Prints a table per scenario and writes
- * bench/results/results.json and results.svg. Every process it starts is stopped when it ends,
+ * bench/results/results.json, results.md (the tables for the README) and results.svg. Every process it starts is stopped when it ends,
  * fails or is interrupted.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parseBenchOptions, type BenchOptions } from "./bench-options.js";
 import { startBenchCluster } from "./cluster.js";
 import { RedisTrafficMeter } from "./measure/redis-traffic.js";
@@ -13,7 +13,7 @@ import { Cleanup } from "./process/cleanup.js";
 import { describeMachine, type BenchResults, type KindRun } from "./report/bench-results.js";
 import { panels, sections } from "./report/summary.js";
 import { svgChart } from "./report/svg-chart.js";
-import { textTable } from "./report/text-table.js";
+import { markdownTable, textTable } from "./report/text-table.js";
 import { runHotRoom } from "./scenarios/hot-room.js";
 import { runManyRooms } from "./scenarios/many-rooms.js";
 import { KIND_LABELS, startServers, type ServerKind } from "./servers/server-kinds.js";
@@ -53,7 +53,31 @@ async function runKind(
   }
 }
 
+/** Prints the tables and writes results.json, results.md and results.svg. */
+function publish(results: BenchResults, outDir: string): void {
+  const m = results.machine;
+  const machine = `${m.nproc} cores (${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, Redis ${m.redis}`;
+  console.log(`\nlive-chat bench, ${results.startedAt}, ${results.durationSec} s on ${machine}\n`);
+  for (const s of sections(results)) {
+    console.log(`${s.title}\n${textTable(s.header, s.rows)}${s.note ? `\n${s.note}` : ""}\n`);
+  }
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  const markdown = sections(results).map((s) => `**${s.title}**\n\n${markdownTable(s.header, s.rows)}${s.note ? `\n\n${s.note}` : ""}\n`);
+  writeFileSync(join(outDir, "results.md"), `Run of ${results.startedAt} (${results.durationSec} s) on ${machine}.\n\n${markdown.join("\n")}`);
+  writeFileSync(join(outDir, "results.svg"), svgChart("live-chat vs stock Socket.IO", machine, panels(results)) + "\n");
+  log(`wrote ${join(outDir, "results.json")}, results.md and results.svg`);
+}
+
 async function main(): Promise<void> {
+  // `--render FILE`: only redraw the tables and the chart of an earlier run.
+  const render = process.argv.indexOf("--render");
+  if (render >= 0) {
+    const file = process.argv[render + 1];
+    if (!file) throw new Error("--render needs a results.json");
+    const results = JSON.parse(readFileSync(file, "utf8")) as BenchResults;
+    return publish(results, dirname(file));
+  }
   const options = parseBenchOptions(process.argv.slice(2));
   const cleanup = new Cleanup();
   cleanup.onSignals();
@@ -82,20 +106,7 @@ async function main(): Promise<void> {
     await cleanup.run();
   }
   results.durationSec = Math.round((Date.now() - started) / 1000);
-
-  const m = results.machine;
-  const machine = `${m.nproc} cores (${m.cpu}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, Redis ${m.redis}`;
-  console.log(`\nlive-chat bench, ${results.startedAt}, ${results.durationSec} s on ${machine}\n`);
-  for (const s of sections(results)) {
-    console.log(`${s.title}\n${textTable(s.header, s.rows)}${s.note ? `\n${s.note}` : ""}\n`);
-  }
-  mkdirSync(options.outDir, { recursive: true });
-  writeFileSync(join(options.outDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
-  writeFileSync(
-    join(options.outDir, "results.svg"),
-    svgChart("live-chat vs stock Socket.IO", machine, panels(results)) + "\n",
-  );
-  log(`wrote ${join(options.outDir, "results.json")} and results.svg`);
+  publish(results, options.outDir);
   if (results.runs.some((r) => r.error)) process.exitCode = 1;
 }
 
