@@ -3,8 +3,10 @@ import { parseArgs } from "node:util";
 import type { ServerKind } from "./servers/server-kinds.js";
 
 export interface BenchOptions {
-  /** @default ["ours", "classic", "sharded"] */
+  /** @default ["ours", "classic", "sharded", "coalesced"] */
   kinds: ServerKind[];
+  /** Tick of the `coalesced` kind (stock sharded + src/http/write-coalescing.ts). @default 20 */
+  coalesceMs: number;
   /** Cluster sizes compared for Redis bytes per message. @default [3, 6] */
   masters: number[];
   /** @default 1 */
@@ -32,9 +34,9 @@ export interface BenchOptions {
     viewers: number;
     /** Sender connections, spread over the replicas. @default 4 */
     senders: number;
-    /** Messages per second, one step each. @default [5, 10, 25, 50] */
+    /** Messages per second, one step each. @default [10, 25, 50, 100] */
     rates: number[];
-    /** @default 6000 */
+    /** @default 5000 */
     stepMs: number;
   };
   /** Where the JSON and the SVG go. @default "bench/results" */
@@ -44,23 +46,25 @@ export interface BenchOptions {
 }
 
 export const defaultBenchOptions: BenchOptions = {
-  kinds: ["ours", "classic", "sharded"],
+  kinds: ["ours", "classic", "sharded", "coalesced"],
+  coalesceMs: 20,
   masters: [3, 6],
   replicasPerMaster: 1,
   replicas: 2,
   loadProcesses: 2,
   textLength: 80,
   rooms: { count: 100, viewersPerRoom: 4, ratePerSec: 100, windowMs: 8_000 },
-  hot: { viewers: 2_000, senders: 4, rates: [5, 10, 25, 50], stepMs: 6_000 },
+  hot: { viewers: 2_000, senders: 4, rates: [10, 25, 50, 100], stepMs: 5_000 },
   outDir: "bench/results",
   cpuProfDir: undefined,
 };
 
 const HELP = `npm run bench -- [options]
-  --kinds ours,classic,sharded   servers to compare
+  --kinds ours,classic,sharded,coalesced   servers to compare
+  --coalesce-ms 20               tick of "coalesced" (stock sharded + write coalescing)
   --masters 3,6                  cluster sizes (the hot room runs on the first)
   --replicas 2                   chat server replicas per kind
-  --hot-viewers 2000  --hot-rates 5,10,25,50  --hot-step-ms 6000
+  --hot-viewers 2000  --hot-rates 10,25,50,100  --hot-step-ms 5000
   --rooms 100  --room-viewers 4  --rooms-rate 100  --rooms-window-ms 8000
   --quick                        a small run (a minute or two) to check the bench itself
   --out bench/results            where results.json and results.svg go
@@ -77,6 +81,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     args: argv,
     options: {
       kinds: { type: "string" },
+      "coalesce-ms": { type: "string" },
       masters: { type: "string" },
       replicas: { type: "string" },
       "hot-viewers": { type: "string" },
@@ -100,10 +105,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   }
   if (values.kinds) {
     const kinds = list(values.kinds);
-    for (const k of kinds) if (!["ours", "classic", "sharded"].includes(k)) throw new Error(`unknown kind ${k}\n${HELP}`);
+    for (const k of kinds) if (!["ours", "classic", "sharded", "coalesced"].includes(k)) throw new Error(`unknown kind ${k}\n${HELP}`);
     o.kinds = kinds as ServerKind[];
   }
   if (values.masters) o.masters = nums(values.masters);
+  if (values["coalesce-ms"]) o.coalesceMs = Number(values["coalesce-ms"]);
   if (values.replicas) o.replicas = Number(values.replicas);
   if (values["hot-viewers"]) o.hot.viewers = Number(values["hot-viewers"]);
   if (values["hot-rates"]) o.hot.rates = nums(values["hot-rates"]);

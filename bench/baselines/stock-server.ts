@@ -6,6 +6,9 @@
  *
  *   node --import tsx bench/baselines/stock-server.ts --adapter classic|sharded --nodes h:p,h:p [--port 0]
  *
+ * `--coalesce-ms N` adds this project's write coalescing (src/http/write-coalescing.ts) and nothing
+ * else, so the bench can show what that one mechanism does to the stock sharded setup.
+ *
  * Prints one JSON line `{"msg":"chat server listening","port":N}` once it listens.
  */
 import { createServer } from "node:http";
@@ -14,6 +17,7 @@ import { parseArgs } from "node:util";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { createCluster } from "redis";
 import { Server } from "socket.io";
+import { WriteCoalescer, type EngineConnection } from "../../src/http/write-coalescing.js";
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +27,7 @@ const { values } = parseArgs({
     host: { type: "string", default: "127.0.0.1" },
     /** Socket.IO's memory-usage advice: drop each connection's HTTP request object. */
     "discard-request": { type: "boolean", default: false },
+    "coalesce-ms": { type: "string", default: "0" },
   },
 });
 const kind = values.adapter;
@@ -46,6 +51,12 @@ if (values["discard-request"]) {
   io.engine.on("connection", (raw: { request: unknown }) => {
     raw.request = null;
   });
+}
+
+const coalesceMs = Number(values["coalesce-ms"]);
+if (coalesceMs > 0) {
+  const coalescer = new WriteCoalescer({ tickMs: coalesceMs });
+  io.engine.on("connection", (conn: EngineConnection) => coalescer.attach(conn));
 }
 
 let seq = 0;

@@ -121,7 +121,7 @@ export function sections(results: BenchResults): Section[] {
         x(ratio(r.hot!.memory.heapBytesPerViewer, stock?.heapBytesPerViewer)),
         x(ratio(r.hot!.memory.rssBytesPerViewer, stock?.rssBytesPerViewer)),
       ]),
-      note: "Stock = Socket.IO with default rooms (the classic-adapter baseline).",
+      note: "Stock = Socket.IO with default rooms (the classic-adapter baseline). RSS = heap slope + slope of RSS outside the V8 heap (raw RSS moves by whole heap pages at each GC).",
     });
   }
   out.push(targets(results));

@@ -1,12 +1,14 @@
 /** The three servers the bench compares, started the same way on the same cluster. */
 import { ServerProcess } from "./server-process.js";
 
-export type ServerKind = "ours" | "classic" | "sharded";
+/** `coalesced`: the stock sharded baseline plus src/http/write-coalescing.ts, to measure that alone. */
+export type ServerKind = "ours" | "classic" | "sharded" | "coalesced";
 
 export const KIND_LABELS: Record<ServerKind, string> = {
   ours: "this server",
   classic: "stock + classic adapter",
   sharded: "stock + sharded adapter",
+  coalesced: "stock sharded + write coalescing",
 };
 
 export interface StartOptions {
@@ -16,6 +18,8 @@ export interface StartOptions {
   seeds: string;
   /** Extra node flags for every replica (e.g. `--cpu-prof --cpu-prof-dir=...`). */
   nodeArgs: string[];
+  /** Tick of the `coalesced` kind. */
+  coalesceMs: number;
 }
 
 /** Starts `replicas` processes of one kind; on failure stops the ones that did start. */
@@ -44,7 +48,10 @@ export async function startServers(
           })
         : await ServerProcess.start({
             script: "bench/baselines/stock-server.ts",
-            args: ["--adapter", options.kind, "--nodes", options.seeds],
+            args:
+              options.kind === "coalesced"
+                ? ["--adapter", "sharded", "--nodes", options.seeds, "--coalesce-ms", String(options.coalesceMs)]
+                : ["--adapter", options.kind, "--nodes", options.seeds],
             nodeArgs: options.nodeArgs,
             env: {},
           });
