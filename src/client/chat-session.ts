@@ -66,8 +66,7 @@ export class ChatSession {
   private readonly rooms = new Map<string, { events: RoomEvents; joined: boolean }>();
   private readonly stateListeners = new Set<(state: ConnectionState) => void>();
   private current: ConnectionState = "connecting";
-  /** Why the server refused the handshake, when the state is `refused`. */
-  refusal: string | undefined;
+  private refusedWith: string | undefined;
 
   constructor(auth: HandshakeAuth, options: Partial<ChatSessionOptions> = {}) {
     this.opts = { ...defaults, ...options } satisfies ChatSessionOptions;
@@ -83,6 +82,18 @@ export class ChatSession {
 
   get state(): ConnectionState {
     return this.current;
+  }
+
+  /** Why the server refused the handshake, when the state is `refused`. */
+  get refusal(): string | undefined {
+    return this.refusedWith;
+  }
+
+  /** Connects again after the server (or we) ended the connection; socket.io-client will not. */
+  reconnect(): void {
+    if (this.socket.connected) return;
+    this.setState("connecting");
+    this.socket.connect();
   }
 
   /** Calls `listener` now and on every change. */
@@ -191,7 +202,7 @@ export class ChatSession {
     socket.on("connect_error", (err) => {
       if (err.message === UNAUTHORIZED || err.message.startsWith(ErrorCode.BadRequest)) {
         // A refused token or name will not get better by retrying.
-        this.refusal = err.message;
+        this.refusedWith = err.message;
         socket.disconnect();
         this.setState("refused");
       } else if (this.current !== "offline") {
@@ -200,9 +211,7 @@ export class ChatSession {
     });
     socket.io.on("reconnect_failed", () => this.setState("offline"));
     window.addEventListener("offline", () => this.setState("offline"));
-    window.addEventListener("online", () => {
-      if (!socket.connected) this.setState("reconnecting");
-    });
+    window.addEventListener("online", () => this.setState(socket.connected ? "connected" : "reconnecting"));
 
     socket.on("chat:message", (msg) => this.rooms.get(msg.room)?.events.message(msg));
     socket.on("notice", (notice) => this.rooms.get(notice.room)?.events.notice(notice));
