@@ -1,15 +1,15 @@
 /**
- * The viewer and studio pages in a real Chromium (Debian's, driven by playwright-core): two viewers
- * and a streamer chat, the notice is pinned for both viewers, markup in a message stays text, a
- * rate-limited message is retried exactly once, and a viewer that was away sees what it missed
- * exactly once.
+ * The viewer and studio pages in a real Chromium (Debian's, driven by playwright-core), each
+ * browser context on one of two replicas of the shared Redis Cluster: chat, pinned notices,
+ * moderation, markup that stays text, reload and reconnect recovery, a fast room, rate limits.
  */
 import { mkdir } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildClient } from "../../scripts/build-client.js";
+import { mintToken } from "../../src/auth/token.js";
 import { connectClient, join, sendChat } from "../support/clients.js";
 import { launchChromium } from "./chromium.js";
+import { acked, burst, connected, PageDriver, rowsWithText, savedSnapshot, seeOnce, send } from "./page-driver.js";
 import { startTargets, type Targets } from "./targets.js";
 
 // Unique per run: the Redis Cluster is shared by the whole test run.
@@ -19,96 +19,23 @@ const SIDE_ROOM = `qna-${RUN}`;
 const OUTPUT = new URL("../../test-output/", import.meta.url);
 const XSS = `<img src=x onerror="window.__xss = 1">`;
 
-let browser: Browser;
 let targets: Targets;
-const contexts: BrowserContext[] = [];
-/** WebSockets each page opened: the viewer multiplexes all its rooms over one. */
-const websockets = new Map<Page, number>();
+let pages: PageDriver;
 
 beforeAll(async () => {
   await buildClient();
-  [browser, targets] = await Promise.all([launchChromium(), startTargets()]);
+  const [browser, started] = await Promise.all([launchChromium(), startTargets()]);
+  targets = started;
+  pages = new PageDriver(browser);
 });
 
 afterAll(async () => {
-  await Promise.allSettled(contexts.map((c) => c.close()));
-  await browser?.close();
+  await pages?.close();
   await targets?.close();
 });
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 960, height: 680 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  websockets.set(page, 0);
-  page.on("websocket", () => websockets.set(page, (websockets.get(page) ?? 0) + 1));
-  return page;
-}
-
-/** Opens the viewer page of ROOM on `url`, picks `name`, and waits until connected. */
-async function openViewer(url: string, name: string): Promise<Page> {
-  const page = await newPage();
-  await page.goto(`${url}/watch/${ROOM}`);
-  await page.fill("#name", name);
-  await page.click("#name-form button[type=submit]");
-  await connected(page);
-  return page;
-}
-
-async function connected(page: Page): Promise<void> {
-  await page.waitForSelector('#connection[data-state="connected"]');
-  await page.waitForSelector('.room:not([hidden])[data-joined="true"]');
-}
-
-/** Sends from the composer of the room on screen. */
-async function send(page: Page, text: string, kind?: string): Promise<void> {
-  const composer = ".room:not([hidden]) .composer";
-  if (kind) await page.selectOption(`${composer} .kind`, kind);
-  await page.fill(`${composer} .text`, text);
-  await page.press(`${composer} .text`, "Enter");
-}
-
-/** Waits until our own message with this text is acked (no longer pending). */
-async function acked(page: Page, text: string): Promise<void> {
-  await page.locator(".msg.own.sent .msg-text", { hasText: text }).first().waitFor();
-}
-
-/** How many rows in the message list show exactly this text. */
-function rowsWithText(page: Page, text: string): Promise<number> {
-  return page.$$eval(".messages .msg-text", (els, t) => els.filter((e) => e.textContent === t).length, text);
-}
-
-/** Types and submits `n` messages inside the page, with no round trip that lets the bucket refill. */
-async function burst(page: Page, prefix: string, n: number): Promise<void> {
-  await page.evaluate(
-    ([prefix, n]) => {
-      const form = document.querySelector<HTMLFormElement>(".room:not([hidden]) .composer")!;
-      const input = form.querySelector<HTMLInputElement>(".text")!;
-      for (let i = 0; i < n; i++) {
-        input.value = `${prefix} ${i}`;
-        form.requestSubmit();
-      }
-    },
-    [prefix, n] as const,
-  );
-}
-
-/**
- * Leaves the viewer page for a plain file of the same origin (the page saves its snapshot on the
- * way out) and returns what it saved for ROOM. The page stays on that origin, app not running.
- */
-async function savedSnapshot(page: Page, url: string): Promise<{ lastId: string; messages: { id: string }[] }> {
-  await page.goto(`${url}/favicon.svg`);
-  const raw = await page.evaluate((key) => localStorage.getItem(key), `live-chat:room:${ROOM}`);
-  expect(raw).not.toBeNull();
-  return JSON.parse(raw!) as { lastId: string; messages: { id: string }[] };
-}
-
-async function seeOnce(page: Page, text: string): Promise<void> {
-  await page.locator(".messages .msg-text", { hasText: text }).first().waitFor();
-  expect(await rowsWithText(page, text)).toBe(1);
-}
+const openViewer = (url: string, name: string) => pages.openViewer(url, ROOM, name);
+const newPage = () => pages.newPage();
 
 describe("browser pages", () => {
   it("two viewers and a streamer chat across replicas; notices pin; markup stays text; reload misses nothing", async () => {
@@ -172,7 +99,7 @@ describe("browser pages", () => {
     }
 
     // Bob goes away; messages arrive meanwhile; his page loads again and joins with `since`.
-    const seenBeforeLeaving = await savedSnapshot(bob, urlB);
+    const seenBeforeLeaving = await savedSnapshot(bob, urlB, ROOM);
     const missed = ["missed one", "missed two", "missed three"];
     await send(alice, missed[0]!);
     await send(studio, missed[1]!, "chat");
@@ -216,7 +143,7 @@ describe("browser pages", () => {
     await seeOnce(bob, "back in the main room");
     expect(await rowsWithText(bob, "over in the side room")).toBe(0);
     expect(await alice.locator(`.room[data-room="${ROOM}"] .msg-text`, { hasText: "over in the side room" }).count()).toBe(0);
-    expect(websockets.get(alice)).toBe(1);
+    expect(pages.websockets(alice)).toBe(1);
     // Bob is back, so the count over both replicas is three again.
     await alice.locator(`.room[data-room="${ROOM}"] .viewers`, { hasText: "3 watching" }).waitFor();
 
@@ -331,7 +258,7 @@ describe("browser pages", () => {
     await eve.waitForSelector('#connection[data-state="offline"]');
     await eve.click("#connection .reconnect");
     await connected(eve);
-    expect(websockets.get(eve)).toBe(2);
+    expect(pages.websockets(eve)).toBe(2);
     await eve.waitForFunction(() => document.querySelectorAll(".msg.own.pending").length === 0);
 
     // What Eve shows as delivered (sent, or back from history after a lost ack), Grace shows
@@ -341,4 +268,19 @@ describe("browser pages", () => {
     await seeOnce(grace, delivered.at(-1)!);
     expect(await grace.$$eval(".messages .msg-text", (els) => els.map((e) => e.textContent))).toEqual(delivered);
   }, 60_000);
+
+  it("the studio turns away a token the server refuses, and one that is not for this room, with a reason", async () => {
+    const [urlA] = targets.urls;
+    const studio = await newPage();
+    const forged = await mintToken({ sub: "mallory", name: "Mallory", role: "streamer", rooms: [ROOM] }, "not-the-server-secret-0123");
+    await studio.goto(`${urlA}/studio/${ROOM}#token=${forged}`);
+    await studio.locator("#token-error", { hasText: "refused" }).waitFor();
+    expect(await studio.locator("#token-form").isVisible()).toBe(true);
+    expect(await studio.evaluate(() => sessionStorage.length)).toBe(0); // nothing kept
+
+    await studio.fill("#token", await targets.streamerToken("Sam", ["some-other-room"]));
+    await studio.click("#token-form button[type=submit]");
+    expect(await studio.locator("#token-error").textContent()).toContain(`does not own #${ROOM}`);
+    expect(pages.websockets(studio)).toBe(1); // the second one never tried to connect
+  }, 30_000);
 });
