@@ -130,6 +130,19 @@ describe("docker-compose.yml", () => {
     expect(check, check.output).toMatchObject({ code: 0 });
   });
 
+  it("builds chat from a Dockerfile that runs what `npm start` runs, with production dependencies, as non-root", () => {
+    const dockerfile = read("Dockerfile");
+    const pkg = JSON.parse(read("package.json")) as { scripts: Record<string, string> };
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]") as string[];
+    expect(cmd.join(" ")).toBe(pkg.scripts.start);
+    expect(dockerfile).toMatch(/^RUN npm run build/m);
+    expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
+    expect(runtime).toMatch(/^USER (?!root)\S+$/m);
+    expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
+    for (const path of ["dist", "public", "node_modules"]) expect(runtime).toContain(`./${path}`);
+  });
+
   it("mounts only files that exist and declares every named volume it uses", () => {
     for (const [name, service] of Object.entries(services)) {
       for (const { source } of mounts(service)) {
