@@ -119,7 +119,11 @@ export class MessageList {
   }
 
   private flush(): void {
-    const batch = this.queue.splice(0).slice(-this.opts.maxNodes);
+    // Only the newest rows by id survive the cap, so there is no point in building the others.
+    const batch = this.queue
+      .splice(0)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(-this.opts.maxNodes);
     for (const msg of batch) this.insert(this.row(msg), msg.id);
     this.afterGrow(batch.length);
   }
