@@ -43,6 +43,15 @@ export interface LbServerState {
   totalSessions: number;
 }
 
+const defaults: Omit<LoadBalancerOptions, "dnsServer" | "servicePort"> = {
+  service: "chat",
+  maxReplicas: 8,
+  cookieKey: "test-cookie-key",
+  configPath: HAPROXY_CONFIG,
+  port: 0,
+  startTimeoutMs: 20_000,
+};
+
 /** One request line of HAProxy's HTTP log (option httplog). */
 export interface LbRequest {
   server: string;
@@ -84,15 +93,7 @@ function parseCsv(csv: string): Record<string, string>[] {
 export async function startLoadBalancer(
   options: Partial<LoadBalancerOptions> & Pick<LoadBalancerOptions, "dnsServer" | "servicePort">,
 ): Promise<LoadBalancer> {
-  const opts = {
-    service: "chat",
-    maxReplicas: 8,
-    cookieKey: "test-cookie-key",
-    configPath: HAPROXY_CONFIG,
-    port: 0,
-    startTimeoutMs: 20_000,
-    ...options,
-  } satisfies LoadBalancerOptions;
+  const opts = { ...defaults, ...options } satisfies LoadBalancerOptions;
   const dir = makeHarnessDir("lb");
   const port = opts.port || (await freePort());
   const statsPort = await freePort();
