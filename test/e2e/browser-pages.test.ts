@@ -35,13 +35,15 @@ afterAll(async () => {
 });
 
 const openViewer = (url: string, name: string) => pages.openViewer(url, ROOM, name);
+/** Two people in ROOM, the first on replica 0 and the second on replica 1. */
+const onBothReplicas = (first: string, second: string) =>
+  Promise.all([openViewer(targets.urls[0], first), openViewer(targets.urls[1], second)]);
 const newPage = () => pages.newPage();
 
 describe("browser pages", () => {
   it("two viewers and a streamer chat across replicas; notices pin; markup stays text; reload misses nothing", async () => {
     const [urlA, urlB] = targets.urls;
-    const alice = await openViewer(urlA, "Alice");
-    const bob = await openViewer(urlB, "Bob");
+    const [alice, bob] = await onBothReplicas("Alice", "Bob");
     const studio = await newPage();
     await studio.goto(`${urlA}/studio/${ROOM}#token=${await targets.streamerToken("Sam", [ROOM])}`);
     await connected(studio);
@@ -154,9 +156,7 @@ describe("browser pages", () => {
   }, 120_000);
 
   it("after its replica goes away and comes back, the open page reconnects and shows exactly the missed messages", async () => {
-    const [urlA, urlB] = targets.urls;
-    const erin = await openViewer(urlA, "Erin");
-    const frank = await openViewer(urlB, "Frank");
+    const [erin, frank] = await onBothReplicas("Erin", "Frank");
     await send(erin, "before the outage");
     await seeOnce(frank, "before the outage");
     await frank.evaluate(() => ((window as { __samePage?: boolean }).__samePage = true));
@@ -188,11 +188,7 @@ describe("browser pages", () => {
   it("keeps up with a fast room: newest 200 rows in id order, and a reader scrolled up keeps their place", async () => {
     const [urlA, urlB] = targets.urls;
     const room = `fast-${RUN}`;
-    const reader = await newPage();
-    await reader.goto(`${urlA}/watch/${room}`);
-    await reader.fill("#name", "Reader");
-    await reader.click("#name-form button[type=submit]");
-    await connected(reader);
+    const reader = await pages.openViewer(urlA, room, "Reader");
 
     // 25 connections on the other replica, each one burst of 10 (the per-connection limit).
     const senders = await Promise.all(Array.from({ length: 25 }, (_, i) => connectClient(urlB, { auth: { name: `fan${i}` } })));
@@ -227,9 +223,7 @@ describe("browser pages", () => {
   }, 60_000);
 
   it("a rate-limited message shows a failure with a retry that is delivered exactly once", async () => {
-    const [urlA, urlB] = targets.urls;
-    const carol = await openViewer(urlA, "Carol");
-    const dave = await openViewer(urlB, "Dave");
+    const [carol, dave] = await onBothReplicas("Carol", "Dave");
     // More than the burst (10) in one go: the server refuses some with rate_limited.
     await burst(carol, "burst", 14);
     const failed = carol.locator(".msg.own.failed").first();
@@ -248,9 +242,7 @@ describe("browser pages", () => {
   }, 60_000);
 
   it("a page that floods is disconnected, says offline, reconnects on request and delivers each message at most once", async () => {
-    const [urlA, urlB] = targets.urls;
-    const eve = await openViewer(urlA, "Eve");
-    const grace = await openViewer(urlB, "Grace");
+    const [eve, grace] = await onBothReplicas("Eve", "Grace");
     // Over 50 refusals in 10 s closes the connection from the server's side, which socket.io-client
     // does not retry. Refusals are acked at once, stores take a Redis round trip: some accepted
     // sends lose their acks with the connection, and the page sends them again after the re-join.
