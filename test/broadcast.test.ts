@@ -1,23 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintToken } from "../src/auth/token.js";
 import type { ChatMessage, Notice } from "../src/protocol/index.js";
-import { call, connectClient, join, nextEvent, record, sendChat, uniqueId, type ChatClient } from "./support/clients.js";
+import { call, join, nextEvent, record, sendChat, uniqueId } from "./support/clients.js";
 import { TEST_SECRET, startEmbedded, type EmbeddedServer } from "./support/embedded-server.js";
+import { useClients } from "./support/use-clients.js";
 
 let srv: EmbeddedServer;
-const clients: ChatClient[] = [];
-
-async function client(auth = {}): Promise<ChatClient> {
-  const c = await connectClient(srv.url, { auth });
-  clients.push(c);
-  return c;
-}
+const client = useClients(() => srv.url);
 
 beforeAll(async () => {
   srv = await startEmbedded();
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
 });
 afterAll(async () => {
   await srv.close();

@@ -1,24 +1,17 @@
 /** Streamer moderation (server additions): chat:delete -> chat:deleted, and user:mute. */
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { mintToken } from "../src/auth/token.js";
 import { ErrorCode } from "../src/protocol/index.js";
-import { call, connectClient, join, nextEvent, sendChat, uniqueId, type ChatClient } from "./support/clients.js";
+import { call, join, nextEvent, sendChat, uniqueId } from "./support/clients.js";
 import { TEST_SECRET, startEmbedded, type EmbeddedServer } from "./support/embedded-server.js";
+import { useClients } from "./support/use-clients.js";
 
 let srv: EmbeddedServer;
-const clients: ChatClient[] = [];
-async function client(auth = {}): Promise<ChatClient> {
-  const c = await connectClient(srv.url, { auth });
-  clients.push(c);
-  return c;
-}
+const client = useClients(() => srv.url);
 const streamerOf = (room: string) => mintToken({ sub: "mod", name: "Mod", role: "streamer", rooms: [room] }, TEST_SECRET);
 
 beforeAll(async () => {
   srv = await startEmbedded();
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
 });
 afterAll(async () => {
   await srv.close();

@@ -1,20 +1,16 @@
 /** Every row of PROTOCOL.md's error table, plus garbage and missing acks, over real connections. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignJWT } from "jose";
 import { mintToken } from "../src/auth/token.js";
 import { ErrorCode, UNAUTHORIZED, type Failure } from "../src/protocol/index.js";
 import { StoreUnavailableError, type MessageStore } from "../src/store/message-store.js";
 import { MemoryMessageStore } from "../src/store/memory-message-store.js";
-import { call, connectClient, join, nextEvent, record, sendChat, uniqueId, type ChatClient } from "./support/clients.js";
+import { call, connectClient, join, nextEvent, record, sendChat, uniqueId } from "./support/clients.js";
 import { TEST_SECRET, startEmbedded, type EmbeddedServer } from "./support/embedded-server.js";
+import { useClients } from "./support/use-clients.js";
 
 let srv: EmbeddedServer;
-const clients: ChatClient[] = [];
-async function client(auth = {}, url = srv.url): Promise<ChatClient> {
-  const c = await connectClient(url, { auth });
-  clients.push(c);
-  return c;
-}
+const client = useClients(() => srv.url);
 function expectError(res: unknown, code: string): void {
   expect(res).toMatchObject({ ok: false, error: { code } });
   expect(typeof (res as Failure).error.message).toBe("string");
@@ -22,9 +18,6 @@ function expectError(res: unknown, code: string): void {
 
 beforeAll(async () => {
   srv = await startEmbedded({ ratePerSec: 2, rateBurst: 3, messageMaxLength: 500 });
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
 });
 afterAll(async () => {
   await srv.close();
