@@ -140,7 +140,13 @@ describe("browser pages", () => {
     await alice.waitForSelector(`.room[data-room="${SIDE_ROOM}"][data-joined="true"]`);
     await send(alice, "over in the side room");
     await acked(alice, "over in the side room");
+    // Bob talks in the main room while Alice looks at the side room: her main tab counts it.
+    await send(bob, "are you still there?");
+    const unread = alice.locator(`.tab[data-room="${ROOM}"] .unread`);
+    await unread.filter({ hasText: "1" }).waitFor();
     await alice.click(`.tab[data-room="${ROOM}"] .tab-label`);
+    expect(await unread.isHidden()).toBe(true);
+    await seeOnce(alice, "are you still there?");
     await send(alice, "back in the main room");
     await seeOnce(bob, "back in the main room");
     expect(await rowsWithText(bob, "over in the side room")).toBe(0);
