@@ -24,13 +24,21 @@ function run(results: BenchResults, kind: ServerKind, masters: number): KindRun 
   return results.runs.find((r) => r.kind === kind && r.masters === masters);
 }
 
-/** The fastest a kind delivered in the hot room, over the whole rate ladder. */
+/** The fastest a kind delivered in the hot room: the ladder's best step (past saturation, less). */
 export function saturation(r: KindRun | undefined): number | undefined {
   return r?.hot ? Math.max(...r.hot.steps.map((s) => s.deliveriesPerSec)) : undefined;
 }
 
 function lastStep(r: KindRun | undefined): StepResult | undefined {
   return r?.hot?.steps[r.hot.steps.length - 1];
+}
+
+/** The issue's hot room: 2,000 viewers over 2 replicas at 50 messages/s. */
+const TARGET_RATE = 50;
+
+/** The step at the issue's rate, or the ladder's top when the ladder does not have it. */
+function targetStep(r: KindRun | undefined): StepResult | undefined {
+  return r?.hot?.steps.find((s) => s.ratePerSec === TARGET_RATE) ?? lastStep(r);
 }
 
 export function sections(results: BenchResults): Section[] {
@@ -105,10 +113,25 @@ export function sections(results: BenchResults): Section[] {
     });
     const sharded = saturation(run(results, "sharded", first));
     const classic = saturation(run(results, "classic", first));
+    const perCore = (r: KindRun | undefined) => {
+      const us = lastStep(r)?.serverCpuUsPerDelivery;
+      return us && us > 0 ? Math.round(1e6 / us) : undefined;
+    };
+    const shardedPerCore = perCore(run(results, "sharded", first));
     out.push({
-      title: "Hot room saturation (highest deliveries/s over the ladder)",
-      header: ["server", "deliveries/s", "vs stock sharded", "vs stock classic"],
-      rows: hotRuns.map((r) => [KIND_LABELS[r.kind], saturation(r) ?? "-", x(ratio(saturation(r), sharded)), x(ratio(saturation(r), classic))]),
+      title: "Hot room saturation: highest deliveries/s over the ladder, and server capacity per core at the top rate",
+      header: ["server", "deliveries/s", "vs stock sharded", "vs stock classic", "deliveries/s per server core", "vs stock sharded"],
+      rows: hotRuns.map((r) => [
+        KIND_LABELS[r.kind],
+        saturation(r) ?? "-",
+        x(ratio(saturation(r), sharded)),
+        x(ratio(saturation(r), classic)),
+        perCore(r) ?? "-",
+        x(ratio(perCore(r), shardedPerCore)),
+      ]),
+      note:
+        "Deliveries/s is what the whole machine did, load generator included (it shares the 2 cores). " +
+        "Per server core = 1 s / the servers' CPU time per delivery: the servers' own cost, less sensitive to other load.",
     });
     const stock = run(results, "classic", first)?.hot?.memory;
     out.push({
@@ -142,13 +165,13 @@ function targets(results: BenchResults): Section {
   };
   const bytes = (k: ServerKind, m: number) => run(results, k, m)?.manyRooms?.step.redis.bytesPerMessage;
   add(`Redis B/msg, many rooms, ${first} masters: <= 0.25x classic`, ratio(bytes("ours", first), bytes("classic", first)), 0.25, true);
-  const hotBytes = (k: ServerKind) => lastStep(run(results, k, first))?.redis.bytesPerMessage;
-  add("Redis B/msg, hot room: <= 0.05x classic", ratio(hotBytes("ours"), hotBytes("classic")), 0.05, true);
+  const hotBytes = (k: ServerKind) => targetStep(run(results, k, first))?.redis.bytesPerMessage;
+  add(`Redis B/msg, hot room at ${targetStep(run(results, "ours", first))?.ratePerSec ?? "-"} msg/s: <= 0.05x classic`, ratio(hotBytes("ours"), hotBytes("classic")), 0.05, true);
   if (masters.length > 1) {
     add(`Redis B/msg does not grow ${first} -> ${last} masters (<= 1.10x)`, ratio(bytes("ours", last), bytes("ours", first)), 1.1, true);
   }
   add("Hot room deliveries/s: >= 3x stock sharded at saturation", ratio(saturation(run(results, "ours", first)), saturation(run(results, "sharded", first))), 3, false);
-  const top = lastStep(run(results, "ours", first));
+  const top = targetStep(run(results, "ours", first));
   add(`Hot room cross-replica p99 at ${top?.ratePerSec ?? "-"} msg/s: <= 100 ms`, top?.cross.p99, 100, true, (v) => `${v} ms`);
   for (const base of ["sharded", "classic"] as const) {
     const b = run(results, base, first)?.hot?.steps;

@@ -12,7 +12,8 @@ export interface Panel {
 const COLORS = ["#2b6cb0", "#c05621", "#2f855a", "#6b46c1"];
 const W = 460;
 const H = 260;
-const PAD = { left: 56, right: 12, top: 34, bottom: 48 };
+const PAD = { left: 56, right: 12, top: 34, bottom: 28 };
+const HEADER = 74;
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -52,13 +53,18 @@ function panel(p: Panel, x0: number, y0: number): string {
       out.push(`<text x="${(x + barW / 2 - 1).toFixed(1)}" y="${(y - 3).toFixed(1)}" font-size="9" text-anchor="middle">${fmt(v)}</text>`);
     });
   });
-  p.series.forEach((s, si) => {
-    const lx = PAD.left + si * ((W - PAD.left) / p.series.length);
-    out.push(`<rect x="${lx}" y="${H - 18}" width="10" height="10" fill="${COLORS[si % COLORS.length]}"/>`);
-    out.push(`<text x="${lx + 14}" y="${H - 9}" font-size="10">${esc(s.name)}</text>`);
-  });
   out.push("</g>");
   return out.join("\n");
+}
+
+/** One legend for every panel (they share their series), on one line under the title. */
+function legend(names: string[], width: number): string[] {
+  const step = Math.min(230, width / Math.max(1, names.length));
+  const x0 = (width - step * names.length) / 2;
+  return names.flatMap((name, i) => [
+    `<rect x="${x0 + i * step}" y="52" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/>`,
+    `<text x="${x0 + i * step + 14}" y="61" font-size="11">${esc(name)}</text>`,
+  ]);
 }
 
 /** Lays the panels out two per row. */
@@ -66,13 +72,14 @@ export function svgChart(title: string, subtitle: string, panels: Panel[]): stri
   const cols = 2;
   const rows = Math.ceil(panels.length / cols);
   const width = cols * W;
-  const height = rows * H + 50;
+  const height = rows * H + HEADER;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="${width / 2}" y="22" text-anchor="middle" font-size="16" font-weight="bold">${esc(title)}</text>`,
     `<text x="${width / 2}" y="40" text-anchor="middle" font-size="11" fill="#555">${esc(subtitle)}</text>`,
-    ...panels.map((p, i) => panel(p, (i % cols) * W, 50 + Math.floor(i / cols) * H)),
+    ...legend(panels[0]?.series.map((s) => s.name) ?? [], width),
+    ...panels.map((p, i) => panel(p, (i % cols) * W, HEADER + Math.floor(i / cols) * H)),
     "</svg>",
   ].join("\n");
 }
