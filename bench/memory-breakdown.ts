@@ -81,7 +81,7 @@ function withHandlers(shared: boolean): () => Promise<Running> {
     const io = new Server(http, { serveClient: false });
     const logger = pino({ level: "silent" });
     const store = new MemoryMessageStore();
-    const viewers = new ViewerCounts({ store: new MemoryPresenceStore(), replicaId: "bench", announce: () => {}, logger });
+    const viewers = new ViewerCounts({ store: new MemoryPresenceStore(), replicaId: "bench", announce: () => {}, tell: () => {}, logger });
     const deps: ChatDeps = { io: io as unknown as ChatIo, store, viewers, limits: { messageMaxLength: 500, maxRoomsPerSocket: 20 }, logger };
     const rate = { ratePerSec: 1_000, rateBurst: 1_000, flood: defaultFloodOptions };
     const setup = sharedDispatch(deps, {

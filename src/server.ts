@@ -138,19 +138,20 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     raw.once("close", release);
   });
 
+  const nsp = io.of("/");
   const viewers = new ViewerCounts(
     {
       store: deps.presence,
       replicaId: deps.replicaId,
       announce: (room, count) => io.to(room).emit("room:viewers", { room, count }),
+      tell: (socketId, room, count) => nsp.sockets.get(socketId)?.emit("room:viewers", { room, count }),
       logger,
     },
     opts.viewerCounts,
   );
   // Adapter events see every local join and leave, including the implicit leaves of a disconnect.
-  const nsp = io.of("/");
-  nsp.adapter.on("join-room", (room: string) => viewers.joined(room));
-  nsp.adapter.on("leave-room", (room: string) => viewers.left(room));
+  nsp.adapter.on("join-room", (room: string, id: string) => viewers.joined(room, id));
+  nsp.adapter.on("leave-room", (room: string, id: string) => viewers.left(room, id));
   viewers.start();
   // Read at scrape time: no bookkeeping on the join path.
   if (metrics) metrics.sources.rooms = () => (nsp.adapter as unknown as { rooms: Map<string, unknown> }).rooms.size;

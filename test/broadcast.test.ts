@@ -143,3 +143,20 @@ describe("rooms and broadcast on one node", () => {
     expect(bGot.map((m) => m.text)).toEqual(["barrier"]);
   });
 });
+
+describe("viewer counts for a newcomer", () => {
+  it("tells a socket that joins the room's total even when the total did not change", async () => {
+    const room = uniqueId("r");
+    const stay = await client();
+    const bob = await client();
+    await join(stay, room);
+    await join(bob, room);
+    await nextEvent(stay, "room:viewers", (v) => v.room === room && v.count === 2);
+    // Bob reloads: leaves and comes back on a new socket; the total goes 2 -> 1 -> 2 between ticks.
+    bob.close();
+    const bobAgain = await client();
+    const told = nextEvent(bobAgain, "room:viewers", (v) => v.room === room);
+    await join(bobAgain, room);
+    expect((await told).count).toBe(2);
+  });
+});

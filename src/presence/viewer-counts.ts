@@ -22,6 +22,8 @@ export interface ViewerCountsDeps {
   replicaId: string;
   /** Sends the room's new total to every member, on every replica. */
   announce: (room: string, count: number) => void;
+  /** Sends the room's total to one local socket (a newcomer the announcement did not cover). */
+  tell: (socketId: string, room: string, count: number) => void;
   logger: Logger;
 }
 
@@ -35,6 +37,8 @@ export class ViewerCounts {
   private readonly local = new Map<string, number>();
   private readonly dirty = new Set<string>();
   private readonly known = new Map<string, { total: number; localAtSync: number }>();
+  /** Sockets that joined since their room's last sync: they get the total even when it did not change. */
+  private readonly newcomers = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;
   private lastHeartbeat = 0;
   private running: Promise<void> | undefined;
@@ -51,12 +55,16 @@ export class ViewerCounts {
     this.timer.unref();
   }
 
-  joined(room: string): void {
+  joined(room: string, socketId: string): void {
     this.local.set(room, (this.local.get(room) ?? 0) + 1);
     this.dirty.add(room);
+    let set = this.newcomers.get(room);
+    if (!set) this.newcomers.set(room, (set = new Set()));
+    set.add(socketId);
   }
 
-  left(room: string): void {
+  left(room: string, socketId: string): void {
+    this.newcomers.get(room)?.delete(socketId);
     const n = (this.local.get(room) ?? 0) - 1;
     if (n > 0) this.local.set(room, n);
     else this.local.delete(room);
@@ -102,8 +110,15 @@ export class ViewerCounts {
         // Rooms this replica no longer serves are forgotten; a later join re-syncs them.
         if (localAtSync > 0) this.known.set(room, { total: t.total, localAtSync });
         else this.known.delete(room);
+        const newcomers = this.newcomers.get(room);
+        this.newcomers.delete(room);
         if (t.announce) this.deps.announce(room, t.total);
-        if (t.pending) this.dirty.add(room);
+        else if (!t.pending) for (const id of newcomers ?? []) this.deps.tell(id, room, t.total);
+        if (t.pending) {
+          // Throttled: the coming announcement covers them; keep them until then.
+          if (newcomers) this.newcomers.set(room, newcomers);
+          this.dirty.add(room);
+        }
       }
     } catch (err) {
       for (const room of rooms) this.dirty.add(room);
