@@ -20,6 +20,7 @@ export interface MergedReport {
   local: Histogram;
   all: Histogram;
   otherEvents: number;
+  disconnects: number;
 }
 
 export interface MergedSend {
@@ -105,9 +106,11 @@ export class LoadFleet {
       local: new Histogram(),
       all: new Histogram(),
       otherEvents: 0,
+      disconnects: 0,
     };
     for (const p of parts) {
       merged.deliveries += p.deliveries;
+      merged.disconnects += p.disconnects;
       merged.otherEvents += p.otherEvents;
       for (const [slot, n] of Object.entries(p.timeline)) {
         merged.timeline.set(Number(slot), (merged.timeline.get(Number(slot)) ?? 0) + n);

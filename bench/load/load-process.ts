@@ -29,6 +29,7 @@ let cross = new Histogram();
 let local = new Histogram();
 let deliveries = 0;
 let otherEvents = 0;
+let disconnects = 0;
 let timeline = new Map<number, number>();
 let clientSeq = 0;
 
@@ -47,6 +48,7 @@ async function open(spec: ClientSpec, viewer: boolean): Promise<ChatClient> {
   sockets.push(socket);
   if (viewer) socket.on("chat:message", (m) => onMessage(spec.replica, m));
   socket.on("room:viewers", () => otherEvents++);
+  socket.on("disconnect", () => disconnects++);
   for (const room of spec.rooms) {
     const ack = await join(socket, room);
     if (!ack.ok) throw new Error(`join ${room}: ${ack.error.code}`);
@@ -127,6 +129,7 @@ function report(): ReportResult {
     cross: cross.toJSON(),
     local: local.toJSON(),
     otherEvents,
+    disconnects,
   };
 }
 

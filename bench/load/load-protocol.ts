@@ -43,6 +43,8 @@ export interface ReportResult {
   local: ReturnType<Histogram["toJSON"]>;
   /** room:viewers and other events that are not chat:message, for the record. */
   otherEvents: number;
+  /** Viewers the server dropped (e.g. missed heartbeats under overload); they receive no more. */
+  disconnects: number;
 }
 
 export type LoadReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };

@@ -102,14 +102,17 @@ export function sections(results: BenchResults): Section[] {
           pct(s.delivered, s.expected),
           s.redis.bytesPerMessage,
           s.serverCpuUsPerDelivery,
+          s.loadCpuUsPerDelivery ?? "-",
         ]);
       }
     }
     out.push({
       title: `Hot room: ${o.hot.viewers} viewers over ${o.replicas} replicas, ${o.hot.senders} senders, ${o.hot.stepMs / 1000} s per rate, ${first} masters`,
-      header: ["msg/s", "server", "offered deliv/s", "deliveries/s", "p50 ms", "p95 ms", "p99 ms", "delivered", "Redis B/msg", "CPU us/delivery"],
+      header: ["msg/s", "server", "offered deliv/s", "deliveries/s", "p50 ms", "p95 ms", "p99 ms", "delivered", "Redis B/msg", "CPU us/delivery", "load CPU us/delivery"],
       rows,
-      note: "Latency: send to receive, viewers on the other replica than the sender's, same machine clock.",
+      note:
+        "Latency: send to receive, viewers on the other replica than the sender's, same machine clock. " +
+        "Load CPU: the load generator's processes, which share the machine's cores with the servers.",
     });
     const sharded = saturation(run(results, "sharded", first));
     const classic = saturation(run(results, "classic", first));

@@ -111,7 +111,8 @@ export async function runHotRoom(
       log(
         `  ${rate} msg/s: ${step.deliveriesPerSec} deliveries/s of ${step.offeredDeliveriesPerSec} offered, ` +
           `cross p50/p99 ${step.cross.p50}/${step.cross.p99} ms, ${step.delivered}/${step.expected} delivered, ` +
-          `${step.redis.bytesPerMessage} Redis B/msg`,
+          `${step.redis.bytesPerMessage} Redis B/msg, load CPU ${step.loadCpuUsPerDelivery} us/delivery` +
+          (step.disconnects > 0 ? `, ${step.disconnects} viewers disconnected` : ""),
       );
     }
     return { viewers: options.viewers, memory, idle, steps };

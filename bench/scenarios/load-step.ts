@@ -64,6 +64,10 @@ export interface StepResult {
   };
   /** Server CPU (all replicas, idle CPU removed) per delivery, microseconds. */
   serverCpuUsPerDelivery: number;
+  /** CPU of the load processes (viewers and senders) per delivery, microseconds. */
+  loadCpuUsPerDelivery: number;
+  /** Viewers disconnected so far (they stop receiving, so `delivered` falls short). */
+  disconnects: number;
 }
 
 export function latency(h: Histogram): Latency {
@@ -110,11 +114,11 @@ export async function runStep(
 ): Promise<StepResult> {
   const start = preciseNow();
   await ctx.fleet.reset(start);
-  const [traffic0, cpu0] = await Promise.all([ctx.meter.snapshot(), totalCpuMs(ctx.serverPids)]);
+  const [traffic0, cpu0, load0] = await Promise.all([ctx.meter.snapshot(), totalCpuMs(ctx.serverPids), totalCpuMs(ctx.fleet.pids)]);
   const send = await ctx.fleet.send(ratePerSec, durationMs, ctx.textLength);
   const expected = send.acked * ctx.viewersPerMessage;
   const report = await ctx.fleet.drain(expected);
-  const [traffic1, cpu1] = await Promise.all([ctx.meter.snapshot(), totalCpuMs(ctx.serverPids)]);
+  const [traffic1, cpu1, load1] = await Promise.all([ctx.meter.snapshot(), totalCpuMs(ctx.serverPids), totalCpuMs(ctx.fleet.pids)]);
   const busyMs = cpu1 - cpu0 - (idle.serverCpuMsPerSec * (traffic1.at - traffic0.at)) / 1000;
 
   const from = Math.floor((send.startedAt + warmupMs) / TIMELINE_SLOT_MS);
@@ -138,5 +142,7 @@ export async function runStep(
     ack: latency(send.ack),
     redis: perMessage(trafficBetween(traffic0, traffic1), idle, send.acked),
     serverCpuUsPerDelivery: Math.round(((busyMs * 1000) / Math.max(1, report.deliveries)) * 100) / 100,
+    loadCpuUsPerDelivery: Math.round((((load1 - load0) * 1000) / Math.max(1, report.deliveries)) * 100) / 100,
+    disconnects: report.disconnects,
   };
 }
