@@ -7,6 +7,8 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const PROBE = fileURLToPath(new URL("../probe/memory-probe.ts", import.meta.url));
+/** The harness's guard: a server whose bench was killed (SIGKILL, no cleanup) stops by itself. */
+const EXIT_WITH_PARENT = fileURLToPath(new URL("../../test/harness/exit-with-parent.ts", import.meta.url));
 
 export interface ServerProcessOptions {
   /** The program, relative to the working directory (the repository root). */
@@ -50,7 +52,13 @@ export class ServerProcess {
   static start(options: Pick<ServerProcessOptions, "script" | "args" | "env"> & Partial<ServerProcessOptions>): Promise<ServerProcess> {
     const child = spawn(
       process.execPath,
-      ["--expose-gc", ...(options.nodeArgs ?? []), "--import", "tsx", "--import", PROBE, options.script, ...options.args],
+      [
+        "--expose-gc",
+        ...(options.nodeArgs ?? []),
+        ...["--import", "tsx", "--import", PROBE, "--import", EXIT_WITH_PARENT],
+        options.script,
+        ...options.args,
+      ],
       { env: { PATH: process.env.PATH ?? "", ...options.env }, stdio: ["ignore", "pipe", "pipe", "ipc"] },
     );
     const output: string[] = [];
@@ -86,7 +94,7 @@ export class ServerProcess {
     });
   }
 
-  /** GC twice inside the server, then its memory usage (heap from the probe, RSS from the probe too). */
+  /** GC twice inside the server, then its memory usage as the server sees it. */
   memory(timeoutMs = 10_000): Promise<MemoryUsage> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
