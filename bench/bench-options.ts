@@ -25,7 +25,10 @@ export interface BenchOptions {
     viewersPerRoom: number;
     /** Messages per second over all rooms (1 per room with the defaults). @default 100 */
     ratePerSec: number;
-    /** The loaded window, and the idle window before it. @default 8000 */
+    /**
+     * The loaded window, and the idle window before it. A multiple of this server's 3 s presence
+     * heartbeat, so both windows hold the same number of heartbeats. @default 9000
+     */
     windowMs: number;
   };
   /** One hot room (first cluster size only): a ladder of rates to find saturation. */
@@ -53,7 +56,7 @@ export const defaultBenchOptions: BenchOptions = {
   replicas: 2,
   loadProcesses: 2,
   textLength: 80,
-  rooms: { count: 100, viewersPerRoom: 4, ratePerSec: 100, windowMs: 8_000 },
+  rooms: { count: 100, viewersPerRoom: 4, ratePerSec: 100, windowMs: 9_000 },
   hot: { viewers: 2_000, senders: 4, rates: [10, 25, 50, 100], stepMs: 5_000 },
   outDir: "bench/results",
   cpuProfDir: undefined,
@@ -65,7 +68,7 @@ const HELP = `npm run bench -- [options]
   --masters 3,6                  cluster sizes (the hot room runs on the first)
   --replicas 2                   chat server replicas per kind
   --hot-viewers 2000  --hot-rates 10,25,50,100  --hot-step-ms 5000
-  --rooms 100  --room-viewers 4  --rooms-rate 100  --rooms-window-ms 8000
+  --rooms 100  --room-viewers 4  --rooms-rate 100  --rooms-window-ms 9000
   --quick                        a small run (a minute or two) to check the bench itself
   --out bench/results            where results.json and results.svg go
   --cpu-prof DIR                 profile this server's replicas during the hot room
@@ -100,7 +103,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   if (values.help) throw new Error(HELP);
   const o: BenchOptions = structuredClone(defaultBenchOptions);
   if (values.quick) {
-    o.rooms = { count: 20, viewersPerRoom: 3, ratePerSec: 20, windowMs: 4_000 };
+    o.rooms = { count: 20, viewersPerRoom: 3, ratePerSec: 20, windowMs: 6_000 };
     o.hot = { viewers: 300, senders: 2, rates: [10, 40], stepMs: 4_000 };
   }
   if (values.kinds) {
