@@ -218,7 +218,7 @@ export function panels(results: BenchResults): Panel[] {
     {
       title: "Memory per idle connected viewer",
       unit: "KB",
-      groups: ["heap", "RSS"],
+      groups: ["heap", "RSS (noisy here, not claimed)"],
       series: kinds.map((k) => {
         const m = run(results, k, first)?.hot?.memory;
         return { name: name(k), values: m ? [m.heapBytesPerViewer / 1024, m.rssBytesPerViewer / 1024] : [null, null] };
