@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: this server against stock Socket.IO with the classic and the sharded Redis
- * adapter, on the same Redis Cluster and the same load. Prints a table per scenario and writes
- * bench/results/results.json, results.md (the tables for the README) and results.svg. Every process it starts is stopped when it ends,
- * fails or is interrupted.
+ * adapter (and the sharded one plus write coalescing alone), on the same Redis Cluster and the
+ * same load. Prints a table per scenario and writes bench/results/results.json, results.md (the
+ * tables for the README) and results.svg. Every process it starts is stopped when it ends, fails
+ * or is interrupted.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
