@@ -31,6 +31,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   drainDelayMs: number;
   trustProxy: boolean;
+  writeCoalescingMs: number;
+  publishCoalescingMs: number;
 }
 
 export class ConfigError extends Error {
@@ -117,5 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     drainDelayMs: int(env, "DRAIN_DELAY_MS", 2_000, 0, 600_000),
     trustProxy: bool(env, "TRUST_PROXY", false),
+    writeCoalescingMs: int(env, "WRITE_COALESCING_MS", 20, 0, 1_000),
+    publishCoalescingMs: int(env, "PUBLISH_COALESCING_MS", 0, 0, 1_000),
   };
 }

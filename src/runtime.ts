@@ -49,6 +49,8 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
     presence: new RedisPresenceStore(redis.pub),
     adapter: createChatShardedAdapter(redis.pub, redis.sub, {
       onPublish: (seconds) => metrics.publishLatency.observe(seconds),
+      publishCoalescingMs: config.publishCoalescingMs,
+      onPublishError: (err) => logger.warn({ err }, "coalesced publish failed"),
     }) as ChatServerDeps["adapter"],
   };
 }
@@ -70,6 +72,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       maxConnectionsPerIp: config.maxConnectionsPerIp,
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
+      writeCoalescingMs: config.writeCoalescingMs,
     },
     {
       logger,

@@ -113,17 +113,19 @@ describe("rooms and broadcast on one node", () => {
   });
 
   it("announces viewer counts as people join and leave", async () => {
+    // Listen before acting: an announcement may share the network write of the ack before it.
     const room = uniqueId("r");
     const a = await client();
+    const one = nextEvent(a, "room:viewers", (v) => v.room === room && v.count === 1);
     await join(a, room);
-    await nextEvent(a, "room:viewers", (v) => v.room === room && v.count === 1);
+    await one;
     const b = await client();
     const two = nextEvent(a, "room:viewers", (v) => v.count === 2);
     await join(b, room);
     await two;
-    const one = nextEvent(a, "room:viewers", (v) => v.count === 1);
+    const oneAgain = nextEvent(a, "room:viewers", (v) => v.count === 1);
     expect(await call(b, "room:leave", { room })).toEqual({ ok: true });
-    await one;
+    await oneAgain;
   });
 
   it("does not deliver to a socket after it left the room", async () => {
@@ -149,9 +151,10 @@ describe("viewer counts for a newcomer", () => {
     const room = uniqueId("r");
     const stay = await client();
     const bob = await client();
+    const two = nextEvent(stay, "room:viewers", (v) => v.room === room && v.count === 2);
     await join(stay, room);
     await join(bob, room);
-    await nextEvent(stay, "room:viewers", (v) => v.room === room && v.count === 2);
+    await two;
     // Bob reloads: leaves and comes back on a new socket; the total goes 2 -> 1 -> 2 between ticks.
     bob.close();
     const bobAgain = await client();

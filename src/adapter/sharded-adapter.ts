@@ -1,6 +1,7 @@
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import { MessageType, type Adapter, type ClusterMessage } from "socket.io-adapter";
 import { withChatRooms } from "./chat-rooms.js";
+import { installPublishCoalescing, type CoalescingInternals } from "./publish-coalescing.js";
 
 /** The package does not export its options type. */
 export type ShardedRedisAdapterOptions = NonNullable<Parameters<typeof createShardedAdapter>[2]>;
@@ -8,6 +9,14 @@ export type ShardedRedisAdapterOptions = NonNullable<Parameters<typeof createSha
 export interface ChatShardedAdapterOptions extends ShardedRedisAdapterOptions {
   /** Observes each SPUBLISH's latency in seconds (metrics). @default undefined */
   onPublish?: (seconds: number) => void;
+  /**
+   * Broadcasts to one room within this many ms leave as one SPUBLISH (see publish-coalescing.ts).
+   * 0 publishes each at once. Every replica understands batches either way.
+   * @default 0
+   */
+  publishCoalescingMs?: number;
+  /** Called when a coalesced publish fails (logging). @default ignore */
+  onPublishError?: (err: unknown) => void;
 }
 
 /** Internals of the stock ShardedRedisAdapter that we re-route; declared private there. */
@@ -39,7 +48,8 @@ type AnyAdapterClass = abstract new (...args: any[]) => Adapter;
  *   "looks like a socket id". Sockets here never have a room named after their id, so every room is
  *   a public room with its own sharded channel: one SPUBLISH to the shard that owns it.
  */
-function patch(Base: AnyAdapterClass, onPublish?: (seconds: number) => void): AnyAdapterClass {
+function patch(Base: AnyAdapterClass, options: ChatShardedAdapterOptions): AnyAdapterClass {
+  const { onPublish } = options;
   const Patched = withChatRooms(Base);
   const proto = Patched.prototype as unknown as ShardedInternals & {
     computeChannel(message: ClusterMessage): string;
@@ -69,6 +79,14 @@ function patch(Base: AnyAdapterClass, onPublish?: (seconds: number) => void): An
   proto.shouldUseASeparateNamespace = function (this: ShardedInternals) {
     return this.opts.subscriptionMode !== "static";
   };
+  // On top of the timed doPublish above, so a coalesced publish is not timed as instant.
+  const stock = Base.prototype as unknown as CoalescingInternals;
+  installPublishCoalescing(
+    proto as unknown as CoalescingInternals,
+    { doPublish: proto.doPublish, onRawMessage: stock.onRawMessage, close: stock.close },
+    options.publishCoalescingMs ?? 0,
+    options.onPublishError,
+  );
   return Patched;
 }
 
@@ -82,12 +100,16 @@ export function createChatShardedAdapter(
   subClient: unknown,
   options: ChatShardedAdapterOptions = {},
 ): (nsp: unknown) => Adapter {
-  const { onPublish, ...stockOptions } = options;
+  const { onPublish, publishCoalescingMs, onPublishError, ...stockOptions } = options;
   const stock = createShardedAdapter(pubClient, subClient, { subscriptionMode: "dynamic", ...stockOptions });
   let Patched: AnyAdapterClass | undefined;
   return function (nsp: unknown) {
     const adapter = stock(nsp) as unknown as Adapter;
-    Patched ??= patch(Object.getPrototypeOf(adapter).constructor as AnyAdapterClass, onPublish);
+    Patched ??= patch(Object.getPrototypeOf(adapter).constructor as AnyAdapterClass, {
+      onPublish,
+      publishCoalescingMs,
+      onPublishError,
+    });
     Object.setPrototypeOf(adapter, Patched.prototype);
     trackSubscriptions(adapter, subClient as ShardedSubscriber);
     return adapter;

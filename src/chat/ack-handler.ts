@@ -54,37 +54,3 @@ export function admit(
   }
   return false;
 }
-
-/**
- * Registers one client event with the protocol's ack discipline: a call without an ack callback is
- * dropped (no crash, no broadcast); the bucket is charged first, so garbage floods are limited too;
- * success acks `{ ok: true, ...result }`, any failure acks `{ ok: false, error }`.
- */
-export function handleAcked(
-  deps: Pick<ChatDeps, "logger" | "metrics">,
-  socket: ChatSocket,
-  event: string,
-  bucket: TokenBucket,
-  flood: FloodOptions,
-  handler: (payload: unknown) => Promise<object>,
-): void {
-  const listener = (...args: unknown[]) => {
-    const ack = args[args.length - 1];
-    if (typeof ack !== "function") {
-      deps.metrics?.rejected.inc({ event, code: "no_ack" });
-      return;
-    }
-    const reply = ack as AckFn;
-    deps.metrics?.received.inc({ event });
-    if (!admit(deps, socket, event, bucket, reply, flood)) return;
-    handler(args.length >= 2 ? args[0] : undefined).then(
-      (result) => reply({ ok: true, ...result }),
-      (err: unknown) => {
-        const error = toErrorBody(err, deps.logger, { event, socket: socket.id });
-        deps.metrics?.rejected.inc({ event, code: error.code });
-        reply({ ok: false, error });
-      },
-    );
-  };
-  socket.on(event as "room:join", listener as never);
-}

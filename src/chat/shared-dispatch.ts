@@ -22,7 +22,7 @@ export interface DispatchOptions {
 const EVENT_RATE_FACTOR = 4;
 
 /**
- * The connection setup of `onConnection`, with one listener function shared by every socket.
+ * The connection setup: one listener function shared by every socket.
  *
  * Why: registering each event with `socket.on(event, closure)` costs every idle viewer a closure
  * and a context per event plus an `_events` table in dictionary mode: 3.3 KB of heap per

@@ -24,6 +24,7 @@ export interface EngineConnection {
   flush(): void;
   readyState: string;
   transport?: { name?: string; socket?: { _socket?: NetSocket } };
+  once(event: "upgrade", listener: () => void): unknown;
 }
 
 export class WriteCoalescer {
@@ -46,8 +47,16 @@ export class WriteCoalescer {
   /** Makes the connection's flushes wait for the tick. Use on `io.engine.on("connection")`. */
   attach(conn: EngineConnection): void {
     if (this.opts.tickMs <= 0) return;
-    // No close listener (a closure per viewer): a closed connection is skipped at the next tick.
-    conn.flush = this.deferredFlush;
+    // WebSocket connections only: a long-polling response carries the whole buffer in one write
+    // anyway, and deferring polling flushes interferes with engine.io's upgrade handshake.
+    if (conn.transport?.name === "websocket") {
+      // No close listener (a closure per viewer): a closed connection is skipped at the next tick.
+      conn.flush = this.deferredFlush;
+    } else {
+      conn.once("upgrade", () => {
+        if (conn.transport?.name === "websocket") conn.flush = this.deferredFlush;
+      });
+    }
   }
 
   /** Writes everything that waits, now. */
