@@ -7,6 +7,11 @@ export interface BenchOptions {
   kinds: ServerKind[];
   /** Tick of the `coalesced` kind (stock sharded + src/http/write-coalescing.ts). @default 20 */
   coalesceMs: number;
+  /**
+   * This server's PUBLISH_COALESCING_MS in the bench (the server's own default is 0, off).
+   * @default 50
+   */
+  publishCoalesceMs: number;
   /** Cluster sizes compared for Redis bytes per message. @default [3, 6] */
   masters: number[];
   /** @default 1 */
@@ -51,6 +56,7 @@ export interface BenchOptions {
 export const defaultBenchOptions: BenchOptions = {
   kinds: ["ours", "classic", "sharded", "coalesced"],
   coalesceMs: 20,
+  publishCoalesceMs: 50,
   masters: [3, 6],
   replicasPerMaster: 1,
   replicas: 2,
@@ -65,6 +71,7 @@ export const defaultBenchOptions: BenchOptions = {
 const HELP = `npm run bench -- [options]
   --kinds ours,classic,sharded,coalesced   servers to compare
   --coalesce-ms 20               tick of "coalesced" (stock sharded + write coalescing)
+  --publish-coalesce-ms 50       this server's PUBLISH_COALESCING_MS (0 = off, the server default)
   --masters 3,6                  cluster sizes (the hot room runs on the first)
   --replicas 2                   chat server replicas per kind
   --hot-viewers 2000  --hot-rates 10,25,50,100  --hot-step-ms 5000
@@ -85,6 +92,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     options: {
       kinds: { type: "string" },
       "coalesce-ms": { type: "string" },
+      "publish-coalesce-ms": { type: "string" },
       masters: { type: "string" },
       replicas: { type: "string" },
       "hot-viewers": { type: "string" },
@@ -113,6 +121,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   }
   if (values.masters) o.masters = nums(values.masters);
   if (values["coalesce-ms"]) o.coalesceMs = Number(values["coalesce-ms"]);
+  if (values["publish-coalesce-ms"]) o.publishCoalesceMs = Number(values["publish-coalesce-ms"]);
   if (values.replicas) o.replicas = Number(values.replicas);
   if (values["hot-viewers"]) o.hot.viewers = Number(values["hot-viewers"]);
   if (values["hot-rates"]) o.hot.rates = nums(values["hot-rates"]);

@@ -36,7 +36,7 @@ async function runKind(
   log(`${KIND_LABELS[kind]}, ${masters} masters: starting ${options.replicas} replicas`);
   const nodeArgs = withHotRoom && kind === "ours" && options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
   try {
-    const servers = await startServers({ kind, replicas: options.replicas, seeds, nodeArgs, coalesceMs: options.coalesceMs }, register);
+    const servers = await startServers({ kind, replicas: options.replicas, seeds, nodeArgs, coalesceMs: options.coalesceMs, publishCoalesceMs: options.publishCoalesceMs }, register);
     const common = { textLength: options.textLength, loadProcesses: options.loadProcesses };
     const result: KindRun = { kind, masters };
     if (withHotRoom) {

@@ -18,8 +18,10 @@ export interface StartOptions {
   seeds: string;
   /** Extra node flags for every replica (e.g. `--cpu-prof --cpu-prof-dir=...`). */
   nodeArgs: string[];
-  /** Tick of the `coalesced` kind. */
+  /** Tick of the `coalesced` kind, and this server's WRITE_COALESCING_MS. */
   coalesceMs: number;
+  /** This server's PUBLISH_COALESCING_MS. */
+  publishCoalesceMs: number;
 }
 
 /** Starts `replicas` processes of one kind; on failure stops the ones that did start. */
@@ -44,6 +46,8 @@ export async function startServers(
               RATE_LIMIT_PER_SEC: "100000",
               RATE_LIMIT_BURST: "100000",
               MAX_CONNECTIONS_PER_IP: "1000000",
+              WRITE_COALESCING_MS: String(options.coalesceMs),
+              PUBLISH_COALESCING_MS: String(options.publishCoalesceMs),
             },
           })
         : await ServerProcess.start({
