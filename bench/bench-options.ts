@@ -8,8 +8,8 @@ export interface BenchOptions {
   /** Tick of the `coalesced` kind (stock sharded + src/http/write-coalescing.ts). @default 20 */
   coalesceMs: number;
   /**
-   * This server's PUBLISH_COALESCING_MS in the bench (the server's own default is 0, off).
-   * @default 50
+   * This server's PUBLISH_COALESCING_MS in the bench: as shipped (0, off) unless asked.
+   * @default 0
    */
   publishCoalesceMs: number;
   /** Cluster sizes compared for Redis bytes per message. @default [3, 6] */
@@ -56,7 +56,7 @@ export interface BenchOptions {
 export const defaultBenchOptions: BenchOptions = {
   kinds: ["ours", "classic", "sharded", "coalesced"],
   coalesceMs: 20,
-  publishCoalesceMs: 50,
+  publishCoalesceMs: 0,
   masters: [3, 6],
   replicasPerMaster: 1,
   replicas: 2,
@@ -71,7 +71,7 @@ export const defaultBenchOptions: BenchOptions = {
 const HELP = `npm run bench -- [options]
   --kinds ours,classic,sharded,coalesced   servers to compare
   --coalesce-ms 20               tick of "coalesced" (stock sharded + write coalescing)
-  --publish-coalesce-ms 50       this server's PUBLISH_COALESCING_MS (0 = off, the server default)
+  --publish-coalesce-ms 0        this server's PUBLISH_COALESCING_MS (0 = off, the server default)
   --masters 3,6                  cluster sizes (the hot room runs on the first)
   --replicas 2                   chat server replicas per kind
   --hot-viewers 2000  --hot-rates 10,25,50,100  --hot-step-ms 5000

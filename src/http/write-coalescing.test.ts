@@ -64,9 +64,10 @@ describe("WriteCoalescer", () => {
   });
 
   for (const [tickMs, writes] of [
-    [20, 1],
+    [20, 2],
     [0, 10],
   ] as const) {
+    // With a tick: the first packet leads at once, the other nine share one write.
     it(`with tickMs ${tickMs}, sends 10 packets of one tick in ${writes} socket write(s), in order`, async () => {
       setup = await start(tickMs);
       const c = await client(setup.url, "websocket");
@@ -90,6 +91,23 @@ describe("WriteCoalescer", () => {
     const all = received(c, 5);
     for (let i = 0; i < 5; i++) setup.sockets[0]!.emit("m", i);
     expect(await all).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("writes a packet at once when the connection has been quiet for a tick", async () => {
+    setup = await start(20);
+    const c = await client(setup.url, "websocket");
+    clients.push(c);
+    const server = setup.sockets[0]!;
+    await new Promise((r) => setTimeout(r, 50));
+    const conn = server.conn as unknown as EngineConnection;
+    const writes = countWrites(conn.transport!.socket!._socket!);
+    const got = received(c, 2);
+    server.emit("m", 1);
+    expect(writes()).toBe(1); // synchronously: no timer in between
+    server.emit("m", 2);
+    expect(writes()).toBe(1); // within the tick: waits for it
+    expect(await got).toEqual([1, 2]);
+    expect(writes()).toBe(2);
   });
 
   it("holds a packet no longer than about one tick", async () => {

@@ -8,7 +8,10 @@
  * corking its TCP socket around the flush turns the k frames of a tick into one syscall. The wire
  * does not change: still one frame (one `chat:message`) per message, in order.
  *
- * Cost: every packet to a connection (messages, acks, pings) waits up to `tickMs`.
+ * Leading edge: a connection that has not written for a tick writes at once; only what follows
+ * within the tick waits for it. A quiet room pays no latency, a hot one gets one write per tick.
+ *
+ * Cost: in a busy connection a packet waits up to `tickMs`.
  */
 import type { Socket as NetSocket } from "node:net";
 
@@ -22,6 +25,8 @@ export const defaultWriteCoalescingOptions: WriteCoalescingOptions = { tickMs: 2
 /** The parts of an engine.io Socket this relies on (engine.io 6: `flush()` sends `writeBuffer`). */
 export interface EngineConnection {
   flush(): void;
+  /** Set here: when the coalescer last wrote this connection (ms). One number per connection. */
+  coalescedAt?: number;
   readyState: string;
   transport?: { name?: string; socket?: { _socket?: NetSocket } };
   once(event: "upgrade", listener: () => void): unknown;
@@ -38,7 +43,15 @@ export class WriteCoalescer {
     this.opts = { ...defaultWriteCoalescingOptions, ...options } satisfies WriteCoalescingOptions;
     const pending = this.pending;
     const schedule = () => this.schedule();
+    const tickMs = this.opts.tickMs;
     this.deferredFlush = function (this: EngineConnection) {
+      if (pending.has(this)) return;
+      const now = Date.now();
+      if (this.coalescedAt === undefined || now - this.coalescedAt >= tickMs) {
+        this.coalescedAt = now;
+        writeNow(this);
+        return;
+      }
       pending.add(this);
       schedule();
     };
@@ -65,16 +78,11 @@ export class WriteCoalescer {
     this.timer = undefined;
     const conns = [...this.pending];
     this.pending.clear();
+    const now = Date.now();
     for (const conn of conns) {
       if (conn.readyState === "closed") continue;
-      // Only a WebSocket has one TCP socket to cork; a polling response is one write anyway.
-      const raw = conn.transport?.name === "websocket" ? conn.transport.socket?._socket : undefined;
-      raw?.cork();
-      try {
-        (Object.getPrototypeOf(conn) as EngineConnection).flush.call(conn);
-      } finally {
-        raw?.uncork();
-      }
+      conn.coalescedAt = now;
+      writeNow(conn);
     }
   }
 
@@ -85,5 +93,17 @@ export class WriteCoalescer {
 
   private schedule(): void {
     this.timer ??= setTimeout(() => this.flushAll(), this.opts.tickMs);
+  }
+}
+
+/** engine.io's own flush, with the TCP socket corked so its frames leave in one syscall. */
+function writeNow(conn: EngineConnection): void {
+  // Only a WebSocket has one TCP socket to cork; a polling response is one write anyway.
+  const raw = conn.transport?.name === "websocket" ? conn.transport.socket?._socket : undefined;
+  raw?.cork();
+  try {
+    (Object.getPrototypeOf(conn) as EngineConnection).flush.call(conn);
+  } finally {
+    raw?.uncork();
   }
 }
