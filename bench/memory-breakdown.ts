@@ -14,7 +14,7 @@ import { Server } from "socket.io";
 import { pino } from "pino";
 import { defaultFloodOptions } from "../src/chat/ack-handler.js";
 import { connectionSetup } from "../src/chat/connection.js";
-import type { ChatDeps, ChatIo } from "../src/chat/types.js";
+import type { ChatDeps } from "../src/chat/types.js";
 import { MemoryPresenceStore } from "../src/presence/memory-presence-store.js";
 import { ViewerCounts } from "../src/presence/viewer-counts.js";
 import { MemoryMessageStore } from "../src/store/memory-message-store.js";
@@ -82,7 +82,7 @@ function withHandlers(): () => Promise<Running> {
     const logger = pino({ level: "silent" });
     const store = new MemoryMessageStore();
     const viewers = new ViewerCounts({ store: new MemoryPresenceStore(), replicaId: "bench", announce: () => {}, tell: () => {}, logger });
-    const deps: ChatDeps = { io: io as unknown as ChatIo, store, viewers, limits: { messageMaxLength: 500, maxRoomsPerSocket: 20 }, logger };
+    const deps: ChatDeps = { store, viewers, limits: { messageMaxLength: 500, maxRoomsPerSocket: 20 }, logger };
     const rate = { ratePerSec: 1_000, rateBurst: 1_000, flood: defaultFloodOptions };
     const setup = connectionSetup(deps, rate);
     io.on("connection", (socket) => setup(socket as never));

@@ -168,7 +168,6 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
   if (metrics) metrics.sources.rooms = () => (nsp.adapter as unknown as { rooms: Map<string, unknown> }).rooms.size;
 
   const chat: ChatDeps = {
-    io,
     store: metrics ? timedMessageStore(deps.store, metrics.storeLatency) : deps.store,
     viewers,
     limits: { messageMaxLength: opts.messageMaxLength, maxRoomsPerSocket: opts.maxRoomsPerSocket },

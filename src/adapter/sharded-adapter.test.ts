@@ -18,9 +18,8 @@ afterEach(async () => {
 
 function deferred() {
   let resolve!: () => void;
-  let reject!: (err: Error) => void;
-  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
+  const promise = new Promise<void>((res) => (resolve = res));
+  return { promise, resolve };
 }
 
 async function serverWith(subscribe: (channel: string) => Promise<void>) {

@@ -29,7 +29,7 @@ describe("sharedDispatch", () => {
     serverSockets.length = 0;
     const http = createServer();
     io = new Server(http, { serveClient: false }) as ChatIo;
-    const deps = { io, logger: pino({ level: "silent" }) } as unknown as ChatDeps;
+    const deps = { logger: pino({ level: "silent" }) } as unknown as ChatDeps;
     const setup = sharedDispatch(deps, {
       messageEvents: { "chat:send": handler("chat:send") },
       otherEvents: { "room:join": handler("room:join") },

@@ -29,7 +29,6 @@ export interface ChatLimits {
 
 /** What the event handlers need; passed in, so two servers can live in one process. */
 export interface ChatDeps {
-  io: ChatIo;
   store: MessageStore;
   viewers: ViewerCounts;
   limits: ChatLimits;

@@ -1,6 +1,7 @@
 import { createClient, createCluster } from "redis";
 import type { Logger } from "pino";
 import type { RedisConfig } from "../config.js";
+import { withDeadline } from "./lua-script.js";
 
 /**
  * The few node-redis commands the stores use, common to a cluster and a standalone client, so a
@@ -72,29 +73,18 @@ export async function connectRedis(
   await Promise.all([pub.connect(), sub.connect()]);
   logger.info({ mode: config.mode, nodes: config.urls }, "connected to redis");
 
-  const commands = pub as unknown as RedisCommands & { sendCommand?: unknown };
   return {
-    pub: commands,
+    pub: pub as unknown as RedisCommands,
     sub,
     mode: config.mode,
     async ping(timeoutMs) {
-      const send = pub as unknown as {
-        sendCommand(...args: unknown[]): Promise<unknown>;
-      };
+      const send = pub as unknown as { sendCommand(...args: unknown[]): Promise<unknown> };
       // A cluster's sendCommand takes (firstKey, isReadonly, args): with no key any node answers.
       const ping = config.mode === "cluster" ? send.sendCommand(undefined, true, ["PING"]) : send.sendCommand(["PING"]);
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("ping timeout")), timeoutMs);
-      });
-      try {
-        await Promise.race([ping, deadline]);
-        return true;
-      } catch {
-        return false;
-      } finally {
-        clearTimeout(timer);
-      }
+      return withDeadline(ping, timeoutMs, () => new Error("ping timeout")).then(
+        () => true,
+        () => false,
+      );
     },
     subscribed() {
       return (sub as unknown as { isReady?: boolean; isOpen?: boolean }).isReady ?? sub.isOpen;
