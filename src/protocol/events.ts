@@ -137,12 +137,59 @@ export interface ServerToClientEvents {
   notice: (notice: Notice) => void;
   "room:viewers": (count: ViewerCount) => void;
   "chat:deleted": (deleted: MessageDeleted) => void;
+  "chat:batch": (batch: ChatBatch) => void;
 }
+
+/**
+ * Opt-in capabilities (protocol v1.1) a client names in its handshake `auth.caps`. A server that
+ * does not know one ignores it, and a client that names none is served exactly as protocol v1 says.
+ */
+export const Capability = {
+  /** Receive a room's live entries as `chat:batch` (one packet per room per tick) instead of one `chat:message` / `notice` each. */
+  Batch: "batch",
+} as const;
+export type Capability = (typeof Capability)[keyof typeof Capability];
 
 /** Handshake `auth` of the connection. */
 export interface HandshakeAuth {
   name?: string;
   token?: string;
+  /** Protocol v1.1: capabilities this client supports (unknown ones are ignored). */
+  caps?: string[];
+  /**
+   * Protocol v1.1, anonymous viewers only: the client's own random secret (16-128 characters of
+   * `[A-Za-z0-9_-]`, kept across reloads). The server derives a stable anonymous user id from it, so
+   * `clientId` retries de-duplicate and mutes hold across reconnects. Without it every connection
+   * is a new anonymous user, as in v1.
+   */
+  session?: string;
+}
+
+/** What a room's history holds; clients must ignore kinds they do not know but still record their ids. */
+export type EntryKind = MessageKind | "notice";
+
+/**
+ * One stored entry of a room as a `chat:batch` carries it (protocol v1.1): a chat message, a
+ * question or a notice, with `prev` always present.
+ */
+export interface BatchEntry {
+  id: string;
+  kind: EntryKind;
+  text: string;
+  user: User;
+  ts: number;
+  /** The id of the room's previous stored entry, or null for the first. */
+  prev: string | null;
+}
+
+/**
+ * Protocol v1.1 (capability `batch`): a room's live entries in history order, one packet per room
+ * per tick. Replaces `chat:message` and `notice` for that client; a sender's own entries are
+ * left out of its batches (a batch left empty is not sent).
+ */
+export interface ChatBatch {
+  room: string;
+  entries: BatchEntry[];
 }
 
 /** Claims of a signed token (JWT HS256). */
