@@ -32,7 +32,10 @@ export interface Config {
   drainDelayMs: number;
   trustProxy: boolean;
   writeCoalescingMs: number;
-  publishCoalescingMs: number;
+  batchTickMs: number;
+  /** Replicas that must confirm a send before its ok ack; "auto": 1 on a cluster, 0 standalone. */
+  ackReplicas: number | "auto";
+  ackTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -59,6 +62,13 @@ function bool(env: Env, name: string, def: boolean): boolean {
   if (["1", "true", "yes"].includes(raw)) return true;
   if (["0", "false", "no"].includes(raw)) return false;
   throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+}
+
+function ackReplicas(env: Env): number | "auto" {
+  const raw = env.ACK_REPLICAS?.trim().toLowerCase();
+  if (raw === undefined || raw === "" || raw === "auto") return "auto";
+  if (!/^\d+$/.test(raw)) throw new ConfigError("ACK_REPLICAS", `must be "auto" or a whole number from 0 to 5, got "${env.ACK_REPLICAS}"`);
+  return int(env, "ACK_REPLICAS", 0, 0, 5);
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -120,6 +130,8 @@ export function loadConfig(env: Env = process.env): Config {
     drainDelayMs: int(env, "DRAIN_DELAY_MS", 2_000, 0, 600_000),
     trustProxy: bool(env, "TRUST_PROXY", false),
     writeCoalescingMs: int(env, "WRITE_COALESCING_MS", 20, 0, 1_000),
-    publishCoalescingMs: int(env, "PUBLISH_COALESCING_MS", 0, 0, 1_000),
+    batchTickMs: int(env, "BATCH_TICK_MS", 25, 0, 1_000),
+    ackReplicas: ackReplicas(env),
+    ackTimeoutMs: int(env, "ACK_TIMEOUT_MS", 1_000, 10, 60_000),
   };
 }

@@ -3,14 +3,17 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { createChatShardedAdapter } from "./adapter/sharded-adapter.js";
 import type { Config } from "./config.js";
+import { EntryBus } from "./delivery/entry-bus.js";
 import { createMetrics, type ChatMetrics } from "./observability/metrics.js";
 import { MemoryPresenceStore } from "./presence/memory-presence-store.js";
 import type { PresenceStore } from "./presence/presence-store.js";
 import { RedisPresenceStore } from "./presence/redis-presence-store.js";
+import { ClusterTopology } from "./redis/cluster-topology.js";
 import { connectRedis, type RedisClients } from "./redis/redis-clients.js";
+import { ReplicatedWrites } from "./redis/replicated-writes.js";
 import { createChatServer, type ChatServer, type ChatServerDeps } from "./server.js";
 import { MemoryMessageStore } from "./store/memory-message-store.js";
-import type { MessageStore } from "./store/message-store.js";
+import type { MessageStore, MessageStoreOptions } from "./store/message-store.js";
 import { RedisMessageStore } from "./store/redis-message-store.js";
 
 export interface Runtime {
@@ -25,9 +28,21 @@ export interface Runtime {
 
 interface Backend {
   store: MessageStore;
+  bus: EntryBus;
   presence: PresenceStore;
   adapter?: ChatServerDeps["adapter"];
   redis?: RedisClients;
+  topology?: ClusterTopology;
+}
+
+/** The embedded backend: history and presence in memory, the store publishing straight to the bus. */
+export function embeddedBackend(storeOptions: Partial<MessageStoreOptions> = {}): Pick<Backend, "store" | "bus" | "presence"> {
+  const bus = new EntryBus();
+  return {
+    bus,
+    store: new MemoryMessageStore(storeOptions, { publish: (room, entries) => bus.emit(room, entries) }),
+    presence: new MemoryPresenceStore(),
+  };
 }
 
 /** Embedded (one process, in memory) or Redis (cluster or standalone): chosen by config alone. */
@@ -35,7 +50,7 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
   const storeOptions = { historySize: config.historySize, historyTtlSec: config.historyTtlSec };
   if (!config.redis) {
     logger.info("no REDIS_URL or REDIS_CLUSTER_NODES: embedded mode (in-memory adapter and history, one process)");
-    return { store: new MemoryMessageStore(storeOptions), presence: new MemoryPresenceStore() };
+    return embeddedBackend(storeOptions);
   }
   const redis = await connectRedis(config.redis, logger, {
     onEvent: (event, client) => {
@@ -43,14 +58,54 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
       if (event === "reconnecting") metrics.redisReconnects.inc({ client });
     },
   });
+  const cluster = config.redis.mode === "cluster";
+  const topology = redis.clusterShards
+    ? new ClusterTopology({
+        shards: (exclude) => redis.clusterShards!(exclude),
+        logger,
+        // node-redis learns of a failover only from MOVED or a reconnect; a frozen master gives
+        // neither, so every command would wait for it. The other nodes know: rediscover.
+        onRefresh: (shards) => {
+          const moved = shards.some((s) => s.master && s.slots.some(([from]) => !s.masterAliases.includes(redis.slotOwner!(from) ?? "")));
+          if (moved) void redis.rediscover!();
+        },
+      })
+    : undefined;
+  const writes = new ReplicatedWrites(
+    {
+      route: (key) => redis.route(key),
+      topology,
+      logger,
+      onWait: (seconds) => metrics.replicationWait.observe(seconds),
+      onShortfall: (outcome) => metrics.replicationShortfalls.inc({ outcome }),
+    },
+    { replicas: config.ackReplicas === "auto" ? (cluster ? 1 : 0) : config.ackReplicas, timeoutMs: config.ackTimeoutMs },
+  );
+  const bus = new EntryBus();
   return {
     redis,
-    store: new RedisMessageStore(redis.pub, storeOptions),
+    bus,
+    topology,
+    store: new RedisMessageStore(
+      {
+        redis: redis.pub,
+        writes,
+        onPublishError: (err, room) => {
+          metrics.publishErrors.inc({ path: "entries" });
+          logger.warn({ err, room }, "publishing stored entries failed; they go out with the room's next publish");
+        },
+      },
+      storeOptions,
+    ),
     presence: new RedisPresenceStore(redis.pub),
     adapter: createChatShardedAdapter(redis.pub, redis.sub, {
+      bus,
       onPublish: (seconds) => metrics.publishLatency.observe(seconds),
-      publishCoalescingMs: config.publishCoalescingMs,
-      onPublishError: (err) => logger.warn({ err }, "coalesced publish failed"),
+      onPublishError: (err) => {
+        metrics.publishErrors.inc({ path: "adapter" });
+        logger.warn({ err }, "adapter publish failed; other replicas missed a room event");
+      },
+      onBadPayload: (channel) => logger.warn({ channel }, "undecodable entries payload on a room channel"),
     }) as ChatServerDeps["adapter"],
   };
 }
@@ -61,6 +116,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const metrics = createMetrics();
   const backend = await createBackend(config, logger, metrics);
   const redis = backend.redis;
+  backend.topology?.start();
   const server = createChatServer(
     {
       authSecret: config.authSecret,
@@ -73,12 +129,14 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
       writeCoalescingMs: config.writeCoalescingMs,
+      batchTickMs: config.batchTickMs,
     },
     {
       logger,
       metrics,
       replicaId,
       store: backend.store,
+      bus: backend.bus,
       presence: backend.presence,
       adapter: backend.adapter,
       backendReady: redis ? async () => redis.subscribed() && (await redis.ping(1_000)) : undefined,
@@ -94,6 +152,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       const budget = Math.max(0, config.shutdownTimeoutMs - 1_000);
       const delayMs = Math.min(config.drainDelayMs, budget / 2);
       await server.close({ delayMs, spreadMs: Math.min(1_000, budget - delayMs) });
+      backend.topology?.stop();
       await Promise.all([backend.store.close(), backend.presence.close()]);
       await redis?.close();
     },

@@ -1,7 +1,6 @@
 /** /metrics in Prometheus text format, parsed, after real traffic. */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createMetrics } from "../src/observability/metrics.js";
-import { MemoryMessageStore } from "../src/store/memory-message-store.js";
 import { call, connectClient, join, nextEvent, sendChat, type ChatClient } from "./support/clients.js";
 import { startEmbedded, type EmbeddedServer } from "./support/embedded-server.js";
 
@@ -9,7 +8,7 @@ let srv: EmbeddedServer;
 const clients: ChatClient[] = [];
 
 beforeAll(async () => {
-  srv = await startEmbedded({ rateBurst: 3, ratePerSec: 1 }, new MemoryMessageStore(), createMetrics());
+  srv = await startEmbedded({ rateBurst: 3, ratePerSec: 1 }, { metrics: createMetrics() });
 });
 afterAll(async () => {
   for (const c of clients) c.close();

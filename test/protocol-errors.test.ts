@@ -4,7 +4,6 @@ import { SignJWT } from "jose";
 import { mintToken } from "../src/auth/token.js";
 import { ErrorCode, UNAUTHORIZED, type Failure } from "../src/protocol/index.js";
 import { StoreUnavailableError, type MessageStore } from "../src/store/message-store.js";
-import { MemoryMessageStore } from "../src/store/memory-message-store.js";
 import { call, connectClient, join, nextEvent, record, sendChat, uniqueId } from "./support/clients.js";
 import { TEST_SECRET, startEmbedded, type EmbeddedServer } from "./support/embedded-server.js";
 import { useClients } from "./support/use-clients.js";
@@ -127,17 +126,20 @@ it("rate_limited: over the per-connection rate, with retryAfterMs, and nothing b
 
 describe("unavailable", () => {
   it("acks unavailable, stores and broadcasts nothing when the store fails; the retry succeeds", async () => {
-    const inner = new MemoryMessageStore();
     let down = true;
-    const flaky: MessageStore = {
-      append: (d) => (down ? Promise.reject(new StoreUnavailableError("down")) : inner.append(d)),
-      history: (r, s) => inner.history(r, s),
-      notice: (r) => inner.notice(r),
-      remove: (r, id) => inner.remove(r, id),
-      mute: (r, u, sec) => inner.mute(r, u, sec),
-      close: () => inner.close(),
+    let inner!: MessageStore;
+    const flaky = (store: MessageStore): MessageStore => {
+      inner = store;
+      return {
+        append: (r, d) => (down ? Promise.reject(new StoreUnavailableError("down")) : inner.append(r, d)),
+        history: (r, s) => inner.history(r, s),
+        notice: (r) => inner.notice(r),
+        remove: (r, id) => inner.remove(r, id),
+        mute: (r, u, sec) => inner.mute(r, u, sec),
+        close: () => inner.close(),
+      };
     };
-    const flakySrv = await startEmbedded({}, flaky);
+    const flakySrv = await startEmbedded({}, { wrapStore: flaky });
     try {
       const room = uniqueId("r");
       const a = await client({}, flakySrv.url);

@@ -4,9 +4,8 @@
  */
 import { afterEach, expect, it } from "vitest";
 import { pino } from "pino";
-import { MemoryPresenceStore } from "../presence/memory-presence-store.js";
+import { embeddedBackend } from "../runtime.js";
 import { createChatServer, type ChatServer } from "../server.js";
-import { MemoryMessageStore } from "../store/memory-message-store.js";
 import { connectClient, join, type ChatClient } from "../../test/support/clients.js";
 import { createChatShardedAdapter } from "./sharded-adapter.js";
 
@@ -25,15 +24,10 @@ function deferred() {
 async function serverWith(subscribe: (channel: string) => Promise<void>) {
   const pub = { sPublish: async () => 0 };
   const sub = { sSubscribe: (channel: string) => subscribe(channel), sUnsubscribe: async () => undefined };
+  const { store, bus, presence } = embeddedBackend();
   const server = createChatServer(
     {},
-    {
-      logger: pino({ level: "silent" }),
-      store: new MemoryMessageStore(),
-      presence: new MemoryPresenceStore(),
-      replicaId: "t",
-      adapter: createChatShardedAdapter(pub, sub) as never,
-    },
+    { logger: pino({ level: "silent" }), store, bus, presence, replicaId: "t", adapter: createChatShardedAdapter(pub, sub, { bus }) as never },
   );
   open.server = server;
   const port = await server.listen(0, "127.0.0.1");

@@ -1,30 +1,34 @@
 import { createShardedAdapter } from "@socket.io/redis-adapter";
-import { MessageType, type Adapter, type ClusterMessage } from "socket.io-adapter";
+import type { Adapter, ClusterMessage } from "socket.io-adapter";
+import type { EntryBus } from "../delivery/entry-bus.js";
+import { decodeEntries, isEntriesPayload } from "../delivery/published-entry.js";
 import { withChatRooms } from "./chat-rooms.js";
-import { installPublishCoalescing, type CoalescingInternals } from "./publish-coalescing.js";
 
 /** The package does not export its options type. */
 export type ShardedRedisAdapterOptions = NonNullable<Parameters<typeof createShardedAdapter>[2]>;
 
-export interface ChatShardedAdapterOptions extends ShardedRedisAdapterOptions {
-  /** Observes each SPUBLISH's latency in seconds (metrics). @default undefined */
+export interface ChatShardedAdapterOptions {
+  /** Receives the room entries the message store publishes on the room channels. */
+  bus: EntryBus;
+  /** Observes each adapter SPUBLISH's latency in seconds (metrics). @default undefined */
   onPublish?: (seconds: number) => void;
-  /**
-   * Broadcasts to one room within this many ms leave as one SPUBLISH (see publish-coalescing.ts).
-   * 0 publishes each at once. Every replica understands batches either way.
-   * @default 0
-   */
-  publishCoalescingMs?: number;
-  /** Called when a coalesced publish fails (logging). @default ignore */
+  /** Told when an adapter publish fails: other replicas miss that event. @default ignore */
   onPublishError?: (err: unknown) => void;
+  /** Told when a room channel carries an entries payload that does not decode. @default ignore */
+  onBadPayload?: (channel: string) => void;
+  /** @default "socket.io" (src/delivery/room-channel.ts names the channels the same way) */
+  channelPrefix?: string;
 }
 
-/** Internals of the stock ShardedRedisAdapter that we re-route; declared private there. */
-interface ShardedInternals {
-  channel: string;
+/**
+ * Internals of the stock ShardedRedisAdapter (@socket.io/redis-adapter 8.3.0, pinned) used here;
+ * declared private there. src/adapter/internals.test.ts fails loudly when they change.
+ */
+export interface ShardedInternals {
+  opts: Required<ShardedRedisAdapterOptions>;
   dynamicChannel(room: string): string;
   onRawMessage(message: Buffer, channel: Buffer): void;
-  opts: Required<ShardedRedisAdapterOptions>;
+  doPublish(message: ClusterMessage): Promise<string>;
 }
 
 /** An adapter that can say when a room's broadcasts from other replicas reach this one. */
@@ -41,78 +45,70 @@ interface ShardedSubscriber {
 type AnyAdapterClass = abstract new (...args: any[]) => Adapter;
 
 /**
- * The stock sharded adapter with this server's rules, for every replica:
+ * The stock sharded adapter in `dynamic-private` mode (every single-room broadcast goes to the
+ * room's own sharded channel: one SPUBLISH to the shard that owns it), with this server's rules:
  * - {@link withChatRooms}: no default rooms, sender excluded by socket id;
- * - room routing by room, not by name length. The stock `computeChannel` sends a broadcast to a
- *   20-character room on the namespace-wide channel (every replica gets it) because such a name
- *   "looks like a socket id". Sockets here never have a room named after their id, so every room is
- *   a public room with its own sharded channel: one SPUBLISH to the shard that owns it.
- */
-function patch(Base: AnyAdapterClass, options: ChatShardedAdapterOptions): AnyAdapterClass {
-  const { onPublish } = options;
-  const Patched = withChatRooms(Base);
-  const proto = Patched.prototype as unknown as ShardedInternals & {
-    computeChannel(message: ClusterMessage): string;
-    shouldUseASeparateNamespace(room: string): boolean;
-    doPublish(message: ClusterMessage): Promise<string>;
-  };
-  if (onPublish) {
-    const basePublish = (Base.prototype as unknown as typeof proto).doPublish;
-    proto.doPublish = function (this: typeof proto, message: ClusterMessage) {
-      const start = process.hrtime.bigint();
-      return basePublish.call(this, message).finally(() => onPublish(Number(process.hrtime.bigint() - start) / 1e9));
-    };
-  }
-  proto.computeChannel = function (this: ShardedInternals, message: ClusterMessage) {
-    const dynamic = this.opts.subscriptionMode !== "static";
-    if (
-      dynamic &&
-      message.type === MessageType.BROADCAST &&
-      // A broadcast with acks needs every server's answer, so it must reach all of them.
-      message.data.requestId === undefined &&
-      message.data.opts.rooms.length === 1
-    ) {
-      return this.dynamicChannel(message.data.opts.rooms[0]!);
-    }
-    return this.channel;
-  };
-  proto.shouldUseASeparateNamespace = function (this: ShardedInternals) {
-    return this.opts.subscriptionMode !== "static";
-  };
-  // On top of the timed doPublish above, so a coalesced publish is not timed as instant.
-  const stock = Base.prototype as unknown as CoalescingInternals;
-  installPublishCoalescing(
-    proto as unknown as CoalescingInternals,
-    { doPublish: proto.doPublish, onRawMessage: stock.onRawMessage, close: stock.close },
-    options.publishCoalescingMs ?? 0,
-    options.onPublishError,
-  );
-  return Patched;
-}
-
-/**
- * `createShardedAdapter` with the patches above. The package exports only the factory, not the
- * class, so the class is taken from the first instance and each instance is re-prototyped onto
- * the patched subclass (which adds methods only: no constructor work is skipped).
+ * - a join can wait for the room's subscription ({@link SubscriptionAware});
+ * - the room channel also carries the message store's entries (published from Lua on the room's
+ *   shard, see src/store/redis-publish-lua.ts): those go to the {@link EntryBus}, not to the stock
+ *   decoder. Every replica, the storing one included, delivers them from here, in one order.
+ * - a failed publish is reported (the stock adapter only logs it at debug level).
+ *
+ * The package exports only the factory, not the class, so the class is taken from the first
+ * instance and each instance is re-prototyped onto the patched subclass (which adds methods
+ * only: no constructor work is skipped).
  */
 export function createChatShardedAdapter(
   pubClient: unknown,
   subClient: unknown,
-  options: ChatShardedAdapterOptions = {},
+  options: ChatShardedAdapterOptions,
 ): (nsp: unknown) => Adapter {
-  const { onPublish, publishCoalescingMs, onPublishError, ...stockOptions } = options;
-  const stock = createShardedAdapter(pubClient, subClient, { subscriptionMode: "dynamic", ...stockOptions });
+  const stock = createShardedAdapter(pubClient, subClient, {
+    subscriptionMode: "dynamic-private",
+    channelPrefix: options.channelPrefix ?? "socket.io",
+  });
   let Patched: AnyAdapterClass | undefined;
   return function (nsp: unknown) {
     const adapter = stock(nsp) as unknown as Adapter;
-    Patched ??= patch(Object.getPrototypeOf(adapter).constructor as AnyAdapterClass, {
-      onPublish,
-      publishCoalescingMs,
-      onPublishError,
-    });
+    Patched ??= patch(Object.getPrototypeOf(adapter).constructor as AnyAdapterClass, options);
     Object.setPrototypeOf(adapter, Patched.prototype);
+    receiveEntries(adapter, options);
     trackSubscriptions(adapter, subClient as ShardedSubscriber);
     return adapter;
+  };
+}
+
+function patch(Base: AnyAdapterClass, options: ChatShardedAdapterOptions): AnyAdapterClass {
+  const Patched = withChatRooms(Base);
+  const proto = Patched.prototype as unknown as ShardedInternals;
+  const basePublish = (Base.prototype as unknown as ShardedInternals).doPublish;
+  const { onPublish, onPublishError } = options;
+  proto.doPublish = function (this: ShardedInternals, message: ClusterMessage) {
+    const start = process.hrtime.bigint();
+    return basePublish.call(this, message).then(
+      (offset) => {
+        onPublish?.(Number(process.hrtime.bigint() - start) / 1e9);
+        return offset;
+      },
+      (err: unknown) => {
+        onPublishError?.(err);
+        throw err;
+      },
+    );
+  };
+  return Patched;
+}
+
+/** Entries payloads go to the bus; everything else to the stock decoder. */
+function receiveEntries(adapter: Adapter, options: ChatShardedAdapterOptions): void {
+  const internals = adapter as unknown as ShardedInternals;
+  const stockOnRaw = internals.onRawMessage;
+  // An own property, so the handler the constructor subscribed (`this.onRawMessage(...)`) finds it.
+  internals.onRawMessage = function (this: ShardedInternals, raw: Buffer, channel: Buffer) {
+    if (!isEntriesPayload(raw)) return stockOnRaw.call(this, raw, channel);
+    const decoded = decodeEntries(raw);
+    if (decoded) options.bus.emit(decoded.room, decoded.entries);
+    else options.onBadPayload?.(channel.toString());
   };
 }
 
@@ -125,10 +121,6 @@ export function createChatShardedAdapter(
  */
 function trackSubscriptions(adapter: Adapter, sub: ShardedSubscriber): void {
   const internals = adapter as unknown as ShardedInternals;
-  if (internals.opts.subscriptionMode === "static") {
-    Object.assign(adapter, { whenSubscribed: () => Promise.resolve() } satisfies SubscriptionAware);
-    return;
-  }
   for (const stockListener of adapter.listeners("create-room")) adapter.off("create-room", stockListener as never);
   const handler = (message: Buffer, channel: Buffer) => internals.onRawMessage(message, channel);
   const subscriptions = new Map<string, Promise<void>>();

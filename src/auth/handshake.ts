@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Socket } from "socket.io";
-import { UNAUTHORIZED, isDisplayName, type HandshakeAuth } from "../protocol/index.js";
+import { Capability, UNAUTHORIZED, isDisplayName, isSessionSecret, type HandshakeAuth } from "../protocol/index.js";
 import { verifyToken, type VerifiedUser } from "./token.js";
 
 export interface HandshakeOptions {
@@ -12,6 +12,8 @@ export interface HandshakeOptions {
 
 /** Message of the `connect_error` for a malformed handshake `name`. */
 export const BAD_NAME = "bad_request: name must be 1-32 characters";
+/** Message of the `connect_error` for a malformed handshake `session`. */
+export const BAD_SESSION = "bad_request: session must be 16-128 characters of A-Z a-z 0-9 _ -";
 
 function anonymousName(): string {
   return `viewer-${randomUUID().slice(0, 6)}`;
@@ -33,7 +35,17 @@ export async function authenticate(auth: unknown, opts: HandshakeOptions): Promi
     }
   }
   if (a.name !== undefined && !isDisplayName(a.name)) throw new Error(BAD_NAME);
-  return { id: `anon-${randomUUID()}`, name: a.name?.trim() ?? anonymousName(), role: "viewer", rooms: [] };
+  const name = a.name?.trim() ?? anonymousName();
+  if (a.session === undefined || a.session === null) return { id: `anon-${randomUUID()}`, name, role: "viewer", rooms: [], ephemeral: true };
+  if (!isSessionSecret(a.session)) throw new Error(BAD_SESSION);
+  // Derived, so the public id reveals nothing that would let someone else claim the session.
+  return { id: `anon-${createHash("sha256").update(a.session).digest("base64url").slice(0, 22)}`, name, role: "viewer", rooms: [] };
+}
+
+/** Whether the handshake asked for protocol v1.1 batches; unknown capabilities are ignored. */
+export function wantsBatches(auth: unknown): boolean {
+  const caps = (auth as HandshakeAuth | null | undefined)?.caps;
+  return Array.isArray(caps) && caps.length <= 32 && caps.includes(Capability.Batch);
 }
 
 /** Socket.IO middleware form of {@link authenticate}. */
@@ -42,6 +54,7 @@ export function handshakeMiddleware(opts: HandshakeOptions) {
     authenticate(socket.handshake.auth, opts).then(
       (user) => {
         socket.data.user = user;
+        if (wantsBatches(socket.handshake.auth)) socket.data.batch = true;
         next();
       },
       (err: Error) => next(err),

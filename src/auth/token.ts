@@ -13,6 +13,8 @@ export interface VerifiedUser {
   role: Role;
   /** Rooms a streamer owns (empty for viewers). */
   rooms: string[];
+  /** True for an anonymous viewer whose id lasts only as long as its connection (no session secret). */
+  ephemeral?: true;
 }
 
 const ALG = "HS256";

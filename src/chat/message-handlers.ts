@@ -7,7 +7,8 @@ import {
 } from "../protocol/index.js";
 import type { StoredKind } from "../store/message-store.js";
 import type { ChatDeps, ChatSocket } from "./types.js";
-import { publicUser, toChatMessage, toNotice } from "./wire.js";
+import type { VerifiedUser } from "../auth/token.js";
+import { publicUser } from "./wire.js";
 
 export function requireJoined(socket: ChatSocket, room: string): void {
   if (!socket.rooms.has(room)) {
@@ -24,40 +25,42 @@ export function requireStreamerOf(socket: ChatSocket, room: string, what: string
 }
 
 /**
- * The send path shared by chat and notices: store (mute check and dedup by clientId in the same
- * atomic step), then broadcast to everyone else in the room unless it was a retry, then ack.
- * An ok ack means stored; a retried clientId acks the first id and broadcasts nothing.
+ * The send path shared by chat and notices: stored with whatever else this replica sends to the
+ * room within the tick (mute check and dedup in the same atomic step); the store publishes it to
+ * every replica once durable, and each delivers it to the room except this socket. An ok ack means
+ * stored (on the shard's replica too, when it has one); a retried clientId acks the first id.
  */
-async function storeAndBroadcast(
-  deps: ChatDeps,
-  socket: ChatSocket,
-  req: { room: string; text: string; clientId: string },
-  kind: StoredKind,
-): Promise<SendResult> {
-  const res = await deps.store.append({
-    room: req.room,
+async function store(deps: ChatDeps, socket: ChatSocket, req: { room: string; text: string; clientId: string }, kind: StoredKind): Promise<SendResult> {
+  const user = socket.data.user;
+  const outcome = await deps.sends.submit(req.room, {
     kind,
     text: req.text,
-    user: publicUser(socket.data.user),
-    clientId: req.clientId,
+    user: publicUser(user),
+    dedupKey: dedupKeyOf(user, req.clientId),
+    sender: socket.id,
   });
-  if (res.mutedForMs !== undefined) {
-    throw new ProtocolError(ErrorCode.Forbidden, "you are muted in this room", res.mutedForMs);
+  if (outcome.mutedForMs !== undefined) {
+    throw new ProtocolError(ErrorCode.Forbidden, "you are muted in this room", outcome.mutedForMs);
   }
-  const { message, duplicate, prev } = res;
-  if (!duplicate) {
-    if (kind === "notice") socket.to(req.room).emit("notice", toNotice(message, prev));
-    else socket.to(req.room).emit("chat:message", toChatMessage(message, prev));
-    deps.metrics?.broadcast.inc({ event: kind === "notice" ? "notice:send" : "chat:send" });
-  }
-  return { id: message.id };
+  if (!outcome.duplicate) deps.metrics?.broadcast.inc({ event: kind === "notice" ? "notice:send" : "chat:send" });
+  return { id: outcome.id };
+}
+
+/**
+ * The dedup key of a send. Per user when the user id outlives the connection (token users, and
+ * anonymous clients that keep a session secret): someone else's predictable clientId can then
+ * suppress nothing of yours. A plain v1 anonymous client gets a new user id per connection, so its
+ * retry after a reconnect could not be matched by user: its key stays per room, as v1 says.
+ */
+export function dedupKeyOf(user: VerifiedUser, clientId: string): string {
+  return user.ephemeral ? `a:${clientId}` : `u:${user.id}:${clientId}`;
 }
 
 /** `chat:send`: a viewer's or streamer's message (kind chat or question) to a joined room. */
 export async function sendChat(deps: ChatDeps, socket: ChatSocket, payload: unknown): Promise<SendResult> {
   const req = parseChatSend(payload, deps.limits.messageMaxLength);
   requireJoined(socket, req.room);
-  return storeAndBroadcast(deps, socket, req, req.kind);
+  return store(deps, socket, req, req.kind);
 }
 
 /** `notice:send`: for the streamer of that room only; it replaces the room's current notice. */
@@ -65,5 +68,5 @@ export async function sendNotice(deps: ChatDeps, socket: ChatSocket, payload: un
   const req = parseNoticeSend(payload, deps.limits.messageMaxLength);
   requireStreamerOf(socket, req.room, "post notices");
   requireJoined(socket, req.room);
-  return storeAndBroadcast(deps, socket, req, "notice");
+  return store(deps, socket, req, "notice");
 }

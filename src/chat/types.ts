@@ -5,10 +5,13 @@ import type { ClientToServerEvents, ServerToClientEvents } from "../protocol/ind
 import type { ChatMetrics } from "../observability/metrics.js";
 import type { ViewerCounts } from "../presence/viewer-counts.js";
 import type { MessageStore } from "../store/message-store.js";
+import type { SendBatcher } from "../delivery/send-batcher.js";
 import type { TokenBucket } from "./token-bucket.js";
 
 export interface SocketData {
   user: VerifiedUser;
+  /** Set (true) only when the client asked for protocol v1.1 batches (`auth.caps`). */
+  batch?: boolean;
   /** Per-connection message rate (chat:send, notice:send). */
   sendBucket: TokenBucket;
   /** Per-connection rate of every other event, so join/leave floods are bounded too. */
@@ -30,6 +33,8 @@ export interface ChatLimits {
 /** What the event handlers need; passed in, so two servers can live in one process. */
 export interface ChatDeps {
   store: MessageStore;
+  /** Sends go through here: stored (and published) per room per tick. */
+  sends: Pick<SendBatcher, "submit">;
   viewers: ViewerCounts;
   limits: ChatLimits;
   logger: Logger;

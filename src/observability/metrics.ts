@@ -16,6 +16,16 @@ export interface ChatMetrics {
   rejected: Counter<"event" | "code">;
   storeLatency: Histogram<"op">;
   publishLatency: Histogram;
+  /** Publishes that failed: `adapter` (room events of the Socket.IO adapter) or `entries` (stored messages). */
+  publishErrors: Counter<"path">;
+  /** WAIT for the shard's replica after a write. */
+  replicationWait: Histogram;
+  /** Writes the replica did not confirm: `refused` (acked unavailable) or `degraded` (no replica left). */
+  replicationShortfalls: Counter<"outcome">;
+  /** Messages per store call (per-room send batching). */
+  sendBatchSize: Histogram;
+  /** Packets written to room members: `message` (one v1 entry) or `batch`. */
+  deliveries: Counter<"kind">;
   redisErrors: Counter<"client">;
   redisReconnects: Counter<"client">;
 }
@@ -77,6 +87,36 @@ export function createMetrics(options: Partial<MetricsOptions> = {}): ChatMetric
       name: `${prefix}publish_latency_seconds`,
       help: "Adapter publish (SPUBLISH) latency",
       buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    publishErrors: new Counter({
+      name: `${prefix}publish_errors_total`,
+      help: "Failed publishes (other replicas missed the event or, for entries, until the room's next publish), by path",
+      labelNames: ["path"],
+      registers,
+    }),
+    replicationWait: new Histogram({
+      name: `${prefix}replication_wait_seconds`,
+      help: "WAIT for the shard's replica after a confirmed write",
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    replicationShortfalls: new Counter({
+      name: `${prefix}replication_shortfalls_total`,
+      help: "Writes the replica did not confirm in time, by outcome (refused: acked unavailable; degraded: no replica left, acked)",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    sendBatchSize: new Histogram({
+      name: `${prefix}send_batch_size`,
+      help: "Messages stored and published together (one room, one replica, one tick)",
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers,
+    }),
+    deliveries: new Counter({
+      name: `${prefix}deliveries_total`,
+      help: "Packets written to room members, by kind (message: one protocol v1 event; batch: one chat:batch)",
+      labelNames: ["kind"],
       registers,
     }),
     redisErrors: new Counter({

@@ -1,4 +1,5 @@
-import { LuaScript, withDeadline } from "../redis/lua-script.js";
+import { LuaScript } from "../redis/lua-script.js";
+import { withDeadline } from "../util/with-deadline.js";
 import type { RedisCommands } from "../redis/redis-clients.js";
 import { type PresenceOptions, type PresenceStore, type RoomTotal, defaultPresenceOptions } from "./presence-store.js";
 

@@ -102,6 +102,11 @@ export function isDisplayName(name: unknown): name is string {
   );
 }
 
+/** Protocol v1.1 `auth.session`: an anonymous client's own random secret. */
+export function isSessionSecret(value: unknown): value is string {
+  return typeof value === "string" && /^[A-Za-z0-9_-]{16,128}$/.test(value);
+}
+
 export const MAX_MUTE_SEC = 86_400;
 
 export function parseDelete(payload: unknown): DeleteRequest {

@@ -1,5 +1,13 @@
 import { createHash } from "node:crypto";
-import type { RedisCommands } from "./redis-clients.js";
+
+/**
+ * The few node-redis commands the stores use, common to a cluster and a standalone client, so a
+ * store works with either (and the tests can pass either).
+ */
+export interface RedisCommands {
+  evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
 
 /**
  * A Lua script run with EVALSHA, falling back to EVAL once per node that has not cached it yet
@@ -23,15 +31,30 @@ export class LuaScript {
   }
 }
 
-/** Rejects with `onTimeout()` when `promise` has not settled within `ms`. */
-export async function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-  });
+/** A connection to one Redis node that takes raw commands (a node-redis client). */
+export interface RawCommands {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/**
+ * Runs `script` on one node with raw EVALSHA (EVAL once on NOSCRIPT). `beforeSend` is called
+ * synchronously right before each command is queued, so the caller knows the position of the
+ * command that actually ran on the connection.
+ */
+export async function runOnNode(
+  node: RawCommands,
+  script: LuaScript,
+  keys: string[],
+  args: (string | number)[],
+  beforeSend: () => void = () => undefined,
+): Promise<unknown> {
+  const tail = [String(keys.length), ...keys, ...args.map(String)];
+  beforeSend();
   try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
+    return await node.sendCommand(["EVALSHA", script.sha1, ...tail]);
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
+    beforeSend();
+    return node.sendCommand(["EVAL", script.source, ...tail]);
   }
 }

@@ -1,23 +1,30 @@
 import { createClient, createCluster } from "redis";
 import type { Logger } from "pino";
 import type { RedisConfig } from "../config.js";
-import { withDeadline } from "./lua-script.js";
+import { hashSlot } from "../delivery/room-channel.js";
+import { withDeadline } from "../util/with-deadline.js";
+import type { RedisCommands } from "./lua-script.js";
+import type { NodeConnection, WriteRoute } from "./replicated-writes.js";
 
-/**
- * The few node-redis commands the stores use, common to a cluster and a standalone client, so a
- * store works with either (and the tests can pass either).
- */
-export interface RedisCommands {
-  evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-}
+export type { RedisCommands };
 
 export interface RedisClients {
-  /** Publishes (SPUBLISH) and runs the stores' commands. */
+  /** Publishes (SPUBLISH), reads, and runs the stores' other commands; routes by key. */
   pub: RedisCommands & object;
   /** Sharded subscriptions only: a client in subscriber mode cannot run other commands. */
   sub: object;
   mode: RedisConfig["mode"];
+  /**
+   * Where a key's confirmed writes go: the connection to its master on the writer client, which
+   * carries only those writes and their WAITs (a WAIT blocks its connection while a replica lags).
+   */
+  route(key: string): Promise<WriteRoute>;
+  /** Cluster only: `CLUSTER SHARDS` from a master other than `exclude` when one answers. */
+  clusterShards?(exclude?: string): Promise<unknown>;
+  /** Cluster only: the master address (`host:port`) the clients route `slot` to now. */
+  slotOwner?(slot: number): string | undefined;
+  /** Cluster only: makes every client re-read the cluster's slot map now. */
+  rediscover?(): Promise<void>;
   /** Cheap liveness check for /readyz: a PING with a deadline. */
   ping(timeoutMs: number): Promise<boolean>;
   /** The subscriber is connected (node-redis re-subscribes its channels after a reconnect). */
@@ -31,12 +38,21 @@ export interface RedisClientsOptions {
   /** Longest wait between reconnect attempts. @default 2000 */
   maxReconnectDelayMs: number;
   /** Called on every client error and reconnect (metrics hook). */
-  onEvent?: (event: "error" | "reconnecting" | "ready", client: "pub" | "sub") => void;
+  onEvent?: (event: "error" | "reconnecting" | "ready", client: "pub" | "sub" | "writer") => void;
 }
 
 const defaults: RedisClientsOptions = { connectTimeoutMs: 5_000, maxReconnectDelayMs: 2_000 };
 
-/** Connects a publisher and a subscriber to a Redis Cluster or a standalone Redis. */
+/** The parts of node-redis's cluster client used here beyond commands (public API unless noted). */
+interface ClusterClient {
+  slots: { master: { address: string } }[];
+  masters: { address: string }[];
+  nodeClient(node: { address: string }): Promise<NodeConnection>;
+  /** node-redis internal (pinned version, guarded by src/adapter/internals.test.ts). */
+  _slots: { rediscover(startWith?: unknown): Promise<void> };
+}
+
+/** Connects a publisher, a writer and a subscriber to a Redis Cluster or a standalone Redis. */
 export async function connectRedis(
   config: RedisConfig,
   logger: Logger,
@@ -47,20 +63,19 @@ export async function connectRedis(
     connectTimeout: opts.connectTimeoutMs,
     reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, opts.maxReconnectDelayMs),
   };
-  // The publisher fails fast while disconnected instead of queueing: a send acked `unavailable`
-  // must not be stored later, when a queued command would replay. The subscriber keeps its queue:
-  // node-redis re-subscribes after a reconnect.
-  const pubDefaults = { socket, disableOfflineQueue: true };
-  const subDefaults = { socket };
-  const pub =
+  // The publisher and the writer fail fast while disconnected instead of queueing: a send acked
+  // `unavailable` must not be stored later, when a queued command would replay. The subscriber
+  // keeps its queue: node-redis re-subscribes after a reconnect.
+  const failFast = { socket, disableOfflineQueue: true };
+  const make = (defaults: object) =>
     config.mode === "cluster"
-      ? createCluster({ rootNodes: config.urls.map((url) => ({ url })), defaults: pubDefaults })
-      : createClient({ url: config.urls[0], ...pubDefaults });
-  const sub =
-    config.mode === "cluster"
-      ? createCluster({ rootNodes: config.urls.map((url) => ({ url })), defaults: subDefaults })
-      : createClient({ url: config.urls[0], ...subDefaults });
-  for (const [name, client] of [["pub", pub], ["sub", sub]] as const) {
+      ? createCluster({ rootNodes: config.urls.map((url) => ({ url })), defaults })
+      : createClient({ url: config.urls[0], ...defaults });
+  const pub = make(failFast);
+  const writer = make(failFast);
+  const sub = make({ socket });
+  const clients = { pub, sub, writer } as const;
+  for (const [name, client] of Object.entries(clients) as ["pub" | "sub" | "writer", object][]) {
     // node-redis throws an unhandled 'error' event otherwise: a Redis blip must never crash us.
     const emitter = client as unknown as NodeJS.EventEmitter;
     emitter.on("error", (err: Error) => {
@@ -70,14 +85,14 @@ export async function connectRedis(
     emitter.on("reconnecting", () => opts.onEvent?.("reconnecting", name));
     emitter.on("ready", () => opts.onEvent?.("ready", name));
   }
-  await Promise.all([pub.connect(), sub.connect()]);
+  await Promise.all([pub.connect(), sub.connect(), writer.connect()]);
   logger.info({ mode: config.mode, nodes: config.urls }, "connected to redis");
 
-  return {
+  const common = {
     pub: pub as unknown as RedisCommands,
     sub,
     mode: config.mode,
-    async ping(timeoutMs) {
+    async ping(timeoutMs: number) {
       const send = pub as unknown as { sendCommand(...args: unknown[]): Promise<unknown> };
       // A cluster's sendCommand takes (firstKey, isReadonly, args): with no key any node answers.
       const ping = config.mode === "cluster" ? send.sendCommand(undefined, true, ["PING"]) : send.sendCommand(["PING"]);
@@ -90,7 +105,35 @@ export async function connectRedis(
       return (sub as unknown as { isReady?: boolean; isOpen?: boolean }).isReady ?? sub.isOpen;
     },
     async close() {
-      await Promise.allSettled([sub.close(), pub.close()]);
+      await Promise.allSettled([sub.close(), pub.close(), writer.close()]);
+    },
+  };
+
+  if (config.mode !== "cluster") {
+    const node = writer as unknown as NodeConnection;
+    return { ...common, route: async (key) => ({ node, address: "standalone", slot: hashSlot(key) }) };
+  }
+
+  const writerCluster = writer as unknown as ClusterClient;
+  const pubCluster = pub as unknown as ClusterClient;
+  return {
+    ...common,
+    async route(key) {
+      const slot = hashSlot(key);
+      const master = writerCluster.slots[slot]?.master;
+      if (!master) throw new Error(`no master known for slot ${slot}`);
+      return { node: await writerCluster.nodeClient(master), address: master.address, slot };
+    },
+    async clusterShards(exclude) {
+      // Every other master at once, first answer wins: one of them may be frozen.
+      const others = pubCluster.masters.filter((m) => m.address !== exclude);
+      const ask = async (master: { address: string }) => (await pubCluster.nodeClient(master)).sendCommand(["CLUSTER", "SHARDS"]);
+      return Promise.any((others.length > 0 ? others : pubCluster.masters).map(ask));
+    },
+    slotOwner: (slot) => writerCluster.slots[slot]?.master.address,
+    async rediscover() {
+      const all = [pub, writer, sub] as unknown as ClusterClient[];
+      await Promise.allSettled(all.map((c) => c._slots.rediscover()));
     },
   };
 }

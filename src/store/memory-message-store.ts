@@ -1,5 +1,6 @@
+import type { PublishedEntry } from "../delivery/published-entry.js";
 import {
-  type AppendResult,
+  type AppendOutcome,
   type HistoryResult,
   type MessageDraft,
   type MessageStore,
@@ -9,8 +10,12 @@ import {
 } from "./message-store.js";
 import { MonotonicIds, encodeMessageId } from "./message-id.js";
 
+interface StoredEntry extends StoredMessage {
+  sender: string;
+}
+
 interface RoomState {
-  entries: StoredMessage[];
+  entries: StoredEntry[];
   ids: MonotonicIds;
   dedup: Map<string, { id: string; expiresAt: number }>;
   notice: StoredMessage | null;
@@ -21,47 +26,61 @@ interface RoomState {
 export interface MemoryMessageStoreDeps {
   /** Milliseconds since the epoch. @default Date.now */
   now?: () => number;
+  /** Receives each append's new entries, in order, before `append` resolves. @default none */
+  publish?: (room: string, entries: PublishedEntry[]) => void;
 }
 
 /**
- * The embedded default: one process, history in memory. Ids are time-based like Redis Stream ids,
- * so ids made after a restart still sort after the ones clients kept from before it.
+ * The embedded default: one process, history in memory, durable as soon as stored (there is no
+ * second node). Ids are time-based like Redis Stream ids, so ids made after a restart still sort
+ * after the ones clients kept from before it.
  */
 export class MemoryMessageStore implements MessageStore {
   private readonly rooms = new Map<string, RoomState>();
   private readonly opts: MessageStoreOptions;
   private readonly now: () => number;
+  private readonly publish: MemoryMessageStoreDeps["publish"];
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(options: Partial<MessageStoreOptions> = {}, deps: MemoryMessageStoreDeps = {}) {
     this.opts = { ...defaultMessageStoreOptions, ...options };
     this.now = deps.now ?? Date.now;
+    this.publish = deps.publish;
     // Abandoned rooms and old dedup keys go away like Redis keys with a TTL would.
     this.sweeper = setInterval(() => this.sweep(), 60_000);
     this.sweeper.unref();
   }
 
-  async append(draft: MessageDraft): Promise<AppendResult> {
+  async append(roomId: string, drafts: MessageDraft[]): Promise<AppendOutcome[]> {
     const now = this.now();
-    const room = this.room(draft.room, now);
-    const seen = room.dedup.get(draft.clientId);
-    if (seen && seen.expiresAt > now) {
-      const first = room.entries.find((m) => m.id === seen.id);
-      return { message: first ?? this.toMessage(draft, seen.id, now), duplicate: true };
-    }
-    const mutedUntil = draft.kind === "notice" ? 0 : (room.mutes.get(draft.user.id) ?? 0);
-    if (mutedUntil > now) return { mutedForMs: mutedUntil - now };
-    const { ms, seq } = room.ids.next(now);
-    const message = this.toMessage(draft, encodeMessageId(ms, seq), ms);
-    const prev = room.entries.at(-1)?.id ?? null;
-    room.entries.push(message);
-    if (room.entries.length > this.opts.historySize) {
-      room.entries.splice(0, room.entries.length - this.opts.historySize);
-    }
-    if (message.kind === "notice") room.notice = message;
-    room.dedup.set(draft.clientId, { id: message.id, expiresAt: now + this.opts.dedupTtlSec * 1000 });
-    room.expiresAt = now + this.opts.historyTtlSec * 1000;
-    return { message, duplicate: false, prev };
+    const room = this.room(roomId, now);
+    const published: PublishedEntry[] = [];
+    const outcomes = drafts.map((draft): AppendOutcome => {
+      const seen = room.dedup.get(draft.dedupKey);
+      if (seen && seen.expiresAt > now) return { id: seen.id, duplicate: true };
+      const mutedUntil = draft.kind === "notice" ? 0 : (room.mutes.get(draft.user.id) ?? 0);
+      if (mutedUntil > now) return { mutedForMs: mutedUntil - now };
+      const { ms, seq } = room.ids.next(now);
+      const entry: StoredEntry = {
+        id: encodeMessageId(ms, seq),
+        room: roomId,
+        kind: draft.kind,
+        text: draft.text,
+        user: draft.user,
+        ts: ms,
+        sender: draft.sender,
+      };
+      const prev = room.entries.at(-1)?.id ?? null;
+      room.entries.push(entry);
+      if (room.entries.length > this.opts.historySize) room.entries.splice(0, room.entries.length - this.opts.historySize);
+      if (entry.kind === "notice") room.notice = toStored(entry);
+      room.dedup.set(draft.dedupKey, { id: entry.id, expiresAt: now + this.opts.dedupTtlSec * 1000 });
+      room.expiresAt = now + this.opts.historyTtlSec * 1000;
+      published.push({ ...toStored(entry), prev, sender: entry.sender });
+      return { id: entry.id, duplicate: false };
+    });
+    if (published.length > 0) this.publish?.(roomId, published);
+    return outcomes;
   }
 
   async mute(roomId: string, userId: string, durationSec: number): Promise<number> {
@@ -75,9 +94,8 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async history(roomId: string, since?: string): Promise<HistoryResult> {
-    const room = this.live(roomId);
-    const entries = room?.entries ?? [];
-    const chat = (list: StoredMessage[]) => list.filter((m) => m.kind !== "notice");
+    const entries = this.live(roomId)?.entries ?? [];
+    const chat = (list: StoredEntry[]) => list.filter((m) => m.kind !== "notice").map(toStored);
     if (since !== undefined) {
       const at = entries.findIndex((m) => m.id === since);
       if (at >= 0) return { recovered: true, messages: chat(entries.slice(at + 1)) };
@@ -104,10 +122,6 @@ export class MemoryMessageStore implements MessageStore {
     this.rooms.clear();
   }
 
-  private toMessage(draft: MessageDraft, id: string, ts: number): StoredMessage {
-    return { id, room: draft.room, kind: draft.kind, text: draft.text, user: draft.user, ts };
-  }
-
   private live(roomId: string): RoomState | undefined {
     const room = this.rooms.get(roomId);
     return room && room.expiresAt > this.now() ? room : undefined;
@@ -131,8 +145,12 @@ export class MemoryMessageStore implements MessageStore {
         this.rooms.delete(id);
         continue;
       }
-      for (const [clientId, seen] of room.dedup) if (seen.expiresAt <= now) room.dedup.delete(clientId);
+      for (const [key, seen] of room.dedup) if (seen.expiresAt <= now) room.dedup.delete(key);
       for (const [userId, until] of room.mutes) if (until <= now) room.mutes.delete(userId);
     }
   }
+}
+
+function toStored(e: StoredEntry): StoredMessage {
+  return { id: e.id, room: e.room, kind: e.kind, text: e.text, user: e.user, ts: e.ts };
 }

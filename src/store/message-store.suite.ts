@@ -1,42 +1,55 @@
 /**
- * The one test suite every MessageStore implementation must pass (in-memory and Redis).
- * Call it from a `*.test.ts` with a factory that makes a fresh store.
+ * The one test suite every MessageStore implementation must pass (in-memory and Redis), storing
+ * and publishing alike. Call it from a `*.test.ts` with a factory that makes a fresh store.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import type { PublishedEntry } from "../delivery/published-entry.js";
 import type { User } from "../protocol/index.js";
-import type { MessageDraft, MessageStore, MessageStoreOptions, StoredMessage } from "./message-store.js";
+import type { AppendOutcome, MessageDraft, MessageStore, MessageStoreOptions } from "./message-store.js";
+
+/** A store with a view of what it published. */
+export interface StoreUnderTest {
+  store: MessageStore;
+  /** Starts recording what the store publishes for `room` (call before appending to it). */
+  watch(room: string): Promise<void>;
+  /** Resolves with the room's published entries once there are at least `count` (bounded wait). */
+  published(room: string, count: number): Promise<PublishedEntry[]>;
+  close(): Promise<void>;
+}
 
 const user: User = { id: "u1", name: "Ann", role: "viewer" };
 let n = 0;
 const fresh = (p: string) => `${p}-${process.pid}-${Date.now()}-${++n}`;
 
-/** Appends a draft that must not be refused as muted. */
-async function add(s: MessageStore, d: MessageDraft): Promise<{ message: StoredMessage; duplicate: boolean; prev?: string | null }> {
-  const r = await s.append(d);
-  if (r.mutedForMs !== undefined) throw new Error(`unexpectedly muted for ${r.mutedForMs} ms`);
-  return r;
+/** Appends one draft that must be stored (not muted). */
+async function add(s: MessageStore, room: string, d: MessageDraft): Promise<{ id: string; duplicate: boolean }> {
+  const [r] = await s.append(room, [d]);
+  if (r?.mutedForMs !== undefined) throw new Error(`unexpectedly muted for ${r.mutedForMs} ms`);
+  return r as { id: string; duplicate: boolean };
 }
 
 export function messageStoreSuite(
   name: string,
-  make: (options: Partial<MessageStoreOptions>) => Promise<MessageStore>,
+  make: (options: Partial<MessageStoreOptions>) => Promise<StoreUnderTest>,
 ): void {
   describe(`MessageStore: ${name}`, () => {
-    const open: MessageStore[] = [];
-    const store = async (options: Partial<MessageStoreOptions> = {}) => {
+    const open: StoreUnderTest[] = [];
+    const setup = async (options: Partial<MessageStoreOptions> = {}) => {
       const s = await make(options);
       open.push(s);
       return s;
     };
+    const store = async (options: Partial<MessageStoreOptions> = {}) => (await setup(options)).store;
     afterEach(async () => {
       await Promise.all(open.splice(0).map((s) => s.close()));
     });
-    const draft = (room: string, text: string, extra: Partial<MessageDraft> = {}): MessageDraft => ({
-      room,
+
+    const draft = (text: string, extra: Partial<MessageDraft> = {}): MessageDraft => ({
       kind: "chat",
       text,
       user,
-      clientId: fresh("cid"),
+      dedupKey: fresh("key"),
+      sender: "",
       ...extra,
     });
 
@@ -44,7 +57,7 @@ export function messageStoreSuite(
       const s = await store();
       const room = fresh("room");
       const ids: string[] = [];
-      for (let i = 0; i < 25; i++) ids.push((await add(s, draft(room, `m${i}`))).message.id);
+      for (let i = 0; i < 25; i++) ids.push((await add(s, room, draft(`m${i}`))).id);
       expect([...ids].sort()).toEqual(ids); // string order is storage order, even past seq 9
       expect(new Set(ids).size).toBe(25);
       const h = await s.history(room);
@@ -54,63 +67,86 @@ export function messageStoreSuite(
       expect(typeof h.messages[0]!.ts).toBe("number");
     });
 
-    it("tells each new entry the id of the room's previous entry", async () => {
+    it("stores a batch in order, one outcome per draft", async () => {
       const s = await store();
       const room = fresh("room");
-      const a = await add(s, draft(room, "a"));
-      const n = await add(s, draft(room, "notice", { kind: "notice" }));
-      const b = await add(s, draft(room, "b"));
-      expect(a.prev).toBeNull();
-      expect(n.prev).toBe(a.message.id);
-      expect(b.prev).toBe(n.message.id);
-      const again = await add(s, draft(room, "b", { clientId: "dup-prev" }));
-      const dup = await add(s, draft(room, "b", { clientId: "dup-prev" }));
-      expect(again.prev).toBe(b.message.id);
-      expect(dup.duplicate).toBe(true);
+      const out = await s.append(room, [draft("a"), draft("b", { kind: "question" }), draft("c")]);
+      expect(out.every((o) => o.duplicate === false)).toBe(true);
+      const ids = out.map((o) => o.id!);
+      expect([...ids].sort()).toEqual(ids);
+      expect((await s.history(room)).messages.map((m) => [m.text, m.kind])).toEqual([
+        ["a", "chat"],
+        ["b", "question"],
+        ["c", "chat"],
+      ]);
     });
 
-    it("stores a clientId once per room and returns the first id on a retry", async () => {
+    it("publishes every stored entry once, in history order, each naming the entry before it", async () => {
+      const t = await setup();
+      const room = fresh("room");
+      await t.watch(room);
+      const first = await t.store.append(room, [draft("a", { sender: "sock-1" }), draft("b")]);
+      const notice = await add(t.store, room, draft("pinned", { kind: "notice", sender: "sock-2" }));
+      const dupKey = fresh("key");
+      const last = await add(t.store, room, draft("c", { dedupKey: dupKey }));
+      await add(t.store, room, draft("c", { dedupKey: dupKey })); // a retry publishes nothing new
+      const got = await t.published(room, 4);
+      const ids = [first[0]!.id, first[1]!.id, notice.id, last.id];
+      expect(got.map((e) => e.id)).toEqual(ids);
+      expect(got.map((e) => e.prev)).toEqual([null, ...ids.slice(0, 3)]);
+      expect(got.map((e) => e.sender)).toEqual(["sock-1", "", "sock-2", ""]);
+      expect(got[2]).toMatchObject({ room, kind: "notice", text: "pinned", user });
+      expect(got[0]).toMatchObject({ room, kind: "chat", text: "a", user });
+      // Nothing published twice, even after the retry settled.
+      await add(t.store, room, draft("d"));
+      expect((await t.published(room, 5)).map((e) => e.text)).toEqual(["a", "b", "pinned", "c", "d"]);
+    });
+
+    it("stores a dedup key once per room and returns the first id on a retry", async () => {
       const s = await store();
       const room = fresh("room");
-      const first = await add(s, draft(room, "hello", { clientId: "same" }));
-      const again = await add(s, draft(room, "hello", { clientId: "same" }));
+      const key = fresh("same");
+      const first = await add(s, room, draft("hello", { dedupKey: key }));
+      const again = await add(s, room, draft("hello", { dedupKey: key }));
       expect(first.duplicate).toBe(false);
-      expect(again.duplicate).toBe(true);
-      expect(again.message.id).toBe(first.message.id);
+      expect(again).toEqual({ id: first.id, duplicate: true });
       expect((await s.history(room)).messages).toHaveLength(1);
-      // The same clientId in another room is another message.
-      const other = await add(s, draft(fresh("room"), "hello", { clientId: "same" }));
-      expect(other.duplicate).toBe(false);
+      // The same key in another room is another message.
+      expect((await add(s, fresh("room"), draft("hello", { dedupKey: key }))).duplicate).toBe(false);
     });
 
-    it("dedups concurrent retries of one clientId to one message", async () => {
+    it("dedups within one batch and across concurrent retries", async () => {
       const s = await store();
       const room = fresh("room");
-      const results = await Promise.all(
-        Array.from({ length: 10 }, () => add(s, draft(room, "race", { clientId: "race" }))),
+      const inBatch = await s.append(room, [draft("x", { dedupKey: "k1" }), draft("x", { dedupKey: "k1" })]);
+      expect(inBatch).toEqual([
+        { id: inBatch[0]!.id, duplicate: false },
+        { id: inBatch[0]!.id, duplicate: true },
+      ]);
+      const results = (await Promise.all(Array.from({ length: 10 }, () => s.append(room, [draft("race", { dedupKey: "race" })])))).map(
+        (r) => r[0] as AppendOutcome,
       );
-      expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
+      expect(new Set(results.map((r) => r.id)).size).toBe(1);
       expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
-      expect((await s.history(room)).messages).toHaveLength(1);
+      expect((await s.history(room)).messages).toHaveLength(2);
     });
 
     it("recovers exactly the messages after `since`", async () => {
       const s = await store();
       const room = fresh("room");
       const ids: string[] = [];
-      for (let i = 0; i < 5; i++) ids.push((await add(s, draft(room, `m${i}`))).message.id);
+      for (let i = 0; i < 5; i++) ids.push((await add(s, room, draft(`m${i}`))).id);
       const h = await s.history(room, ids[1]);
       expect(h.recovered).toBe(true);
       expect(h.messages.map((m) => m.id)).toEqual(ids.slice(2));
-      const none = await s.history(room, ids[4]);
-      expect(none).toEqual({ recovered: true, messages: [] });
+      expect(await s.history(room, ids[4])).toEqual({ recovered: true, messages: [] });
     });
 
     it("answers an unknown or trimmed `since` with the latest messages, not recovered", async () => {
       const s = await store({ historySize: 3 });
       const room = fresh("room");
       const ids: string[] = [];
-      for (let i = 0; i < 5; i++) ids.push((await add(s, draft(room, `m${i}`))).message.id);
+      for (let i = 0; i < 5; i++) ids.push((await add(s, room, draft(`m${i}`))).id);
       const trimmed = await s.history(room, ids[0]);
       expect(trimmed.recovered).toBe(false);
       expect(trimmed.messages.map((m) => m.text)).toEqual(["m2", "m3", "m4"]);
@@ -126,80 +162,89 @@ export function messageStoreSuite(
       const s = await store();
       const room = fresh("room");
       expect(await s.notice(room)).toBeNull();
-      await add(s, draft(room, "chat before"));
-      const n1 = await add(s, draft(room, "first notice", { kind: "notice" }));
-      const n2 = await add(s, draft(room, "second notice", { kind: "notice" }));
-      const current = await s.notice(room);
-      expect(current).toMatchObject({ id: n2.message.id, text: "second notice", kind: "notice" });
-      expect(n2.message.id > n1.message.id).toBe(true);
+      await add(s, room, draft("chat before"));
+      const n1 = await add(s, room, draft("first notice", { kind: "notice" }));
+      const n2 = await add(s, room, draft("second notice", { kind: "notice" }));
+      expect(await s.notice(room)).toMatchObject({ id: n2.id, text: "second notice", kind: "notice", user });
+      expect(n2.id > n1.id).toBe(true);
       expect((await s.history(room)).messages.map((m) => m.text)).toEqual(["chat before"]);
       // A retried notice does not replace a newer one.
-      const retry = await add(s, draft(room, "first notice", { kind: "notice", clientId: "n-same" }));
-      await add(s, draft(room, "newest", { kind: "notice" }));
-      const again = await add(s, draft(room, "first notice", { kind: "notice", clientId: "n-same" }));
-      expect(again).toMatchObject({ duplicate: true, message: { id: retry.message.id } });
+      const retry = await add(s, room, draft("first notice", { kind: "notice", dedupKey: "n-same" }));
+      await add(s, room, draft("newest", { kind: "notice" }));
+      const again = await add(s, room, draft("first notice", { kind: "notice", dedupKey: "n-same" }));
+      expect(again).toEqual({ id: retry.id, duplicate: true });
       expect((await s.notice(room))?.text).toBe("newest");
     });
 
     it("recovers across a notice id used as `since`", async () => {
       const s = await store();
       const room = fresh("room");
-      const n1 = await add(s, draft(room, "notice", { kind: "notice" }));
-      const m = await add(s, draft(room, "after"));
-      const h = await s.history(room, n1.message.id);
-      expect(h).toMatchObject({ recovered: true, messages: [{ id: m.message.id }] });
+      const n1 = await add(s, room, draft("notice", { kind: "notice" }));
+      const m = await add(s, room, draft("after"));
+      expect(await s.history(room, n1.id)).toMatchObject({ recovered: true, messages: [{ id: m.id }] });
     });
 
     it("removes a message from history", async () => {
       const s = await store();
       const room = fresh("room");
-      const a = await add(s, draft(room, "keep"));
-      const b = await add(s, draft(room, "spam"));
-      expect(await s.remove(room, b.message.id)).toBe(true);
-      expect(await s.remove(room, b.message.id)).toBe(false);
+      const a = await add(s, room, draft("keep"));
+      const b = await add(s, room, draft("spam"));
+      expect(await s.remove(room, b.id)).toBe(true);
+      expect(await s.remove(room, b.id)).toBe(false);
       expect(await s.remove(room, "garbage")).toBe(false);
-      expect((await s.history(room)).messages.map((m) => m.id)).toEqual([a.message.id]);
+      expect((await s.history(room)).messages.map((m) => m.id)).toEqual([a.id]);
     });
 
-    it("refuses a muted author's messages until the mute ends, but not their retries or notices", async () => {
+    it("refuses a muted author's messages until the mute ends, but not their retries, notices or others", async () => {
       const s = await store();
       const room = fresh("room");
-      const before = await add(s, draft(room, "before mute", { clientId: "early" }));
+      const before = await add(s, room, draft("before mute", { dedupKey: "early" }));
       const until = await s.mute(room, user.id, 1);
       expect(until).toBeGreaterThan(Date.now() - 5_000);
-      const muted = await s.append(draft(room, "while muted"));
-      expect(muted.mutedForMs).toBeGreaterThan(0);
-      expect(muted.mutedForMs).toBeLessThanOrEqual(1_000);
+      const bob: User = { id: "u2", name: "Bo", role: "viewer" };
+      const [muted, retry, other, notice] = await s.append(room, [
+        draft("while muted"),
+        draft("before mute", { dedupKey: "early" }),
+        draft("other", { user: bob }),
+        draft("a notice", { kind: "notice" }),
+      ]);
+      expect(muted!.mutedForMs).toBeGreaterThan(0);
+      expect(muted!.mutedForMs).toBeLessThanOrEqual(1_000);
       // A retry of a message stored before the mute is still the same message.
-      expect(await add(s, draft(room, "before mute", { clientId: "early" }))).toMatchObject({
-        duplicate: true,
-        message: { id: before.message.id },
-      });
-      // Another user, and another room, are not muted.
-      const other = await add(s, draft(room, "other", { user: { id: "u2", name: "Bo", role: "viewer" } }));
-      expect(other.duplicate).toBe(false);
-      expect((await add(s, draft(fresh("room"), "elsewhere"))).duplicate).toBe(false);
+      expect(retry).toEqual({ id: before.id, duplicate: true });
+      expect(other!.duplicate).toBe(false);
+      expect(notice!.duplicate).toBe(false);
+      expect((await add(s, fresh("room"), draft("elsewhere"))).duplicate).toBe(false);
       expect((await s.history(room)).messages.map((m) => m.text)).toEqual(["before mute", "other"]);
-      await new Promise((r) => setTimeout(r, (muted.mutedForMs ?? 0) + 50));
-      expect((await add(s, draft(room, "after mute"))).duplicate).toBe(false);
+      await new Promise((r) => setTimeout(r, (muted!.mutedForMs ?? 0) + 50)); // the mute's own length
+      expect((await add(s, room, draft("after mute"))).duplicate).toBe(false);
     });
 
     it("mutes in a room that has no messages yet", async () => {
       const s = await store();
       const room = fresh("room");
       await s.mute(room, user.id, 60);
-      expect((await s.append(draft(room, "first words"))).mutedForMs).toBeGreaterThan(0);
+      expect((await s.append(room, [draft("first words")]))[0]!.mutedForMs).toBeGreaterThan(0);
     });
 
     it("keeps ids increasing for a room across a new store instance", async () => {
       const room = fresh("room");
       const s1 = await store();
-      const before = (await add(s1, draft(room, "before"))).message.id;
+      const before = (await add(s1, room, draft("before"))).id;
       // A restart takes longer than the id clock's 1 ms resolution.
       await new Promise((r) => setTimeout(r, 2));
       const s2 = await store();
-      const after = (await add(s2, draft(room, "after"))).message.id;
-      expect(after > before).toBe(true);
+      expect((await add(s2, room, draft("after"))).id > before).toBe(true);
     });
   });
+}
+
+/** Waits until `list` has `count` items (for published entries that arrive asynchronously). */
+export async function waitForCount<T>(list: T[], count: number, ms = 5_000): Promise<T[]> {
+  const deadline = Date.now() + ms;
+  while (list.length < count) {
+    if (Date.now() > deadline) throw new Error(`only ${list.length} of ${count} published entries within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return list;
 }

@@ -13,27 +13,30 @@ export interface StoredMessage {
 }
 
 export interface MessageDraft {
-  room: string;
   kind: StoredKind;
   text: string;
   user: User;
-  /** Dedup key: the same clientId in the same room is stored once. */
-  clientId: string;
+  /**
+   * Dedup key within the room: a draft whose key was stored before (within `dedupTtlSec`) stores
+   * nothing and returns the first id. The chat layer scopes it by user (see `dedupKeyOf`).
+   */
+  dedupKey: string;
+  /** Socket id of the sender, left out of that socket's live delivery; "" for none. */
+  sender: string;
 }
 
-export type AppendResult =
+export type AppendOutcome =
   | {
-      message: StoredMessage;
-      /** True when the clientId was seen before: nothing new was stored, `message.id` is the first id. */
+      /** The stored entry's id (the first one's, for a duplicate). */
+      id: string;
+      /** True when the dedup key was seen before: nothing new was stored. */
       duplicate: boolean;
-      /** The room's previous entry id when this one was stored (null for the first; undefined on a duplicate). */
-      prev?: string | null;
       mutedForMs?: undefined;
     }
   | {
       /** The author is muted in this room for this long: nothing was stored. */
       mutedForMs: number;
-      message?: undefined;
+      id?: undefined;
       duplicate?: undefined;
     };
 
@@ -45,35 +48,47 @@ export interface HistoryResult {
 }
 
 /**
- * A room's recent messages. Implementations: in-memory (embedded default) and Redis Streams. Both
+ * A room's recent entries. Implementations: in-memory (embedded default) and Redis Streams; both
  * run through one shared test suite (message-store.suite.ts).
+ *
+ * The store also **publishes**: every stored entry is handed to the room's subscribers exactly
+ * once, in history order, with the id of the entry before it, and only once it is durable (for
+ * Redis: on the room's master and confirmed by its replica when it has one). The in-memory store
+ * calls its `publish` dependency; the Redis store publishes on the room's sharded channel from the
+ * same Lua scripts that store, so every replica sees one order.
  */
 export interface MessageStore {
   /**
-   * Mute check, dedup by clientId, append, and (for a notice) make it the room's current notice,
-   * as one atomic step per room (one round trip on the hot path). Throws
-   * {@link StoreUnavailableError} when the backing store cannot be reached.
+   * Stores drafts for one room in order, as one atomic step per call: per draft a dedup check, a
+   * mute check (not for notices) and the append. Resolves when every stored entry is durable.
+   * Throws {@link StoreUnavailableError} when the store cannot be reached or cannot confirm
+   * durability: then the caller must not report success, and a retry with the same dedup keys
+   * stores each draft at most once.
    */
-  append(draft: MessageDraft): Promise<AppendResult>;
+  append(room: string, drafts: MessageDraft[]): Promise<AppendOutcome[]>;
   /** Mutes `userId` in `room` for `durationSec`; returns when it ends (ms since the epoch). */
   mute(room: string, userId: string, durationSec: number): Promise<number>;
-  /** Messages after `since` (recovered), or the latest ones when `since` is absent or unknown. */
+  /**
+   * Published messages after `since` (recovered), or the latest ones when `since` is absent or
+   * unknown; never more than the history size. Entries not yet published are left out: they
+   * reach a subscribed client live.
+   */
   history(room: string, since?: string): Promise<HistoryResult>;
-  /** The room's current notice, or null. */
+  /** The room's current (latest published) notice, or null. */
   notice(room: string): Promise<StoredMessage | null>;
   /** Removes one message from history (moderation); false when it is not there. */
   remove(room: string, id: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
-/** The backing store is unreachable; nothing was stored. */
+/** The backing store is unreachable or could not confirm durability; nothing is acknowledged. */
 export class StoreUnavailableError extends Error {
   override name = "StoreUnavailableError";
 }
 
 export interface MessageStoreOptions {
   /**
-   * Messages (including notices) kept per room.
+   * Entries (messages and notices) kept per room.
    * @default 100
    */
   historySize: number;
@@ -83,7 +98,7 @@ export interface MessageStoreOptions {
    */
   historyTtlSec: number;
   /**
-   * Seconds a clientId is remembered for dedup (clients retry within seconds to minutes).
+   * Seconds a dedup key is remembered (clients retry within seconds to minutes).
    * @default 600
    */
   dedupTtlSec: number;

@@ -8,7 +8,7 @@ export function timedMessageStore(store: MessageStore, latency: Histogram<"op">)
     return run().finally(() => end());
   };
   return {
-    append: (draft) => time("append", () => store.append(draft)),
+    append: (room, drafts) => time("append", () => store.append(room, drafts)),
     history: (room, since) => time("history", () => store.history(room, since)),
     notice: (room) => time("notice", () => store.notice(room)),
     remove: (room, id) => time("remove", () => store.remove(room, id)),

@@ -1,9 +1,8 @@
 /** An in-process chat server on a free port with the embedded (in-memory) parts. */
 import { pino } from "pino";
 import type { ChatMetrics } from "../../src/observability/metrics.js";
-import { MemoryPresenceStore } from "../../src/presence/memory-presence-store.js";
+import { embeddedBackend } from "../../src/runtime.js";
 import { createChatServer, type ChatServer, type ChatServerOptions } from "../../src/server.js";
-import { MemoryMessageStore } from "../../src/store/memory-message-store.js";
 import type { MessageStore } from "../../src/store/message-store.js";
 
 export const TEST_SECRET = "test-secret-0123456789abcdef";
@@ -15,15 +14,19 @@ export interface EmbeddedServer {
   close(): Promise<void>;
 }
 
-export async function startEmbedded(
-  options: Partial<ChatServerOptions> = {},
-  store: MessageStore = new MemoryMessageStore(),
-  metrics?: ChatMetrics,
-): Promise<EmbeddedServer> {
-  const presence = new MemoryPresenceStore();
+export interface EmbeddedExtras {
+  /** Wraps the in-memory store, e.g. to make it fail. @default none */
+  wrapStore?: (store: MessageStore) => MessageStore;
+  metrics?: ChatMetrics;
+}
+
+export async function startEmbedded(options: Partial<ChatServerOptions> = {}, extras: EmbeddedExtras = {}): Promise<EmbeddedServer> {
+  const backend = embeddedBackend();
+  const { presence, bus } = backend;
+  const store = extras.wrapStore ? extras.wrapStore(backend.store) : backend.store;
   const server = createChatServer(
     { authSecret: TEST_SECRET, viewerCounts: { tickMs: 50 }, ...options },
-    { logger: pino({ level: "silent" }), store, presence, replicaId: "test", metrics },
+    { logger: pino({ level: "silent" }), store, bus, presence, replicaId: "test", metrics: extras.metrics },
   );
   const port = await server.listen(0, "127.0.0.1");
   return {

@@ -1,24 +1,33 @@
-/** A node-redis cluster client on the suite's shared cluster, for store tests; closed after the file. */
+/** node-redis clients on the suite's shared cluster, for store tests; closed after the file. */
 import { afterAll, beforeAll, inject } from "vitest";
-import { createCluster } from "redis";
-import type { RedisCommands } from "../../src/redis/redis-clients.js";
+import { pino } from "pino";
+import { ClusterTopology } from "../../src/redis/cluster-topology.js";
+import { connectRedis, type RedisClients, type RedisCommands } from "../../src/redis/redis-clients.js";
 
-/** Connects before the file's tests and closes after them; returns a getter for the client. */
-export function useSharedClusterClient(): () => RedisCommands {
-  let cluster: ReturnType<typeof createCluster> | undefined;
+/** Connects before the file's tests and closes after them; returns a getter for the clients. */
+export function useSharedRedisClients(): () => RedisClients & { topology: ClusterTopology } {
+  let clients: (RedisClients & { topology: ClusterTopology }) | undefined;
   beforeAll(async () => {
     const seeds = inject("redisCluster").seeds.split(",");
-    cluster = createCluster({ rootNodes: seeds.map((s) => ({ url: `redis://${s}` })) });
-    cluster.on("error", () => {});
-    await cluster.connect();
+    const logger = pino({ level: "silent" });
+    const redis = await connectRedis({ mode: "cluster", urls: seeds.map((s) => `redis://${s}`) }, logger);
+    const topology = new ClusterTopology({ shards: (exclude) => redis.clusterShards!(exclude), logger });
+    await topology.refresh();
+    clients = Object.assign(redis, { topology });
   });
   afterAll(async () => {
-    await cluster?.close();
+    await clients?.close();
   });
   return () => {
-    if (!cluster) throw new Error("cluster client not connected yet");
-    return cluster as unknown as RedisCommands;
+    if (!clients) throw new Error("redis clients not connected yet");
+    return clients;
   };
+}
+
+/** The publishing (command) client of {@link useSharedRedisClients}. */
+export function useSharedClusterClient(): () => RedisCommands {
+  const clients = useSharedRedisClients();
+  return () => clients().pub;
 }
 
 /** A key prefix of its own per test file: the shared cluster outlives every file. */

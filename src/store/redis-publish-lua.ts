@@ -1,0 +1,64 @@
+/**
+ * Lua shared by the store's scripts: the publish step.
+ *
+ * `publish` sends the room's stream entries after the publish cursor up to `upto` (a durable id)
+ * on the room's sharded channel, oldest first, and moves the cursor. It runs on the room's master,
+ * atomically with whatever else the calling script does, so:
+ * - every subscriber of every replica receives a room's entries in one order, the stream's,
+ *   whichever replica stored them (no cross-replica reordering: `prev` names what came before);
+ * - each entry is published once (the cursor), and only once durable: a caller publishes up to an
+ *   id only after WAIT confirmed it, which confirms everything stored before it on that master;
+ * - an entry that was stored but not published (its writer crashed after the WAIT) goes out with
+ *   the room's next publish, which starts from the cursor.
+ * It also makes the newest published notice the room's current notice.
+ *
+ * Payload: `!{"r":room,"e":[[id, prev, sender, kind, body], ...]}` (decoded by
+ * src/delivery/published-entry.ts). Ids are stream ids, kinds and bodies are our own JSON, the sender
+ * is JSON-encoded: nothing here needs escaping. A backlog longer than `cap` publishes its newest
+ * `cap` entries; subscribers see the jump in `prev` and refill from history.
+ */
+export const LUA_HELPERS = `
+local function cmp(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  if am ~= bm then if am < bm then return -1 else return 1 end end
+  if as ~= bs then if as < bs then return -1 else return 1 end end
+  return 0
+end
+
+local function field(f, name)
+  for i = 1, #f, 2 do if f[i] == name then return f[i + 1] end end
+  return nil
+end
+
+local function publish(stream, notice, cursor, channel, room, from, upto, ttl, cap)
+  local c = redis.call('GET', cursor)
+  local start = from
+  if c then
+    if cmp(c, upto) >= 0 then return 0 end
+    start = '(' .. c
+  end
+  local entries = redis.call('XRANGE', stream, start, upto)
+  if #entries == 0 then return 0 end
+  local first = 1
+  if #entries > cap then first = #entries - cap + 1 end
+  local prev = ''
+  local before = redis.call('XREVRANGE', stream, '(' .. entries[first][1], '-', 'COUNT', 1)
+  if #before > 0 then prev = before[1][1] end
+  local parts, current = {}, nil
+  for i = first, #entries do
+    local id, f = entries[i][1], entries[i][2]
+    local kind, body = field(f, 'k') or 'chat', field(f, 'm') or '{}'
+    parts[#parts + 1] = '["' .. id .. '","' .. prev .. '",' .. cjson.encode(field(f, 's') or '') .. ',"' .. kind .. '",' .. body .. ']'
+    if kind == 'notice' then current = {id, body} end
+    prev = id
+  end
+  if current then
+    redis.call('HSET', notice, 'id', current[1], 'm', current[2])
+    redis.call('EXPIRE', notice, ttl)
+  end
+  redis.call('SET', cursor, entries[#entries][1], 'EX', ttl)
+  return redis.call('SPUBLISH', channel, '!{"r":' .. cjson.encode(room) .. ',"e":[' .. table.concat(parts, ',') .. ']}')
+end
+`;
