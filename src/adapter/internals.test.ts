@@ -1,0 +1,134 @@
+/**
+ * The library internals this server relies on, checked without Redis. Each of these packages is
+ * pinned to an exact version in package.json; when an upgrade changes one of these, this file
+ * fails and says which, before anything subtle breaks in production.
+ *
+ * Who uses what:
+ * - socket.io-adapter `Adapter`: `rooms`, `sids`, `computeExceptSids`, `addAll` (chat-rooms.ts),
+ *   `_encode` (delivery/room-feed.ts);
+ * - socket.io `Client.writeToEngine` (delivery/room-feed.ts);
+ * - @socket.io/redis-adapter sharded adapter: `opts`, `dynamicChannel`, `onRawMessage` looked up
+ *   on the instance by the subscription handler, `doPublish`, the "create-room" listener
+ *   (sharded-adapter.ts);
+ * - engine.io `Socket.flush` / `writeBuffer` (http/write-coalescing.ts);
+ * - node-redis cluster `_slots.rediscover` (redis/redis-clients.ts).
+ */
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { createShardedAdapter } from "@socket.io/redis-adapter";
+import { createCluster } from "redis";
+import { Adapter } from "socket.io-adapter";
+import { describe, expect, it } from "vitest";
+import { roomChannel } from "../delivery/room-channel.js";
+import { EntryBus } from "../delivery/entry-bus.js";
+import { createChatShardedAdapter, type ShardedInternals } from "./sharded-adapter.js";
+
+const require = createRequire(import.meta.url);
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { dependencies: Record<string, string> };
+
+const PINNED = ["socket.io", "socket.io-adapter", "@socket.io/redis-adapter", "engine.io", "ws", "redis"] as const;
+
+function installedVersion(name: string): string {
+  // Resolve the package's own package.json next to its entry point (exports may hide it).
+  const entry = require.resolve(name);
+  const root = entry.slice(0, entry.lastIndexOf(`node_modules/${name}/`) + `node_modules/${name}/`.length);
+  return (JSON.parse(readFileSync(`${root}package.json`, "utf8")) as { version: string }).version;
+}
+
+/** A module file beside the package's entry point (its `exports` map hides internals from `require`). */
+function sibling(name: string, file: string): string {
+  const entry = require.resolve(name);
+  return `${entry.slice(0, entry.lastIndexOf("/") + 1)}${file}`;
+}
+
+function fakeNamespace() {
+  return { name: "/", sockets: new Map(), server: { encoder: { encode: (p: unknown) => [JSON.stringify(p)] } } };
+}
+
+describe("pinned library internals", () => {
+  it("pins every package whose internals are used to the exact installed version", () => {
+    for (const name of PINNED) {
+      expect(pkg.dependencies[name], `${name} must be pinned to an exact version`).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(installedVersion(name), `${name} installed`).toBe(pkg.dependencies[name]);
+    }
+  });
+
+  it("socket.io-adapter: room maps, except expansion, and encode-once with a pre-framed WebSocket frame", () => {
+    const adapter = new Adapter(fakeNamespace() as never) as unknown as {
+      rooms: Map<string, Set<string>>;
+      sids: Map<string, Set<string>>;
+      computeExceptSids(except?: Set<string>): Set<string>;
+      addAll(id: string, rooms: Set<string>): void;
+      _encode(packet: unknown, opts: Record<string, unknown>): unknown[];
+    };
+    adapter.addAll("s1", new Set(["r1"]));
+    expect(adapter.rooms.get("r1")).toEqual(new Set(["s1"]));
+    expect(adapter.sids.get("s1")).toEqual(new Set(["r1"]));
+    expect(adapter.computeExceptSids(new Set(["r1"]))).toEqual(new Set(["s1"]));
+    const opts: Record<string, unknown> = { preEncoded: true };
+    const packets = adapter._encode({ type: 2, data: ["chat:message", { a: 1 }], nsp: "/" }, opts);
+    expect(packets).toHaveLength(1);
+    // ws's Sender.frame(): [header, payload], written as is by engine.io's WebSocket transport.
+    expect(Array.isArray(opts.wsPreEncodedFrame)).toBe(true);
+  });
+
+  it("socket.io: a client queues pre-encoded packets with writeToEngine", () => {
+    const { Client } = require(sibling("socket.io", "client.js")) as { Client: { prototype: Record<string, unknown> } };
+    expect(typeof Client.prototype.writeToEngine).toBe("function");
+    const writes: unknown[][] = [];
+    const client = Object.create(Client.prototype) as { conn: unknown; writeToEngine(p: unknown[], o: object): void };
+    client.conn = { transport: { writable: true }, write: (...args: unknown[]) => writes.push(args) };
+    client.writeToEngine(["2[\"x\"]"], { preEncoded: true });
+    expect(writes).toEqual([["2[\"x\"]", { preEncoded: true }]]);
+  });
+
+  it("engine.io: a connection flushes its writeBuffer through flush()", () => {
+    const { Socket } = require(sibling("engine.io", "socket.js")) as { Socket: { prototype: Record<string, unknown> } };
+    expect(typeof Socket.prototype.flush).toBe("function");
+    expect(typeof Socket.prototype.sendPacket).toBe("function");
+  });
+
+  it("@socket.io/redis-adapter: dynamic-private channels, instance-looked-up onRawMessage, one create-room listener", async () => {
+    const subscribed = new Map<string, (message: Buffer, channel: Buffer) => void>();
+    const sub = {
+      sSubscribe: async (channel: string, listener: (m: Buffer, c: Buffer) => void) => void subscribed.set(channel, listener),
+      sUnsubscribe: async () => undefined,
+    };
+    const pub = { sPublish: async () => 1 };
+    const stock = createShardedAdapter(pub, sub, { subscriptionMode: "dynamic-private" })(fakeNamespace()) as unknown as ShardedInternals &
+      Adapter;
+    expect(stock.opts.subscriptionMode).toBe("dynamic-private");
+    expect(stock.dynamicChannel("lobby")).toBe(roomChannel("lobby"));
+    expect(typeof stock.doPublish).toBe("function");
+    expect(stock.listeners("create-room")).toHaveLength(1);
+    // The constructor's namespace-channel handler calls `this.onRawMessage`, so an own property wins.
+    const seen: string[] = [];
+    stock.onRawMessage = (m: Buffer) => void seen.push(m.toString());
+    subscribed.get("socket.io#/#")!(Buffer.from("x"), Buffer.from("socket.io#/#"));
+    expect(seen).toEqual(["x"]);
+
+    // And our factory's patched adapter: room entries reach the bus, others the stock decoder.
+    const bus = new EntryBus();
+    const got: string[] = [];
+    bus.listen((room, entries) => got.push(`${room}:${entries.map((e) => e.text).join(",")}`));
+    const ours = createChatShardedAdapter(pub, sub, { bus })(fakeNamespace()) as unknown as Adapter & { whenSubscribed(r: string): Promise<void> };
+    await ours.addAll("s1", new Set(["lobby"]));
+    await ours.whenSubscribed("lobby");
+    const payload = `!{"r":"lobby","e":[["1700000000000-0","","s9","chat",{"t":"hi","u":{"id":"u","name":"U","role":"viewer"}}]]}`;
+    subscribed.get(roomChannel("lobby"))!(Buffer.from(payload), Buffer.from(roomChannel("lobby")));
+    expect(got).toEqual(["lobby:hi"]);
+  });
+
+  it("node-redis: the cluster client exposes its slot map and a rediscover", () => {
+    const cluster = createCluster({ rootNodes: [{ url: "redis://127.0.0.1:1" }] }) as unknown as {
+      _slots: { rediscover: unknown };
+      slots: unknown[];
+      masters: unknown[];
+      nodeClient: unknown;
+    };
+    expect(typeof cluster._slots.rediscover).toBe("function");
+    expect(Array.isArray(cluster.slots)).toBe(true);
+    expect(Array.isArray(cluster.masters)).toBe(true);
+    expect(typeof cluster.nodeClient).toBe("function");
+  });
+});

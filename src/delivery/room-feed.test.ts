@@ -1,0 +1,103 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server, type Socket } from "socket.io";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ChatMemoryAdapter } from "../adapter/memory-adapter.js";
+import { wantsBatches } from "../auth/handshake.js";
+import type { ChatBatch, ChatMessage, Notice } from "../protocol/index.js";
+import { connectClient, type ChatClient } from "../../test/support/clients.js";
+import type { PublishedEntry } from "./published-entry.js";
+import { RoomFeed } from "./room-feed.js";
+
+const user = { id: "u", name: "U", role: "viewer" as const };
+let seq = 0;
+function entry(sender: string, text: string, kind: PublishedEntry["kind"] = "chat", prev: string | null = null): PublishedEntry {
+  const id = `0170000000000${++seq}-0000000000`;
+  return { id, prev, sender, room: "lobby", kind, text, user, ts: 1 };
+}
+
+/** What one client received, in order: v1 events as `event:text`, batches as `batch:text,text`. */
+function recorder(c: ChatClient): string[] {
+  const got: string[] = [];
+  c.on("chat:message", (m: ChatMessage) => got.push(`chat:message:${m.text}:${m.prev ?? "null"}`));
+  c.on("notice", (n: Notice) => got.push(`notice:${n.text}`));
+  c.on("chat:batch", (b: ChatBatch) => got.push(`batch:${b.entries.map((e) => e.text).join(",")}`));
+  return got;
+}
+
+describe("RoomFeed", () => {
+  let io: Server;
+  let url: string;
+  let feed: RoomFeed;
+  const clients: ChatClient[] = [];
+  const sockets = new Map<string, Socket>();
+
+  beforeEach(async () => {
+    const http = createServer();
+    io = new Server(http, { adapter: ChatMemoryAdapter, serveClient: false });
+    io.use((socket, next) => {
+      if (wantsBatches(socket.handshake.auth)) socket.data.batch = true;
+      next();
+    });
+    io.on("connection", (s) => {
+      sockets.set(s.id, s);
+      void s.join("lobby");
+    });
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    feed = new RoomFeed({ nsp: io.of("/") });
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    sockets.clear();
+    await new Promise<void>((r) => io.close(() => r()));
+  });
+
+  async function client(batch: boolean): Promise<{ c: ChatClient; got: string[] }> {
+    const c = await connectClient(url, { auth: batch ? { caps: ["batch", "future-cap"] } : {} });
+    clients.push(c);
+    return { c, got: recorder(c) };
+  }
+
+  /** Resolves once every client got a marker sent after the deliveries (one connection keeps order). */
+  async function settle(all: ChatClient[]): Promise<void> {
+    const marked = all.map((c) => new Promise<void>((r) => (c as unknown as { once(e: string, f: () => void): void }).once("marker", r)));
+    io.to("lobby").emit("marker");
+    await Promise.all(marked);
+  }
+
+  it("sends v1 clients one event per entry and batch clients one batch, leaving out each sender's own", async () => {
+    const v1 = await client(false);
+    const b1 = await client(true);
+    const b2 = await client(true);
+    const entries = [entry(v1.c.id!, "from v1"), entry(b1.c.id!, "from b1"), entry("", "pinned", "notice"), entry("elsewhere", "other")];
+    feed.deliver("lobby", entries);
+    await settle([v1.c, b1.c, b2.c]);
+    expect(v1.got).toEqual(["chat:message:from b1:null", "notice:pinned", "chat:message:other:null"]);
+    expect(b1.got).toEqual(["batch:from v1,pinned,other"]);
+    expect(b2.got).toEqual(["batch:from v1,from b1,pinned,other"]);
+  });
+
+  it("sends nothing to a batch client whose own entries are all there is", async () => {
+    const b1 = await client(true);
+    const v1 = await client(false);
+    feed.deliver("lobby", [entry(b1.c.id!, "mine")]);
+    await settle([b1.c, v1.c]);
+    expect(b1.got).toEqual([]);
+    expect(v1.got).toEqual(["chat:message:mine:null"]);
+  });
+
+  it("carries prev and delivers an entry once, even when it is published again", async () => {
+    const v1 = await client(false);
+    const a = entry("", "a");
+    const b = entry("", "b", "chat", a.id);
+    feed.deliver("lobby", [a]);
+    feed.deliver("lobby", [a, b]); // a republish after a failover starts before what we delivered
+    await settle([v1.c]);
+    expect(v1.got).toEqual(["chat:message:a:null", `chat:message:b:${a.id}`]);
+  });
+
+  it("ignores rooms without local members", () => {
+    expect(() => feed.deliver("empty", [entry("", "x")])).not.toThrow();
+  });
+});
