@@ -11,8 +11,9 @@ describe("parseClusterShards", () => {
 
   it("reads RESP2 flat arrays the same way", () => {
     const flat = (o: Record<string, unknown>) => Object.entries(o).flat();
-    const [shard] = parseClusterShards([flat({ slots: [5, 9], nodes: [flat(node("master", 7000, "online")), flat(node("replica", 7001, "loading"))] })]);
-    expect(shard).toMatchObject({ slots: [[5, 9]], master: "redis-1:7000", onlineReplicas: 0 });
+    const [shard] = parseClusterShards([flat({ slots: [5, 9], nodes: [flat(node("master", 7000, "online")), flat(node("replica", 7001, "loading")), flat(node("replica", 7002, "fail"))] })]);
+    // A replica still loading counts: it is there and catches up.
+    expect(shard).toMatchObject({ slots: [[5, 9]], master: "redis-1:7000", onlineReplicas: 1 });
   });
 
   it("has no master for a shard whose master failed", () => {

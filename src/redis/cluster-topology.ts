@@ -19,7 +19,7 @@ export interface ShardView {
   master: string | undefined;
   /** Every address the master answers to (endpoint, ip, hostname), for matching. */
   masterAliases: string[];
-  /** Replicas whose health is `online`. */
+  /** Replicas not marked failed (`online` or still `loading`). */
   onlineReplicas: number;
 }
 
@@ -67,7 +67,10 @@ export function parseClusterShards(reply: unknown): ShardView[] {
     for (const rawNode of (shard.nodes as unknown[] | undefined) ?? []) {
       const node = record(rawNode);
       const port = Number(node.port ?? node["tls-port"]);
-      const healthy = node.health === "online";
+      // Health is "online", "loading" (a replica still syncing, or whose offset the others have
+      // not heard yet) or "failed" ("fail" in some versions). A loading replica is still there:
+      // waiting for it is right, it catches up within moments.
+      const healthy = node.health !== "failed" && node.health !== "fail";
       if (node.role === "master" && healthy) {
         const hosts = [node.endpoint, node.ip, node.hostname].filter((h): h is string => typeof h === "string" && h !== "" && h !== "?");
         masterAliases = [...new Set(hosts)].map((h) => `${h}:${port}`);

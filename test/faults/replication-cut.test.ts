@@ -1,0 +1,82 @@
+/**
+ * Issue "delivery", fault 1: the replication stream from a room's master to its replica is cut (a
+ * loopback DROP of that one TCP connection: the master keeps sending into the void and neither side
+ * notices for a minute), messages are sent, then the master is SIGKILLed and its replica, which
+ * never got them, takes over. An ok ack must mean the message survives that: during the cut no
+ * send is acked (they fail `unavailable`), and the clients' retries with the same clientId store
+ * each message exactly once on the new master. Own cluster: it kills a node.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { roomChannel } from "../../src/delivery/room-channel.js";
+import { dropLoopbackTcp, type LoopbackDrop } from "../harness/loopback-drop.js";
+import { startRedisCluster, type RedisClusterHandle } from "../harness/redis-cluster.js";
+import { startReplicas, type Replica } from "../harness/replica.js";
+import { connectClient, join, sendChat, uniqueId, type ChatClient } from "../support/clients.js";
+import { FAST, TEST_SECRET } from "../support/embedded-server.js";
+import { readRoomHistory } from "../support/room-history.js";
+
+let cluster: RedisClusterHandle;
+let replicas: Replica[] = [];
+const sockets: ChatClient[] = [];
+const drops: LoopbackDrop[] = [];
+
+beforeAll(async () => {
+  cluster = await startRedisCluster({ nodeTimeoutMs: 2_000 });
+  replicas = await startReplicas(2, {
+    env: { REDIS_CLUSTER_NODES: cluster.seeds, AUTH_SECRET: TEST_SECRET, ACK_TIMEOUT_MS: "300", HISTORY_SIZE: "1000", ...FAST },
+  });
+});
+
+afterAll(async () => {
+  for (const d of drops.splice(0)) await d.remove();
+  for (const s of sockets.splice(0)) s.close();
+  await Promise.all(replicas.map((r) => r.stop()));
+  await cluster?.stop();
+});
+
+it("acks nothing the replica lacks: replication cut, then master SIGKILL, loses no acked message and stores none twice", { timeout: 120_000 }, async () => {
+  const room = `cut-${process.pid}`;
+  const master = await cluster.masterFor(roomChannel(room));
+  const replicaLink = /addr=[\d.]+:(\d+)/.exec(await cluster.cli(master.port, "CLIENT", "LIST", "TYPE", "replica"));
+  expect(replicaLink, "the master has its replica connected").not.toBeNull();
+
+  const senders: ChatClient[] = [];
+  for (const r of replicas) {
+    const s = await connectClient(r.url);
+    sockets.push(s);
+    senders.push(s);
+    expect((await join(s, room)).ok).toBe(true);
+  }
+  const acked = new Map<string, string>(); // text -> id
+  const send = async (text: string, clientId: string, via: ChatClient) => {
+    const ack = await sendChat(via, room, text, { clientId }).catch(() => null);
+    if (ack?.ok) acked.set(text, ack.id);
+    return ack;
+  };
+
+  for (let i = 0; i < 5; i++) expect((await send(`before ${i}`, uniqueId("b"), senders[i % 2]!))?.ok).toBe(true);
+
+  drops.push(await dropLoopbackTcp(master.port, Number(replicaLink![1])));
+  const cut = Array.from({ length: 20 }, (_, i) => ({ text: `during cut ${i}`, clientId: uniqueId("cut") }));
+  const duringCut = await Promise.all(cut.map((m, i) => send(m.text, m.clientId, senders[i % 2]!)));
+  expect(duringCut.filter((a) => a?.ok), "no send is acked while its replica cannot have it").toEqual([]);
+  expect(duringCut.every((a) => a !== null && !a.ok && a.error.code === "unavailable")).toBe(true);
+
+  await cluster.killNode(master.port, "SIGKILL");
+  // The clients retry with the same clientIds, to either replica, until acked (bounded).
+  const deadline = Date.now() + 40_000;
+  for (const [i, m] of cut.entries()) {
+    while (!acked.has(m.text)) {
+      if (Date.now() > deadline) throw new Error(`"${m.text}" not acked within 40 s of the kill`);
+      const ack = await send(m.text, m.clientId, senders[(i + 1) % 2]!);
+      if (!ack?.ok) await new Promise((r) => setTimeout(r, 200)); // a client's retry backoff
+    }
+  }
+
+  const history = await readRoomHistory(cluster.seeds, room);
+  const stored = new Map(history.map((e) => [e.id, e.text]));
+  for (const [text, id] of acked) expect(stored.get(id), `acked "${text}" (${id}) is in history`).toBe(text);
+  const texts = history.map((e) => e.text);
+  expect(new Set(texts).size, "no message is stored twice").toBe(texts.length);
+  expect(acked.size).toBe(25);
+});
