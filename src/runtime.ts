@@ -13,7 +13,7 @@ import { connectRedis, type RedisClients } from "./redis/redis-clients.js";
 import { ReplicatedWrites } from "./redis/replicated-writes.js";
 import { createChatServer, type ChatServer, type ChatServerDeps } from "./server.js";
 import { MemoryMessageStore } from "./store/memory-message-store.js";
-import type { MessageStore, MessageStoreOptions } from "./store/message-store.js";
+import type { MemoryLimits, MessageStore, MessageStoreOptions } from "./store/message-store.js";
 import { RedisMessageStore } from "./store/redis-message-store.js";
 
 export interface Runtime {
@@ -36,7 +36,7 @@ interface Backend {
 }
 
 /** The embedded backend: history and presence in memory, the store publishing straight to the bus. */
-export function embeddedBackend(storeOptions: Partial<MessageStoreOptions> = {}): Pick<Backend, "store" | "bus" | "presence"> {
+export function embeddedBackend(storeOptions: Partial<MessageStoreOptions & MemoryLimits> = {}): Pick<Backend, "store" | "bus" | "presence"> {
   const bus = new EntryBus();
   return {
     bus,
@@ -50,7 +50,7 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
   const storeOptions = { historySize: config.historySize, historyTtlSec: config.historyTtlSec };
   if (!config.redis) {
     logger.info("no REDIS_URL or REDIS_CLUSTER_NODES: embedded mode (in-memory adapter and history, one process)");
-    return embeddedBackend(storeOptions);
+    return embeddedBackend({ ...storeOptions, maxRooms: config.embeddedMaxRooms });
   }
   const redis = await connectRedis(config.redis, logger, {
     onEvent: (event, client) => {

@@ -4,6 +4,7 @@ import {
   type HistoryResult,
   type MessageDraft,
   type MessageStore,
+  type MemoryLimits,
   type MessageStoreOptions,
   type StoredMessage,
   defaultMessageStoreOptions,
@@ -36,14 +37,15 @@ export interface MemoryMessageStoreDeps {
  * after the ones clients kept from before it.
  */
 export class MemoryMessageStore implements MessageStore {
+  /** In order of last activity (a room is moved to the end when written to): the first is idle longest. */
   private readonly rooms = new Map<string, RoomState>();
-  private readonly opts: MessageStoreOptions;
+  private readonly opts: MessageStoreOptions & MemoryLimits;
   private readonly now: () => number;
   private readonly publish: MemoryMessageStoreDeps["publish"];
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(options: Partial<MessageStoreOptions> = {}, deps: MemoryMessageStoreDeps = {}) {
-    this.opts = { ...defaultMessageStoreOptions, ...options };
+  constructor(options: Partial<MessageStoreOptions & MemoryLimits> = {}, deps: MemoryMessageStoreDeps = {}) {
+    this.opts = { ...defaultMessageStoreOptions, maxRooms: 10_000, ...options };
     this.now = deps.now ?? Date.now;
     this.publish = deps.publish;
     // Abandoned rooms and old dedup keys go away like Redis keys with a TTL would.
@@ -127,14 +129,18 @@ export class MemoryMessageStore implements MessageStore {
     return room && room.expiresAt > this.now() ? room : undefined;
   }
 
+  /** The room to write to, made most recently active; creating one may drop the room idle longest. */
   private room(roomId: string, now: number): RoomState {
     let room = this.live(roomId);
     if (!room) {
       // An expired room keeps its id source: ids must never go backwards within a room.
       const ids = this.rooms.get(roomId)?.ids ?? new MonotonicIds();
       room = { entries: [], ids, dedup: new Map(), notice: null, mutes: new Map(), expiresAt: now };
-      this.rooms.set(roomId, room);
     }
+    this.rooms.delete(roomId);
+    this.rooms.set(roomId, room);
+    // A dropped room's ids restart from the clock, which is past every id it gave out.
+    while (this.rooms.size > this.opts.maxRooms) this.rooms.delete(this.rooms.keys().next().value!);
     return room;
   }
 

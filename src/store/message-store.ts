@@ -104,6 +104,16 @@ export interface MessageStoreOptions {
   dedupTtlSec: number;
 }
 
+export interface MemoryLimits {
+  /**
+   * Rooms the in-memory store keeps; past it, the room idle longest is dropped (history, dedup keys
+   * and mutes), as Redis would evict under `maxmemory`. Bounds the embedded server's heap whatever
+   * clients write to.
+   * @default 10000
+   */
+  maxRooms: number;
+}
+
 export const defaultMessageStoreOptions: MessageStoreOptions = {
   historySize: 100,
   historyTtlSec: 86_400,
