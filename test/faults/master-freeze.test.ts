@@ -7,54 +7,31 @@
  * Sends go on before, during and after; at the end every acked message is stored exactly once.
  * Own cluster: it freezes a node.
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { hashSlot, roomChannel } from "../../src/delivery/room-channel.js";
-import { startRedisCluster, type RedisClusterHandle } from "../harness/redis-cluster.js";
 import { parseClusterNodes } from "../harness/redis-cli.js";
-import { startReplicas, type Replica } from "../harness/replica.js";
-import { connectClient, join, until, type ChatClient } from "../support/clients.js";
-import { FAST, TEST_SECRET } from "../support/embedded-server.js";
+import { until } from "../support/clients.js";
+import { useFaultCluster } from "../support/fault-cluster.js";
 import { SendLoop, expectStoredExactlyOnce } from "../support/fault-traffic.js";
 
-let cluster: RedisClusterHandle;
-let replicas: Replica[] = [];
-const sockets: ChatClient[] = [];
+const setup = useFaultCluster(2);
 let frozen: number | undefined;
-
-beforeAll(async () => {
-  cluster = await startRedisCluster({ nodeTimeoutMs: 2_000 });
-  replicas = await startReplicas(2, {
-    env: { REDIS_CLUSTER_NODES: cluster.seeds, AUTH_SECRET: TEST_SECRET, ACK_TIMEOUT_MS: "300", HISTORY_SIZE: "5000", ...FAST },
-  });
-});
-
-afterAll(async () => {
-  if (frozen !== undefined) cluster.resumeNode(frozen);
-  for (const s of sockets.splice(0)) s.close();
-  await Promise.all(replicas.map((r) => r.stop()));
-  await cluster?.stop();
-});
+setup.onTeardown(() => frozen !== undefined && setup.cluster().resumeNode(frozen));
 
 /** The port of the master serving `slot`, as node `askPort` sees it (never ask the frozen node). */
 async function masterVia(askPort: number, slot: number): Promise<number | undefined> {
-  const nodes = parseClusterNodes(await cluster.cli(askPort, "CLUSTER", "NODES"));
+  const nodes = parseClusterNodes(await setup.cluster().cli(askPort, "CLUSTER", "NODES"));
   return nodes.find((n) => n.role === "master" && !n.failing && n.slots.some(([a, b]) => slot >= a && slot <= b))?.port;
 }
 
 it("acks nothing a frozen, replaced master ran after resuming: 0 acked lost, 0 stored twice", { timeout: 150_000 }, async () => {
+  const cluster = setup.cluster();
   const room = `freeze-${process.pid}`;
   const slot = hashSlot(roomChannel(room));
   const victim = (await cluster.masterFor(slot)).port;
   const witness = cluster.nodes.find((n) => n.port !== victim)!.port;
 
-  const senders: ChatClient[] = [];
-  for (const r of replicas) {
-    const s = await connectClient(r.url);
-    sockets.push(s);
-    senders.push(s);
-    expect((await join(s, room)).ok).toBe(true);
-  }
-  const loop = new SendLoop(senders, room, { pauseMs: 50 }).start();
+  const loop = new SendLoop(await setup.joinedClients(room), room, { pauseMs: 50 }).start();
   await until(() => loop.acked.size >= 20, 20_000, "traffic before the freeze");
 
   cluster.pauseNode(victim);

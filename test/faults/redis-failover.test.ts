@@ -4,45 +4,23 @@
  * Sends ack again within 10 s of each fault; every viewer, on every replica, ends with every stored
  * message exactly once, live deliveries in history order, nothing that is not stored. Own cluster.
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { hashSlot, roomChannel } from "../../src/delivery/room-channel.js";
-import { startRedisCluster, type RedisClusterHandle } from "../harness/redis-cluster.js";
-import { startReplicas, type Replica } from "../harness/replica.js";
 import { ChatViewer } from "../support/chat-viewer.js";
-import { connectClient, join, until, type ChatClient } from "../support/clients.js";
-import { FAST, TEST_SECRET } from "../support/embedded-server.js";
+import { until } from "../support/clients.js";
+import { useFaultCluster } from "../support/fault-cluster.js";
 import { SendLoop, expectStoredExactlyOnce } from "../support/fault-traffic.js";
 
-let cluster: RedisClusterHandle;
-let replicas: Replica[] = [];
-const sockets: ChatClient[] = [];
+const setup = useFaultCluster(3);
 const viewers: ChatViewer[] = [];
-
-beforeAll(async () => {
-  cluster = await startRedisCluster({ nodeTimeoutMs: 2_000 });
-  replicas = await startReplicas(3, {
-    env: { REDIS_CLUSTER_NODES: cluster.seeds, AUTH_SECRET: TEST_SECRET, ACK_TIMEOUT_MS: "300", HISTORY_SIZE: "5000", ...FAST },
-  });
-});
-
-afterAll(async () => {
-  for (const s of sockets.splice(0)) s.close();
-  for (const v of viewers.splice(0)) v.close();
-  await Promise.all(replicas.map((r) => r.stop()));
-  await cluster?.stop();
-});
+setup.onTeardown(() => viewers.splice(0).forEach((v) => v.close()));
 
 it("survives a master SIGKILL and a replica SIGKILL under load: acks again within 10 s, every viewer gets every stored message once, in order", { timeout: 180_000 }, async () => {
+  const cluster = setup.cluster();
   const room = `fo-${process.pid}`;
   const slot = hashSlot(roomChannel(room));
-  for (const r of replicas) for (let i = 0; i < 2; i++) viewers.push(await ChatViewer.connect(r.url, [room]));
-  const senders: ChatClient[] = [];
-  for (const r of replicas) {
-    const s = await connectClient(r.url);
-    sockets.push(s);
-    senders.push(s);
-    expect((await join(s, room)).ok).toBe(true);
-  }
+  for (const r of setup.replicas()) for (let i = 0; i < 2; i++) viewers.push(await ChatViewer.connect(r.url, [room]));
+  const senders = await setup.joinedClients(room);
   const loop = new SendLoop(senders, room, { pauseMs: 60 }).start();
   await until(() => loop.acked.size >= 30, 20_000, "traffic before the first fault");
 

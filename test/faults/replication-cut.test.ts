@@ -6,47 +6,23 @@
  * send is acked (they fail `unavailable`), and the clients' retries with the same clientId store
  * each message exactly once on the new master. Own cluster: it kills a node.
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { roomChannel } from "../../src/delivery/room-channel.js";
-import { dropLoopbackTcp, type LoopbackDrop } from "../harness/loopback-drop.js";
-import { startRedisCluster, type RedisClusterHandle } from "../harness/redis-cluster.js";
-import { startReplicas, type Replica } from "../harness/replica.js";
-import { connectClient, join, sendChat, uniqueId, type ChatClient } from "../support/clients.js";
-import { FAST, TEST_SECRET } from "../support/embedded-server.js";
-import { readRoomHistory } from "../support/room-history.js";
+import { dropLoopbackTcp } from "../harness/loopback-drop.js";
+import { sendChat, uniqueId, type ChatClient } from "../support/clients.js";
+import { useFaultCluster } from "../support/fault-cluster.js";
+import { expectStoredExactlyOnce } from "../support/fault-traffic.js";
 
-let cluster: RedisClusterHandle;
-let replicas: Replica[] = [];
-const sockets: ChatClient[] = [];
-const drops: LoopbackDrop[] = [];
-
-beforeAll(async () => {
-  cluster = await startRedisCluster({ nodeTimeoutMs: 2_000 });
-  replicas = await startReplicas(2, {
-    env: { REDIS_CLUSTER_NODES: cluster.seeds, AUTH_SECRET: TEST_SECRET, ACK_TIMEOUT_MS: "300", HISTORY_SIZE: "1000", ...FAST },
-  });
-});
-
-afterAll(async () => {
-  for (const d of drops.splice(0)) await d.remove();
-  for (const s of sockets.splice(0)) s.close();
-  await Promise.all(replicas.map((r) => r.stop()));
-  await cluster?.stop();
-});
+const setup = useFaultCluster(2);
 
 it("acks nothing the replica lacks: replication cut, then master SIGKILL, loses no acked message and stores none twice", { timeout: 120_000 }, async () => {
+  const cluster = setup.cluster();
   const room = `cut-${process.pid}`;
   const master = await cluster.masterFor(roomChannel(room));
   const replicaLink = /addr=[\d.]+:(\d+)/.exec(await cluster.cli(master.port, "CLIENT", "LIST", "TYPE", "replica"));
   expect(replicaLink, "the master has its replica connected").not.toBeNull();
 
-  const senders: ChatClient[] = [];
-  for (const r of replicas) {
-    const s = await connectClient(r.url);
-    sockets.push(s);
-    senders.push(s);
-    expect((await join(s, room)).ok).toBe(true);
-  }
+  const senders = await setup.joinedClients(room);
   const acked = new Map<string, string>(); // text -> id
   const send = async (text: string, clientId: string, via: ChatClient) => {
     const ack = await sendChat(via, room, text, { clientId }).catch(() => null);
@@ -56,7 +32,8 @@ it("acks nothing the replica lacks: replication cut, then master SIGKILL, loses 
 
   for (let i = 0; i < 5; i++) expect((await send(`before ${i}`, uniqueId("b"), senders[i % 2]!))?.ok).toBe(true);
 
-  drops.push(await dropLoopbackTcp(master.port, Number(replicaLink![1])));
+  const drop = await dropLoopbackTcp(master.port, Number(replicaLink![1]));
+  setup.onTeardown(() => drop.remove());
   const cut = Array.from({ length: 20 }, (_, i) => ({ text: `during cut ${i}`, clientId: uniqueId("cut") }));
   const duringCut = await Promise.all(cut.map((m, i) => send(m.text, m.clientId, senders[i % 2]!)));
   expect(duringCut.filter((a) => a?.ok), "no send is acked while its replica cannot have it").toEqual([]);
@@ -73,10 +50,7 @@ it("acks nothing the replica lacks: replication cut, then master SIGKILL, loses 
     }
   }
 
-  const history = await readRoomHistory(cluster.seeds, room);
-  const stored = new Map(history.map((e) => [e.id, e.text]));
-  for (const [text, id] of acked) expect(stored.get(id), `acked "${text}" (${id}) is in history`).toBe(text);
-  const texts = history.map((e) => e.text);
-  expect(new Set(texts).size, "no message is stored twice").toBe(texts.length);
+  await drop.remove();
+  await expectStoredExactlyOnce(cluster.seeds, room, acked);
   expect(acked.size).toBe(25);
 });
