@@ -18,9 +18,15 @@ describe("loadConfig", () => {
     ["REDIS_CLUSTER_NODES", { REDIS_CLUSTER_NODES: "redis://a:1" }],
     ["REDIS_URL", { REDIS_URL: "localhost:6379" }],
     ["REDIS_URL", { REDIS_URL: "redis://a:1", REDIS_CLUSTER_NODES: "a:1" }],
+    ["WS_ENGINE", { WS_ENGINE: "uws" }],
   ])("names %s when it is bad", (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}:`));
+  });
+
+  it("runs the lean WebSocket engine unless WS_ENGINE=ws", () => {
+    expect(loadConfig({}).wsEngine).toBe("lean");
+    expect(loadConfig({ WS_ENGINE: "WS" }).wsEngine).toBe("ws");
   });
 
   it("parses the Redis modes", () => {

@@ -38,6 +38,8 @@ export interface Config {
   /** Replicas that must confirm a send before its ok ack; "auto": 1 on a cluster, 0 standalone. */
   ackReplicas: number | "auto";
   ackTimeoutMs: number;
+  /** WebSocket implementation under engine.io: this server's lean one, or `ws`. */
+  wsEngine: "lean" | "ws";
 }
 
 export class ConfigError extends Error {
@@ -71,6 +73,13 @@ function ackReplicas(env: Env): number | "auto" {
   if (raw === undefined || raw === "" || raw === "auto") return "auto";
   if (!/^\d+$/.test(raw)) throw new ConfigError("ACK_REPLICAS", `must be "auto" or a whole number from 0 to 5, got "${env.ACK_REPLICAS}"`);
   return int(env, "ACK_REPLICAS", 0, 0, 5);
+}
+
+function wsEngine(env: Env): "lean" | "ws" {
+  const raw = env.WS_ENGINE?.trim().toLowerCase();
+  if (raw === undefined || raw === "" || raw === "lean") return "lean";
+  if (raw === "ws") return "ws";
+  throw new ConfigError("WS_ENGINE", `must be "lean" or "ws", got "${env.WS_ENGINE}"`);
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -136,5 +145,6 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedMaxRooms: int(env, "EMBEDDED_MAX_ROOMS", 10_000, 1, 10_000_000),
     ackReplicas: ackReplicas(env),
     ackTimeoutMs: int(env, "ACK_TIMEOUT_MS", 1_000, 10, 60_000),
+    wsEngine: wsEngine(env),
   };
 }

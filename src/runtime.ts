@@ -130,6 +130,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       corsOrigins: config.corsOrigins,
       writeCoalescingMs: config.writeCoalescingMs,
       batchTickMs: config.batchTickMs,
+      wsEngine: config.wsEngine,
     },
     {
       logger,

@@ -22,6 +22,7 @@ import type { PresenceStore } from "./presence/presence-store.js";
 import { ViewerCounts, type ViewerCountsOptions } from "./presence/viewer-counts.js";
 import type { MessageStore } from "./store/message-store.js";
 import { timedMessageStore } from "./store/timed-message-store.js";
+import { LeanWebSocketServer } from "./websocket/lean-websocket-server.js";
 
 export interface ChatServerOptions {
   /** HS256 secret for tokens; without it only anonymous viewers can connect. @default undefined */
@@ -60,6 +61,12 @@ export interface ChatServerOptions {
    * @default 25
    */
   batchTickMs: number;
+  /**
+   * The WebSocket implementation under engine.io: `lean` (src/websocket/, about 1.5 KB less heap
+   * per connection) or `ws` (engine.io's default).
+   * @default "lean"
+   */
+  wsEngine: "lean" | "ws";
 }
 
 export const defaultChatServerOptions: ChatServerOptions = {
@@ -76,6 +83,7 @@ export const defaultChatServerOptions: ChatServerOptions = {
   viewerCounts: {},
   writeCoalescingMs: 20,
   batchTickMs: 25,
+  wsEngine: "lean",
 };
 
 export interface ChatServerDeps {
@@ -148,6 +156,8 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     adapter: deps.adapter ?? ChatMemoryAdapter,
     maxHttpBufferSize: opts.maxHttpBufferSize,
     serveClient: false,
+    // undefined: engine.io's default, `ws`.
+    wsEngine: opts.wsEngine === "lean" ? LeanWebSocketServer : undefined,
     cors: opts.corsOrigins ? { origin: opts.corsOrigins, credentials: true } : undefined,
     allowRequest: (req: IncomingMessage, callback) => {
       if (draining) return callback("server is draining; reconnect", false);
