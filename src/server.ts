@@ -156,8 +156,8 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     adapter: deps.adapter ?? ChatMemoryAdapter,
     maxHttpBufferSize: opts.maxHttpBufferSize,
     serveClient: false,
-    // undefined: engine.io's default, `ws`.
-    wsEngine: opts.wsEngine === "lean" ? LeanWebSocketServer : undefined,
+    // Without the key engine.io uses `ws` (an explicit undefined would replace its default).
+    ...(opts.wsEngine === "lean" ? { wsEngine: LeanWebSocketServer } : {}),
     cors: opts.corsOrigins ? { origin: opts.corsOrigins, credentials: true } : undefined,
     allowRequest: (req: IncomingMessage, callback) => {
       if (draining) return callback("server is draining; reconnect", false);

@@ -26,7 +26,7 @@ describe("rooms and broadcast on one node", () => {
       expect(adapter.rooms.has(c.id!)).toBe(false);
       expect(adapter.sids.has(c.id!)).toBe(true); // still known as a connected socket
     }
-    expect([...(adapter.sids.get(a.id!) ?? [])]).toEqual(["lobby"]);
+    expect([...(adapter.socketRooms(a.id!) ?? [])]).toEqual(["lobby"]);
   });
 
   it("delivers a chat message to everyone else in the room, never to the sender", async () => {

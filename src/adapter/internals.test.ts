@@ -4,8 +4,9 @@
  * fails and says which, before anything subtle breaks in production.
  *
  * Who uses what:
- * - socket.io-adapter `Adapter`: `rooms`, `sids`, `computeExceptSids`, `addAll` (chat-rooms.ts),
- *   `_encode` (delivery/room-feed.ts);
+ * - socket.io-adapter `Adapter`: `rooms`, `sids` (only these methods read a socket's entry:
+ *   chat-rooms.ts replaces them to store one room as its name), `computeExceptSids`, `_del`,
+ *   `apply` finding every socket by the keys of `sids` (chat-rooms.ts), `_encode` (delivery/room-feed.ts);
  * - socket.io `Client.writeToEngine` (delivery/room-feed.ts);
  * - @socket.io/redis-adapter sharded adapter: `opts`, `dynamicChannel`, `onRawMessage` looked up
  *   on the instance by the subscription handler, `doPublish`, the "create-room" listener
@@ -70,6 +71,27 @@ describe("pinned library internals", () => {
     expect(packets).toHaveLength(1);
     // ws's Sender.frame(): [header, payload], written as is by engine.io's WebSocket transport.
     expect(Array.isArray(opts.wsPreEncodedFrame)).toBe(true);
+  });
+
+  it("socket.io-adapter: a socket's room entry is read only by addAll, del, delAll and socketRooms; _del leaves one room", () => {
+    // chat-rooms.ts stores a one-room socket's entry as the room's name. Any other method that
+    // dereferences an entry (beyond has/keys) would break on that: list them all here.
+    const source = readFileSync(sibling("socket.io-adapter", "in-memory-adapter.js"), "utf8");
+    const readers = [...source.matchAll(/^ {4}(\w+)\([^)]*\) \{$([\s\S]*?)^ {4}\}$/gm)]
+      .filter(([, , body]) => /this\.sids\.get\(/.test(body!))
+      .map(([, name]) => name)
+      .sort();
+    expect(readers).toEqual(["addAll", "del", "delAll", "socketRooms"]);
+    expect(source).toMatch(/for \(const \[id\] of this\.sids\)/);
+    for (const [pkg, file] of [["socket.io-adapter", "cluster-adapter.js"], ["@socket.io/redis-adapter", "sharded-adapter.js"]] as const) {
+      expect(readFileSync(sibling(pkg, file), "utf8"), `${pkg}/${file}`).not.toMatch(/sids\.get\(|sids\.forEach|sids\.values\(/);
+    }
+    const adapter = new Adapter(fakeNamespace() as never) as unknown as { _del(room: string, id: string): void; addAll(id: string, r: Set<string>): void; rooms: Map<string, Set<string>> };
+    const left: string[] = [];
+    (adapter as unknown as Adapter).on("leave-room", (room: string, id: string) => left.push(`${room}:${id}`));
+    adapter.addAll("s1", new Set(["r1"]));
+    adapter._del("r1", "s1");
+    expect([left, adapter.rooms.size]).toEqual([["r1:s1"], 0]);
   });
 
   it("socket.io: a client queues pre-encoded packets with writeToEngine", () => {
