@@ -16,6 +16,7 @@ import { RoomFeed } from "./delivery/room-feed.js";
 import { SendBatcher } from "./delivery/send-batcher.js";
 import { createHttpApp } from "./http/app.js";
 import { ConnectionLimiter } from "./http/connection-limiter.js";
+import { LeanConnections } from "./http/lean-connections.js";
 import { WriteCoalescer, type EngineConnection } from "./http/write-coalescing.js";
 import type { ChatMetrics } from "./observability/metrics.js";
 import type { PresenceStore } from "./presence/presence-store.js";
@@ -187,8 +188,11 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
   nsp.adapter.on("join-room", (room: string, id: string) => viewers.joined(room, id));
   nsp.adapter.on("leave-room", (room: string, id: string) => viewers.left(room, id));
   viewers.start();
-  // Read at scrape time: no bookkeeping on the join path.
-  if (metrics) metrics.sources.rooms = () => (nsp.adapter as unknown as { rooms: Map<string, unknown> }).rooms.size;
+  // Read at scrape time: no bookkeeping on the join path, and no listener per connection.
+  if (metrics) {
+    metrics.sources.rooms = () => (nsp.adapter as unknown as { rooms: Map<string, unknown> }).rooms.size;
+    metrics.sources.connections = () => nsp.sockets.size;
+  }
 
   const store = metrics ? timedMessageStore(deps.store, metrics.storeLatency) : deps.store;
   const feed = new RoomFeed({ nsp, onWrite: (kind, n) => metrics?.deliveries.inc({ kind }, n) });
@@ -210,11 +214,11 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
   io.use(handshakeMiddleware({ authSecret: opts.authSecret, logger }));
   // Created once, shared by every connection: no closures per viewer (see shared-dispatch.ts).
   const setupSocket = connectionSetup(chat, opts);
-  const onGone = () => metrics?.connections.dec();
+  // Last: it shares what the setup attached, and drops what the middlewares read.
+  const lean = new LeanConnections();
   io.on("connection", (socket) => {
-    metrics?.connections.inc();
-    socket.once("disconnect", onGone);
     setupSocket(socket);
+    lean.slim(socket);
   });
 
   return {

@@ -12,13 +12,23 @@
  *   on the instance by the subscription handler, `doPublish`, the "create-room" listener
  *   (sharded-adapter.ts);
  * - engine.io `Socket.flush` / `writeBuffer` (http/write-coalescing.ts);
+ * - engine.io `Socket.request`, `cleanupFn`, the WebSocketResponse's "close" listener on the TCP
+ *   socket, the transport's "headers" listener and `onUpgradeError`; socket.io `Socket.acks`,
+ *   `fns`, `_anyListeners` and the handshake's fields (http/lean-connections.ts);
+ * - engine.io's `wsEngine` contract (websocket/): covered end to end by src/websocket/engine-io.test.ts;
  * - node-redis cluster `_slots.rediscover` (redis/redis-clients.ts).
  */
+import { createServer } from "node:http";
 import { createRequire } from "node:module";
+import type { AddressInfo, Socket as NetSocket } from "node:net";
 import { readFileSync } from "node:fs";
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import { createCluster } from "redis";
+import { Server } from "socket.io";
 import { Adapter } from "socket.io-adapter";
+import { io as connect } from "socket.io-client";
+import { UPGRADE_RESPONSE_CLOSE_LISTENER } from "../http/lean-connections.js";
+import { LeanWebSocketServer } from "../websocket/lean-websocket-server.js";
 import { describe, expect, it } from "vitest";
 import { roomChannel } from "../delivery/room-channel.js";
 import { EntryBus } from "../delivery/entry-bus.js";
@@ -108,6 +118,57 @@ describe("pinned library internals", () => {
     const { Socket } = require(sibling("engine.io", "socket.js")) as { Socket: { prototype: Record<string, unknown> } };
     expect(typeof Socket.prototype.flush).toBe("function");
     expect(typeof Socket.prototype.sendPacket).toBe("function");
+  });
+
+  it.each([
+    ["ws", undefined],
+    ["lean", LeanWebSocketServer],
+  ])("engine.io and socket.io per-connection internals that lean-connections.ts releases (%s engine)", async (_name, wsEngine) => {
+    const http = createServer();
+    const io = new Server(http, { serveClient: false, ...(wsEngine ? { wsEngine } : {}) });
+    const seen = new Promise<Record<string, unknown>>((resolve) => {
+      io.on("connection", (socket) => {
+        socket.onAny(() => {});
+        const conn = socket.conn as unknown as {
+          request: unknown;
+          cleanupFn: unknown[];
+          transport: { listeners(e: string): unknown[]; socket: { _socket: NetSocket; listeners(e: string): { name: string }[] } };
+        };
+        const tcp = conn.transport.socket._socket;
+        const s = socket as unknown as { acks: unknown; fns: unknown; _anyListeners: unknown[] };
+        resolve({
+          request: conn.request?.constructor.name,
+          cleanupFn: conn.cleanupFn.length,
+          responseCloseListeners: tcp
+            .rawListeners("close")
+            .filter((l) => String((l as { listener?: unknown }).listener ?? l) === UPGRADE_RESPONSE_CLOSE_LISTENER).length,
+          headersListeners: conn.transport.listeners("headers").length,
+          onUpgradeError: conn.transport.socket.listeners("error").filter((f) => f.name === "onUpgradeError").length,
+          acks: s.acks instanceof Map,
+          fns: Array.isArray(s.fns),
+          anyListeners: s._anyListeners.length,
+          handshake: Object.keys(socket.handshake).sort(),
+        });
+      });
+    });
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+    const client = connect(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, { transports: ["websocket"], forceNew: true, reconnection: false });
+    try {
+      expect(await seen).toEqual({
+        request: "IncomingMessage",
+        cleanupFn: 1,
+        responseCloseListeners: 1,
+        headersListeners: 1,
+        onUpgradeError: 1,
+        acks: true,
+        fns: true,
+        anyListeners: 1,
+        handshake: ["address", "auth", "headers", "issued", "query", "secure", "time", "url", "xdomain"],
+      });
+    } finally {
+      client.close();
+      await new Promise<void>((r) => io.close(() => r()));
+    }
   });
 
   it("@socket.io/redis-adapter: dynamic-private channels, instance-looked-up onRawMessage, one create-room listener", async () => {

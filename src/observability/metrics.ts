@@ -6,8 +6,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
  */
 export interface ChatMetrics {
   registry: Registry;
-  /** Values read at scrape time, set by whoever owns them. */
-  sources: { rooms: () => number };
+  /** Values read at scrape time, set by whoever owns them (no bookkeeping per connection or join). */
+  sources: { rooms: () => number; connections: () => number };
   connections: Gauge;
   rooms: Gauge;
   joins: Counter;
@@ -44,11 +44,18 @@ export function createMetrics(options: Partial<MetricsOptions> = {}): ChatMetric
   const registry = new Registry();
   if (defaultMetrics) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   const registers = [registry];
-  const sources = { rooms: () => 0 };
+  const sources = { rooms: () => 0, connections: () => 0 };
   return {
     registry,
     sources,
-    connections: new Gauge({ name: `${prefix}connections`, help: "Connected Socket.IO clients", registers }),
+    connections: new Gauge({
+      name: `${prefix}connections`,
+      help: "Connected Socket.IO clients",
+      registers,
+      collect() {
+        this.set(sources.connections());
+      },
+    }),
     rooms: new Gauge({
       name: `${prefix}rooms`,
       help: "Rooms with at least one local member",

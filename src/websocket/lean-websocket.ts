@@ -164,6 +164,13 @@ export class LeanWebSocket {
     return this;
   }
 
+  /** The listeners of `event` (a `once` listener as given, not its wrapper). */
+  listeners(event: LeanWebSocketEvent): Listener[] {
+    const slot = this[slotOf(event)];
+    const all = slot === undefined ? [] : typeof slot === "function" ? [slot] : slot;
+    return all.map((l) => (l as { listener?: Listener }).listener ?? l);
+  }
+
   listenerCount(event: LeanWebSocketEvent): number {
     const slot = this[slotOf(event)];
     return slot === undefined ? 0 : typeof slot === "function" ? 1 : slot.length;
