@@ -17,6 +17,7 @@ import { SendBatcher } from "./delivery/send-batcher.js";
 import { createHttpApp } from "./http/app.js";
 import { ConnectionLimiter } from "./http/connection-limiter.js";
 import { LeanConnections } from "./http/lean-connections.js";
+import { leanParser } from "./http/lean-parser.js";
 import { WriteCoalescer, type EngineConnection } from "./http/write-coalescing.js";
 import type { ChatMetrics } from "./observability/metrics.js";
 import type { PresenceStore } from "./presence/presence-store.js";
@@ -157,6 +158,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     adapter: deps.adapter ?? ChatMemoryAdapter,
     maxHttpBufferSize: opts.maxHttpBufferSize,
     serveClient: false,
+    parser: leanParser,
     // Without the key engine.io uses `ws` (an explicit undefined would replace its default).
     ...(opts.wsEngine === "lean" ? { wsEngine: LeanWebSocketServer } : {}),
     cors: opts.corsOrigins ? { origin: opts.corsOrigins, credentials: true } : undefined,

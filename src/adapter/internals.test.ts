@@ -15,6 +15,8 @@
  * - engine.io `Socket.request`, `cleanupFn`, the WebSocketResponse's "close" listener on the TCP
  *   socket, the transport's "headers" listener and `onUpgradeError`; socket.io `Socket.acks`,
  *   `fns`, `_anyListeners` and the handshake's fields (http/lean-connections.ts);
+ * - socket.io-parser `Decoder.opts` (read-only: `reviver`, `maxAttachments`) and component-emitter's
+ *   `_callbacks["$" + event]` (http/lean-parser.ts);
  * - engine.io's `wsEngine` contract (websocket/): covered end to end by src/websocket/engine-io.test.ts;
  * - node-redis cluster `_slots.rediscover` (redis/redis-clients.ts).
  */
@@ -37,7 +39,7 @@ import { createChatShardedAdapter, type ShardedInternals } from "./sharded-adapt
 const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { dependencies: Record<string, string> };
 
-const PINNED = ["socket.io", "socket.io-adapter", "@socket.io/redis-adapter", "engine.io", "ws", "redis"] as const;
+const PINNED = ["socket.io", "socket.io-adapter", "socket.io-parser", "@socket.io/redis-adapter", "engine.io", "ws", "redis"] as const;
 
 function installedVersion(name: string): string {
   // Resolve the package's own package.json next to its entry point (exports may hide it).
@@ -169,6 +171,17 @@ describe("pinned library internals", () => {
       client.close();
       await new Promise<void>((r) => io.close(() => r()));
     }
+  });
+
+  it("socket.io-parser: the Decoder only reads opts.reviver and opts.maxAttachments; listeners live in _callbacks['$' + event]", () => {
+    const decoder = readFileSync(sibling("socket.io-parser", "index.js"), "utf8");
+    expect([...new Set([...decoder.matchAll(/this\.opts\.(\w+)/g)].map((m) => m[1]))].sort()).toEqual(["maxAttachments", "reviver"]);
+    // Assigned once (the constructor), never written into.
+    expect(decoder.match(/this\.opts\s*=[^=]/g)).toHaveLength(1);
+    expect(decoder).not.toMatch(/this\.opts(\[|\.\w+\s*=[^=])/);
+    const emitter = readFileSync(sibling("@socket.io/component-emitter", "index.js"), "utf8");
+    expect(emitter).toMatch(/Emitter\.prototype\.emitReserved = Emitter\.prototype\.emit;/);
+    expect(emitter).toMatch(/callbacks = this\._callbacks\['\$' \+ event\]/);
   });
 
   it("@socket.io/redis-adapter: dynamic-private channels, instance-looked-up onRawMessage, one create-room listener", async () => {

@@ -3,6 +3,7 @@
  * upgrade request), for a WebSocket connection and for one that upgrades from long-polling, and
  * what it shares stays usable.
  */
+import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -10,6 +11,7 @@ import type { Socket } from "socket.io";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { connectClient, join, type ChatClient } from "../../test/support/clients.js";
 import { startEmbedded, type EmbeddedServer } from "../../test/support/embedded-server.js";
+import { compactEventTable } from "./lean-connections.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -72,4 +74,31 @@ it("shares one onAny list and one empty acks map between sockets; an ack to one 
   expect(sa!._anyListeners).toHaveLength(1);
   expect(sa!.acks).toBe(sb!.acks);
   expect(() => sockets.at(-1)!.emit("room:viewers" as never, { room: "x", count: 1 } as never, () => {})).toThrow(/acks are not supported/);
+});
+
+it("a compacted event table behaves as Node's own: emit, once, remove, error, inherited names", () => {
+  const e = new EventEmitter();
+  const seen: string[] = [];
+  e.on("a", (x: string) => seen.push(`a1:${x}`));
+  e.on("a", (x: string) => seen.push(`a2:${x}`));
+  e.once("b", () => seen.push("b"));
+  const c = () => seen.push("c");
+  e.on("c", c);
+  e.on(Symbol.for("s"), () => seen.push("sym"));
+  compactEventTable(e);
+  expect(e.eventNames()).toEqual(["a", "b", "c", Symbol.for("s")]);
+  e.emit("a", "x");
+  e.emit("b");
+  e.emit("b");
+  e.emit(Symbol.for("s"));
+  e.removeListener("c", c);
+  e.emit("c");
+  e.on("d", () => seen.push("d"));
+  e.emit("d");
+  expect(seen).toEqual(["a1:x", "a2:x", "b", "sym", "d"]);
+  for (const inherited of ["toString", "constructor", "__proto__", "hasOwnProperty"]) expect(e.emit(inherited)).toBe(false);
+  expect(() => e.emit("error", new Error("boom"))).toThrow("boom");
+  expect(e.listenerCount("a")).toBe(2);
+  e.removeAllListeners();
+  expect(e.eventNames()).toEqual([]);
 });

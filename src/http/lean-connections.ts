@@ -18,6 +18,10 @@
  *    has the same single listener, engine.io's listener on the "headers" of a WebSocket transport
  *    (emitted for polling only) and its `onUpgradeError` left on the WebSocket of a connection
  *    that did not come through an upgrade.
+ * 4. Event tables. Node's EventEmitter starts every `_events` as `{ __proto__: null }`, which V8
+ *    keeps in dictionary mode (160 to 450 bytes each, never shrinking); the engine.io connection,
+ *    its transport and the Socket.IO socket each have one. Once their listeners are attached, each
+ *    table is copied into a fast-mode object that also has no Object.prototype behind it.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Socket as NetSocket } from "node:net";
@@ -63,6 +67,23 @@ const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});
 const NO_QUERY: ParsedUrlQuery = Object.freeze({});
 const NO_AUTH: Record<string, unknown> = Object.freeze({});
 
+/**
+ * Instances are fast-mode objects whose prototype chain ends in null, as EventEmitter requires
+ * (`events["toString"]` must be undefined).
+ */
+function EventTable(): void {}
+EventTable.prototype = Object.create(null) as object;
+
+/** Replaces an emitter's dictionary-mode `_events` with an equal fast-mode one. */
+export function compactEventTable(emitter: unknown): void {
+  const e = emitter as { _events?: Record<PropertyKey, unknown> };
+  const events = e._events;
+  if (!events) return;
+  const table = new (EventTable as unknown as new () => Record<PropertyKey, unknown>)();
+  for (const key of Reflect.ownKeys(events)) table[key] = events[key];
+  e._events = table;
+}
+
 /** The WebSocketResponse's close listener: it holds the upgrade request until the connection ends. */
 function detachUpgradeResponse(tcp: NetSocket | undefined): void {
   if (!tcp) return;
@@ -84,6 +105,7 @@ function slimWebSocketTransport(conn: EngineConnection, throughUpgrade: boolean)
   for (const fn of ws?.listeners?.("error") ?? []) if (fn.name === "onUpgradeError") ws!.removeListener!("error", fn);
   // One cleanup function, in an array grown for 17.
   conn.cleanupFn = conn.cleanupFn.slice();
+  compactEventTable(transport);
 }
 
 function onUpgrade(this: EngineConnection): void {
@@ -106,6 +128,8 @@ export class LeanConnections {
     conn.request = null;
     if (conn.transport.name === "websocket") slimWebSocketTransport(conn, false);
     else conn.on("upgrade", onUpgrade);
+    compactEventTable(conn);
+    compactEventTable(socket);
 
     s.acks = NO_ACKS;
     s.fns = NO_MIDDLEWARE;
