@@ -1,168 +1,160 @@
 /**
- * `npm run bench:memory`: where the heap per idle viewer goes. Starts each server variant in this
- * process (so the heap can be read after a full GC), connects viewers from load processes, and
- * reports the heap slope between half and all of them. Answers two questions of issue 7: how much
- * this server adds over stock Socket.IO, and what discarding each connection's HTTP request
- * object (Socket.IO's memory-usage advice) saves.
+ * `npm run bench:memory`: heap and RSS per idle WebSocket viewer, this server against stock
+ * Socket.IO, each server in a process of its own (measured from outside: heap through the memory
+ * probe after GC, RSS from /proc), several runs each, interleaved so that the machine's other load
+ * falls on all of them alike. Viewers join one room, as in a live stream.
+ *
+ *   npm run bench:memory [-- --viewers 4000 --runs 3 --variants stock,ours --snapshots DIR]
+ *
+ * `--snapshots DIR`: one more run per variant, not counted, writes heap snapshots with half and
+ * with all the viewers and prints where each viewer's bytes went (bench/heap-growth.ts); the
+ * table is also written to DIR/breakdown.md.
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { setFlagsFromString, writeHeapSnapshot } from "node:v8";
-import { runInNewContext } from "node:vm";
-import { Server } from "socket.io";
-import { pino } from "pino";
-import { defaultFloodOptions } from "../src/chat/ack-handler.js";
-import { connectionSetup } from "../src/chat/connection.js";
-import type { ChatDeps } from "../src/chat/types.js";
-import { MemoryPresenceStore } from "../src/presence/memory-presence-store.js";
-import { ViewerCounts } from "../src/presence/viewer-counts.js";
-import { SendBatcher } from "../src/delivery/send-batcher.js";
-import { MemoryMessageStore } from "../src/store/memory-message-store.js";
-import { startEmbedded } from "../test/support/embedded-server.js";
 import { LoadFleet } from "./load/load-fleet.js";
 import type { ClientSpec } from "./load/load-protocol.js";
+import { perViewer, sampleMemory, type MemoryPerViewer } from "./measure/memory-sample.js";
+import { breakdown, type Breakdown } from "./heap-growth.js";
 import { Cleanup } from "./process/cleanup.js";
-import { growth } from "./heap-growth.js";
-import { textTable } from "./report/text-table.js";
+import { markdownTable, textTable } from "./report/text-table.js";
+import { ServerProcess } from "./servers/server-process.js";
 
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-
-interface Running {
-  url: string;
-  io: Server;
-  close(): Promise<void>;
+interface Variant {
+  name: string;
+  label: string;
+  start(): Promise<ServerProcess>;
 }
 
-/** Socket.IO's advice, as given: drop the request as soon as the engine connection opens. */
-function discardAtEngine(io: Server): void {
-  io.engine.on("connection", (raw: { request: unknown }) => {
-    raw.request = null;
+const stock = (extra: string[]) => () => ServerProcess.start({ script: "bench/baselines/stock-server.ts", args: ["--adapter", "memory", ...extra], env: {} });
+const ours = (env: Record<string, string>) => () =>
+  ServerProcess.start({
+    script: "src/main.ts",
+    args: [],
+    env: {
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "info",
+      // Every viewer comes from 127.0.0.1.
+      MAX_CONNECTIONS_PER_IP: "1000000",
+      DRAIN_DELAY_MS: "0",
+      ...env,
+    },
   });
-}
 
-/** Drop it once the namespace handshake is built, so `socket.handshake` keeps its headers. */
-function discardAfterHandshake(io: Server): void {
-  io.on("connection", (socket) => {
-    (socket.conn as unknown as { request: unknown }).request = null;
-  });
-}
-
-async function stock(): Promise<Running> {
-  const http = createServer();
-  const io = new Server(http, { serveClient: false });
-  io.on("connection", (socket) => {
-    socket.on("room:join", async (p: { room: string }, ack: (r: unknown) => void) => {
-      await socket.join(p.room);
-      ack({ ok: true, room: p.room, viewers: 0, recovered: false, messages: [], notice: null });
-    });
-    socket.on("chat:send", (_p: unknown, ack: (r: unknown) => void) => ack({ ok: true, id: "x" }));
-  });
-  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    io,
-    close: () => new Promise<void>((r) => io.close(() => r())),
-  };
-}
-
-async function ours(): Promise<Running> {
-  const s = await startEmbedded({ maxConnectionsPerIp: 1_000_000, ratePerSec: 1_000, rateBurst: 1_000 });
-  return { url: s.url, io: s.server.io as unknown as Server, close: () => s.close() };
-}
-
-/**
- * Stock Socket.IO with only this server's event handlers (one listener shared by every socket).
- * The earlier per-socket closures cost 3.3 KB more per viewer (14.0 vs 10.8 KB in the README).
- */
-function withHandlers(): () => Promise<Running> {
-  return async () => {
-    const http = createServer();
-    const io = new Server(http, { serveClient: false });
-    const logger = pino({ level: "silent" });
-    const store = new MemoryMessageStore();
-    const viewers = new ViewerCounts({ store: new MemoryPresenceStore(), replicaId: "bench", announce: () => {}, tell: () => {}, logger });
-    const sends = new SendBatcher({ append: (room, drafts) => store.append(room, drafts) });
-    const deps: ChatDeps = { store, sends, viewers, limits: { messageMaxLength: 500, maxRoomsPerSocket: 20 }, logger };
-    const rate = { ratePerSec: 1_000, rateBurst: 1_000, flood: defaultFloodOptions };
-    const setup = connectionSetup(deps, rate);
-    io.on("connection", (socket) => setup(socket as never));
-    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
-    return {
-      url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-      io,
-      close: () => new Promise<void>((r) => io.close(() => r())),
-    };
-  };
-}
-
-const VARIANTS: { name: string; start: () => Promise<Running>; patch?: (io: Server) => void }[] = [
-  { name: "stock Socket.IO (default rooms)", start: stock },
-  { name: "stock, request discarded at engine connection", start: stock, patch: discardAtEngine },
-  { name: "stock + this server's handlers, one shared listener (sharedDispatch)", start: withHandlers() },
-  { name: "this server (embedded)", start: ours },
-  { name: "this server, request discarded after handshake", start: ours, patch: discardAfterHandshake },
-  { name: "this server, request discarded at engine connection", start: ours, patch: discardAtEngine },
+const VARIANTS: Variant[] = [
+  { name: "stock", label: "stock Socket.IO 4.8 (default rooms)", start: stock([]) },
+  { name: "stock-no-request", label: "stock, request dropped at engine connection (Socket.IO memory docs)", start: stock(["--discard-request"]) },
+  { name: "ours-ws", label: "this server, WS_ENGINE=ws", start: ours({ WS_ENGINE: "ws" }) },
+  { name: "ours", label: "this server (as shipped)", start: ours({}) },
 ];
 
-function heap(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
+const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+const kb = (bytes: number) => (bytes / 1024).toFixed(2);
+
+/** Connects half the viewers, samples, connects the rest, samples; optionally snapshots both points. */
+async function measure(variant: Variant, viewers: number, cleanup: Cleanup, snapshots?: string): Promise<MemoryPerViewer> {
+  const stops: (() => Promise<void>)[] = [];
+  const register = (name: string, stop: () => Promise<void>) => void stops.push(cleanup.add(name, stop));
+  try {
+    const server = await variant.start();
+    register(`${variant.name} server ${server.pid}`, () => server.stop());
+    const specs: ClientSpec[] = Array.from({ length: viewers }, () => ({ url: server.url, replica: 0, rooms: ["stream"] }));
+    const half = Math.floor(viewers / 2);
+    const fleet = await LoadFleet.start(specs.slice(0, half), [], {}, register);
+    register("load", () => fleet.close());
+    // Let join-time work (viewer-count announcements, timers) settle before sampling.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const mid = await sampleMemory([server]);
+    if (snapshots) await server.snapshot(join(snapshots, `${variant.name}-mid.heapsnapshot`));
+    await fleet.addViewers(specs.slice(half));
+    await new Promise((r) => setTimeout(r, 1_500));
+    const all = await sampleMemory([server]);
+    if (snapshots) await server.snapshot(join(snapshots, `${variant.name}-all.heapsnapshot`));
+    return perViewer(mid, all, viewers - half);
+  } finally {
+    for (const stop of stops.reverse()) await stop();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** "median (min-max)" in KB. */
+function spread(xs: number[]): string {
+  return xs.length === 1 ? kb(xs[0]!) : `${kb(median(xs))} (${kb(Math.min(...xs))}-${kb(Math.max(...xs))})`;
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      viewers: { type: "string", default: "2000" },
-      /** Also diff heap snapshots (written to this directory) and print what grew, by object name. */
+      viewers: { type: "string", default: "4000" },
+      runs: { type: "string", default: "3" },
+      variants: { type: "string", default: VARIANTS.map((v) => v.name).join(",") },
       snapshots: { type: "string" },
     },
   });
   const viewers = Number(values.viewers);
+  const runs = Number(values.runs);
+  const variants = values.variants!.split(",").map((n) => {
+    const v = VARIANTS.find((x) => x.name === n);
+    if (!v) throw new Error(`unknown variant ${n}; known: ${VARIANTS.map((x) => x.name).join(", ")}`);
+    return v;
+  });
   const cleanup = new Cleanup();
   cleanup.onSignals();
-  const rows: (string | number)[][] = [];
-  let stockHeap = 0;
+  const results = new Map<string, MemoryPerViewer[]>(variants.map((v) => [v.name, []]));
+  const parts = new Map<string, Breakdown>();
   try {
-    for (const v of VARIANTS) {
-      const server = await v.start();
-      const stopServer = cleanup.add(v.name, () => server.close());
-      v.patch?.(server.io);
-      const specs: ClientSpec[] = Array.from({ length: viewers }, () => ({ url: server.url, replica: 0, rooms: ["hot"] }));
-      const half = Math.floor(viewers / 2);
-      const stops: (() => Promise<void>)[] = [];
-      const fleet = await LoadFleet.start(specs.slice(0, half), [], {}, (name, stop) => void stops.push(cleanup.add(name, stop)));
-      await new Promise((r) => setTimeout(r, 500));
-      const mid = heap();
-      const file = (n: string) => `${values.snapshots}/${VARIANTS.indexOf(v)}-${n}.heapsnapshot`;
-      if (values.snapshots) writeHeapSnapshot(file("mid"));
-      await fleet.addViewers(specs.slice(half));
-      await new Promise((r) => setTimeout(r, 500));
-      const perViewer = (heap() - mid) / (viewers - half);
-      if (values.snapshots) {
-        writeHeapSnapshot(file("all"));
-        console.error(`${v.name}: what grew per viewer (bytes, objects)`);
-        for (const g of growth(file("mid"), file("all"), viewers - half, 30)) {
-          console.error(`  ${g.bytes.toFixed(0).padStart(6)} B  ${g.count.toFixed(2).padStart(6)}  ${g.name}`);
-        }
+    if (values.snapshots) {
+      mkdirSync(values.snapshots, { recursive: true });
+      for (const v of variants) {
+        log(`${v.label}: snapshot run`);
+        await measure(v, viewers, cleanup, values.snapshots);
+        parts.set(v.name, breakdown(join(values.snapshots, `${v.name}-mid.heapsnapshot`), join(values.snapshots, `${v.name}-all.heapsnapshot`)));
       }
-      // Does the handshake survive? Our auth and limiter read it; a test client would see a change here.
-      const sample = [...server.io.of("/").sockets.values()][0];
-      const headers = sample ? Object.keys(sample.handshake.headers).length : -1;
-      if (v.name === VARIANTS[0]!.name) stockHeap = perViewer;
-      rows.push([v.name, (perViewer / 1024).toFixed(2), stockHeap ? `${(perViewer / stockHeap).toFixed(2)}x` : "-", headers]);
-      console.error(`${v.name}: ${(perViewer / 1024).toFixed(2)} KB heap per viewer`);
-      await fleet.close();
-      for (const stop of stops.reverse()) await stop();
-      await stopServer();
+    }
+    for (let run = 1; run <= runs; run++) {
+      for (const v of variants) {
+        const m = await measure(v, viewers, cleanup);
+        results.get(v.name)!.push(m);
+        log(`run ${run}/${runs}, ${v.label}: heap ${kb(m.heapBytesPerViewer)} KB, RSS ${kb(m.rssBytesPerViewer)} KB (raw ${kb(m.rawRssBytesPerViewer)} KB) per viewer`);
+      }
     }
   } finally {
     await cleanup.run();
   }
-  console.log(`\nHeap per idle websocket viewer (slope from ${Math.floor(viewers / 2)} to ${viewers} viewers, after GC)`);
-  console.log(textTable(["server", "heap KB/viewer", "vs stock", "handshake headers"], rows));
+
+  const stockRuns = results.get("stock");
+  const ratio = (xs: number[], key: keyof MemoryPerViewer) =>
+    stockRuns ? `${(median(xs) / median(stockRuns.map((r) => r[key]))).toFixed(2)}x` : "-";
+  const rows = variants.map((v) => {
+    const rs = results.get(v.name)!;
+    const heap = rs.map((r) => r.heapBytesPerViewer);
+    const rss = rs.map((r) => r.rssBytesPerViewer);
+    return [v.label, spread(heap), ratio(heap, "heapBytesPerViewer"), spread(rss), ratio(rss, "rssBytesPerViewer"), spread(rs.map((r) => r.rawRssBytesPerViewer))];
+  });
+  const header = ["server", "heap KB", "heap vs stock", "RSS KB", "RSS vs stock", "raw RSS slope KB"];
+  console.log(`\nMemory per idle WebSocket viewer: slope from ${Math.floor(viewers / 2)} to ${viewers} viewers after GC, median (min-max) of ${runs} runs`);
+  console.log(textTable(header, rows));
+  console.log("RSS = heap slope + slope of RSS outside the V8 heap; the raw RSS slope moves by whole heap pages at each GC.");
+
+  if (parts.size > 0) {
+    const names = [...parts.keys()];
+    const labels = [...parts.get(names[0]!)!.bytes.keys()];
+    const partRows = labels
+      .map((label) => [label, ...names.map((n) => Math.round(parts.get(n)!.bytes.get(label)!))])
+      .filter((row) => row.slice(1).some((b) => Number(b) >= 8));
+    partRows.push(["total (heap snapshot, per connection)", ...names.map((n) => Math.round(parts.get(n)!.total))]);
+    const partHeader = ["part of a connection (first reached through)", ...names.map((n) => `${n} B`)];
+    console.log(`\nWhere a viewer's heap goes (snapshot diff, ${parts.get(names[0]!)!.connections} connections added)`);
+    console.log(textTable(partHeader, partRows));
+    writeFileSync(join(values.snapshots!, "breakdown.md"), markdownTable(partHeader, partRows) + "\n");
+  }
 }
 
 main().catch((err: unknown) => {

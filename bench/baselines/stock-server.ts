@@ -5,6 +5,7 @@
  * no validation, no rate limit, and Socket.IO's default per-socket rooms stay.
  *
  *   node --import tsx bench/baselines/stock-server.ts --adapter classic|sharded --nodes h:p,h:p [--port 0]
+ *   node --import tsx bench/baselines/stock-server.ts --adapter memory   (Socket.IO's in-memory adapter, no Redis)
  *
  * `--coalesce-ms N` adds this project's write coalescing (src/http/write-coalescing.ts) and nothing
  * else, so the bench can show what that one mechanism does to the stock sharded setup.
@@ -31,20 +32,22 @@ const { values } = parseArgs({
   },
 });
 const kind = values.adapter;
-if (kind !== "classic" && kind !== "sharded") throw new Error("--adapter must be classic or sharded");
-if (!values.nodes) throw new Error("--nodes host:port,... is required");
+if (kind !== "classic" && kind !== "sharded" && kind !== "memory") throw new Error("--adapter must be classic, sharded or memory");
+if (kind !== "memory" && !values.nodes) throw new Error("--nodes host:port,... is required");
 
-const pub = createCluster({ rootNodes: values.nodes.split(",").map((n) => ({ url: `redis://${n}` })) });
-const sub = pub.duplicate();
-pub.on("error", (err: unknown) => console.error("redis pub error", err));
-sub.on("error", (err: unknown) => console.error("redis sub error", err));
-await Promise.all([pub.connect(), sub.connect()]);
+const redis = kind === "memory" ? undefined : createCluster({ rootNodes: values.nodes!.split(",").map((n) => ({ url: `redis://${n}` })) });
+const pub = redis;
+const sub = redis?.duplicate();
+pub?.on("error", (err: unknown) => console.error("redis pub error", err));
+sub?.on("error", (err: unknown) => console.error("redis sub error", err));
+await Promise.all([pub?.connect(), sub?.connect()]);
 
 const http = createServer();
 const io = new Server(http, {
   // Classic: every broadcast is one PUBLISH, which Redis Cluster forwards to every node.
   // Sharded: one SPUBLISH per broadcast on the room's own channel (subscriptionMode "dynamic").
-  adapter: kind === "classic" ? createAdapter(pub, sub) : createShardedAdapter(pub, sub),
+  // Memory: Socket.IO's default in-memory adapter (one process).
+  ...(pub && sub ? { adapter: kind === "classic" ? createAdapter(pub, sub) : createShardedAdapter(pub, sub) } : {}),
   serveClient: false,
 });
 if (values["discard-request"]) {
@@ -86,7 +89,7 @@ http.listen(Number(values.port), values.host, () => {
 
 const stop = () => {
   io.close(() => {
-    void Promise.allSettled([pub.close(), sub.close()]).then(() => process.exit(0));
+    void Promise.allSettled([pub?.close(), sub?.close()]).then(() => process.exit(0));
   });
   setTimeout(() => process.exit(0), 3_000).unref();
 };

@@ -44,7 +44,7 @@ function onMessage(replica: number, message: ChatMessage): void {
 }
 
 async function open(spec: ClientSpec, viewer: boolean): Promise<ChatClient> {
-  const socket = await connectClient(spec.url);
+  const socket = await connectClient(spec.url, { localAddress: spec.localAddress });
   sockets.push(socket);
   if (viewer) socket.on("chat:message", (m) => onMessage(spec.replica, m));
   socket.on("room:viewers", () => otherEvents++);

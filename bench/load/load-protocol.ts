@@ -7,6 +7,8 @@ export interface ClientSpec {
   /** Index of the replica `url` points at, to tell cross-replica deliveries from local ones. */
   replica: number;
   rooms: string[];
+  /** Source address to connect from. @default the system's choice */
+  localAddress?: string;
 }
 
 export type LoadCommand =

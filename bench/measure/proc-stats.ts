@@ -26,3 +26,11 @@ export async function totalCpuMs(pids: number[]): Promise<number> {
   const all = await Promise.all(pids.map(cpuMs));
   return all.reduce((a, b) => a + b, 0);
 }
+
+/** The soft limit on open files of `pid` (each connection is one). */
+export async function openFilesLimit(pid: number): Promise<number> {
+  const limits = await readFile(`/proc/${pid}/limits`, "utf8");
+  const soft = /^Max open files\s+(\d+|unlimited)/m.exec(limits)?.[1];
+  if (soft === undefined) throw new Error(`no open-files limit for pid ${pid}`);
+  return soft === "unlimited" ? Number.POSITIVE_INFINITY : Number(soft);
+}

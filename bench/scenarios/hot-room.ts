@@ -4,7 +4,7 @@
  */
 import { LoadFleet } from "../load/load-fleet.js";
 import type { ClientSpec } from "../load/load-protocol.js";
-import { rssBytes } from "../measure/proc-stats.js";
+import { perViewer, sampleMemory, type MemoryPerViewer as Slope, type MemorySample } from "../measure/memory-sample.js";
 import type { RedisTrafficMeter } from "../measure/redis-traffic.js";
 import type { ServerProcess } from "../servers/server-process.js";
 import { measureIdle, runStep, type IdleRate, type StepResult } from "./load-step.js";
@@ -18,28 +18,9 @@ export interface HotRoomOptions {
   loadProcesses: number;
 }
 
-/**
- * Memory per viewer is the slope between two samples, with half and with all the viewers
- * connected, both after GC: a fresh process's first connections land in heap pages left over from
- * startup, which makes "after minus before" understate. Raw RSS also moves by whole heap pages
- * that V8 commits or gives back at a GC, which can swamp 1000 viewers' worth; so the RSS figure is
- * the heap slope plus the slope of RSS outside the V8 heap (RSS - heapTotal: sockets, buffers,
- * native objects). The raw RSS slope is kept too.
- */
-export interface MemoryPerViewer {
-  /** Connections added between the two samples. */
-  connections: number;
-  rssBytesPerViewer: number;
-  heapBytesPerViewer: number;
-  rawRssBytesPerViewer: number;
+export interface MemoryPerViewer extends Slope {
   /** Before any client, with half the viewers, with all of them; summed over the replicas. */
   samples: ({ connections: number } & MemorySample)[];
-}
-
-interface MemorySample {
-  rss: number;
-  heapUsed: number;
-  heapTotal: number;
 }
 
 export interface HotRoomResult {
@@ -47,21 +28,6 @@ export interface HotRoomResult {
   memory: MemoryPerViewer;
   idle: IdleRate;
   steps: StepResult[];
-}
-
-/** Memory summed over the replicas, after GC: heap from the probe, RSS from /proc. */
-async function sampleMemory(servers: ServerProcess[]): Promise<MemorySample> {
-  const each = await Promise.all(
-    servers.map(async (s) => {
-      await s.memory();
-      // V8 gives freed pages back to the OS a little after a GC: let it, then GC and read again.
-      await new Promise((r) => setTimeout(r, 500));
-      const { heapUsed, heapTotal } = await s.memory();
-      return { rss: await rssBytes(s.pid), heapUsed, heapTotal };
-    }),
-  );
-  const sum = (k: keyof MemorySample) => each.reduce((a, m) => a + m[k], 0);
-  return { rss: sum("rss"), heapUsed: sum("heapUsed"), heapTotal: sum("heapTotal") };
 }
 
 export async function runHotRoom(
@@ -88,16 +54,7 @@ export async function runHotRoom(
     await new Promise((r) => setTimeout(r, 1_500));
     samples.push({ connections: options.viewers + options.senders, ...(await sampleMemory(servers)) });
     const [, mid, all] = samples as [unknown, (typeof samples)[0], (typeof samples)[0]];
-    const connections = all.connections - mid.connections;
-    const heap = (all.heapUsed - mid.heapUsed) / connections;
-    const offHeap = (all.rss - all.heapTotal - (mid.rss - mid.heapTotal)) / connections;
-    const memory: MemoryPerViewer = {
-      connections,
-      rssBytesPerViewer: Math.round(heap + offHeap),
-      heapBytesPerViewer: Math.round(heap),
-      rawRssBytesPerViewer: Math.round((all.rss - mid.rss) / connections),
-      samples,
-    };
+    const memory: MemoryPerViewer = { ...perViewer(mid, all, all.connections - mid.connections), samples };
     log(`  memory per viewer: heap ${memory.heapBytesPerViewer} B, RSS ${memory.rssBytesPerViewer} B (raw RSS slope ${memory.rawRssBytesPerViewer} B)`);
 
     const idle = await measureIdle(meter, servers.map((s) => s.pid), options.stepMs);

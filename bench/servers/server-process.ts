@@ -20,6 +20,13 @@ export interface ServerProcessOptions {
   nodeArgs: string[];
   /** @default 30_000 */
   startTimeoutMs: number;
+  /**
+   * Open files the server may hold (one per connection): where the inherited limit is lower, its
+   * soft and hard limit are raised to this with `ulimit -n` in a shell that then execs node; where
+   * the hard limit cannot be raised (no CAP_SYS_RESOURCE), the soft limit goes up to the hard one.
+   * Read what it got with `openFilesLimit()` (bench/measure/proc-stats.ts). @default undefined (inherited)
+   */
+  openFiles: number;
 }
 
 export interface MemoryUsage {
@@ -50,17 +57,27 @@ export class ServerProcess {
   }
 
   static start(options: Pick<ServerProcessOptions, "script" | "args" | "env"> & Partial<ServerProcessOptions>): Promise<ServerProcess> {
-    const child = spawn(
+    const node = [
       process.execPath,
-      [
-        "--expose-gc",
-        ...(options.nodeArgs ?? []),
-        ...["--import", "tsx", "--import", PROBE, "--import", EXIT_WITH_PARENT],
-        options.script,
-        ...options.args,
-      ],
-      { env: { PATH: process.env.PATH ?? "", ...options.env }, stdio: ["ignore", "pipe", "pipe", "ipc"] },
-    );
+      "--expose-gc",
+      ...(options.nodeArgs ?? []),
+      ...["--import", "tsx", "--import", PROBE, "--import", EXIT_WITH_PARENT],
+      options.script,
+      ...options.args,
+    ];
+    const files = options.openFiles;
+    const [command, ...args] =
+      files === undefined
+        ? node
+        : [
+            "/bin/sh",
+            "-c",
+            // Only ever raised: to `files`, else as far as the hard limit allows.
+            `n=${Math.floor(files)}; cur=$(ulimit -n); if [ "$cur" != unlimited ] && [ "$cur" -lt "$n" ]; then ulimit -n "$n" 2>/dev/null || ulimit -S -n "$(ulimit -H -n)"; fi; exec "$@"`,
+            "sh",
+            ...node,
+          ];
+    const child = spawn(command!, args, { env: { PATH: process.env.PATH ?? "", ...options.env }, stdio: ["ignore", "pipe", "pipe", "ipc"] });
     const output: string[] = [];
     const keep = (line: string) => {
       output.push(line);
@@ -109,6 +126,24 @@ export class ServerProcess {
       };
       this.child.on("message", listener);
       this.child.send({ probe: "memory" });
+    });
+  }
+
+  /** Writes a heap snapshot of the server to `path` (resolves once written). */
+  snapshot(path: string, timeoutMs = 120_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.child.off("message", listener);
+        reject(new Error(`heap snapshot of pid ${this.pid} timed out`));
+      }, timeoutMs);
+      const listener = (msg: { probe?: string }) => {
+        if (msg?.probe !== "snapshot") return;
+        clearTimeout(timer);
+        this.child.off("message", listener);
+        resolve();
+      };
+      this.child.on("message", listener);
+      this.child.send({ probe: "snapshot", path });
     });
   }
 

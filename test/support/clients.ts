@@ -16,6 +16,8 @@ export interface ClientOptions {
   transports?: ("websocket" | "polling")[];
   /** @default false: tests decide when to reconnect */
   reconnection?: boolean;
+  /** Source address of the connection (loopback has 127.0.0.0/8; one address has ~28k ports). @default the system's choice */
+  localAddress?: string;
 }
 
 /** Connects and resolves once connected; rejects with the connect_error. */
@@ -26,6 +28,8 @@ export function connectClient(url: string, options: ClientOptions = {}): Promise
     reconnection: options.reconnection ?? false,
     forceNew: true,
     timeout: 5_000,
+    // Passed through to the WebSocket transport (engine.io-client's types do not list it).
+    ...(options.localAddress ? ({ localAddress: options.localAddress } as object) : {}),
   });
   return new Promise((resolve, reject) => {
     socket.once("connect", () => resolve(socket));
