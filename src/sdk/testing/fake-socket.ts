@@ -11,6 +11,8 @@ export interface FakeRequest<E extends keyof ClientToServerEvents = keyof Client
   /** Answers it as the server would. */
   ack(res: Ack<object> | Record<string, unknown>): void;
   answered: boolean;
+  /** The connection it went out on dropped before an answer: it can no longer be answered. */
+  lost: boolean;
 }
 
 export class FakeSocket implements ChatSocket {
@@ -49,6 +51,7 @@ export class FakeSocket implements ChatSocket {
       event,
       payload,
       answered: false,
+      lost: false,
       ack: (res) => {
         req.answered = true;
         ack(res);
@@ -68,6 +71,7 @@ export class FakeSocket implements ChatSocket {
   /** Drops the connection (by default as a network failure would). */
   drop(reason = "transport close"): void {
     this.connected = false;
+    for (const req of this.requests) if (!req.answered) req.lost = true;
     this.fire("disconnect", reason);
   }
 
@@ -80,9 +84,9 @@ export class FakeSocket implements ChatSocket {
     this.fire(event, ...args);
   }
 
-  /** Requests of one event not answered yet, oldest first. */
+  /** Requests of one event not answered yet (nor lost), oldest first. */
   unanswered<E extends keyof ClientToServerEvents>(event: E): FakeRequest<E>[] {
-    return this.requests.filter((r) => r.event === event && !r.answered) as FakeRequest<E>[];
+    return this.requests.filter((r) => r.event === event && !r.answered && !r.lost) as FakeRequest<E>[];
   }
 
   /** Every request of one event, answered or not. */

@@ -1,10 +1,10 @@
 /** One {@link ChatClient} on a fake socket and a fake clock, and the server's side of the talk. */
-import type { ChatMessage, JoinResult, Notice, User } from "../../protocol/index.js";
+import type { ChatMessage, ClientToServerEvents, JoinResult, Notice, User } from "../../protocol/index.js";
 import { ChatClient, type ChatClientOptions } from "../chat-client.js";
 import { alwaysOnline } from "../network.js";
 import { MemoryStorage } from "../storage.js";
 import { FakeClock, flush } from "./fake-clock.js";
-import { fakeSockets, type FakeSocket } from "./fake-socket.js";
+import { fakeSockets, type FakeRequest, type FakeSocket } from "./fake-socket.js";
 
 export const alice: User = { id: "u-alice", name: "Alice", role: "viewer" };
 
@@ -25,6 +25,8 @@ export interface Harness {
   socket: FakeSocket;
   clock: FakeClock;
   storage: MemoryStorage;
+  /** Lets pending work run, then returns the oldest unanswered request of `event`. */
+  next<E extends keyof ClientToServerEvents>(event: E): Promise<FakeRequest<E>>;
   /** Answers the oldest (or newest) unanswered join ok, with messages of these ids. */
   answerJoin(ids?: string[], extra?: Partial<JoinResult>, which?: "oldest" | "newest"): Promise<void>;
 }
@@ -40,6 +42,12 @@ export function harness(options: Partial<ChatClientOptions> = {}): Harness {
     socket,
     clock,
     storage,
+    async next(event) {
+      await flush();
+      const req = socket.unanswered(event)[0];
+      if (!req) throw new Error(`no ${event} request`);
+      return req;
+    },
     async answerJoin(ids = [], extra = {}, which = "oldest") {
       await flush();
       const waiting = socket.unanswered("room:join");
