@@ -194,7 +194,7 @@ export class ChatClient extends Emitter<ClientEvents> {
     for (const room of [...this.open.values()]) room.leave();
     this.requests.failAll("closed", "the client is closed");
     this.socket.disconnect();
-    this.setState("offline");
+    if (this.current !== "refused") this.setState("offline");
   }
 
   private auth(): HandshakeAuth {

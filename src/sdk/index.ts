@@ -10,7 +10,7 @@ export { ChatError, isPermanent, type LocalReason } from "./chat-error.js";
 export { defaultRetryPolicy, type RetryPolicy } from "./retry-runner.js";
 export { backoffDelay, defaultBackoff, type BackoffOptions } from "./backoff.js";
 export { RoomTimeline, defaultRoomTimelineOptions, type RoomTimelineOptions, type TimelineStats } from "./room-timeline.js";
-export { MessageWindow, insertionIndex, byId } from "./message-window.js";
+export { MessageWindow, insertionIndex, compareIds } from "./message-window.js";
 export { MemoryStorage, type ChatStorage, type RoomSnapshot } from "./storage.js";
 export { WebStorage, globalLocalStorage, type KeyValueStore, type WebStorageOptions } from "./web-storage.js";
 export { systemClock, type Clock, type TimerHandle } from "./clock.js";

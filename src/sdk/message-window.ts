@@ -15,7 +15,7 @@ export function insertionIndex(count: number, idAt: (i: number) => string, id: s
 }
 
 /** Ascending by id (ids of one room compare as plain strings). */
-export function byId(a: { id: string }, b: { id: string }): number {
+export function compareIds(a: { id: string }, b: { id: string }): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 

@@ -17,7 +17,7 @@ import { ChatError, isPermanent } from "./chat-error.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import { Emitter } from "./emitter.js";
 import type { RoomEvents, RoomState } from "./events.js";
-import { byId, MessageWindow } from "./message-window.js";
+import { compareIds, MessageWindow } from "./message-window.js";
 import { Outbox, type Outgoing } from "./outbox.js";
 import type { Requests } from "./requests.js";
 import { RetryRunner, type RetryPolicy } from "./retry-runner.js";
@@ -33,7 +33,7 @@ export interface RoomOptions extends RoomTimelineOptions {
 
 export const defaultRoomOptions: RoomOptions = { ...defaultRoomTimelineOptions, snapshotSize: 100, persistDelayMs: 300 };
 
-/** What a room needs from its client. @internal */
+/** What a room needs from its client (the client makes rooms; nothing else needs this). */
 export interface RoomHost {
   readonly clock: Clock;
   readonly storage: ChatStorage;
@@ -76,7 +76,7 @@ export class RoomSubscription extends Emitter<RoomEvents> {
   private joinWaiters: ((joined: boolean) => void)[] = [];
   private settleWaiters: (() => void)[] = [];
 
-  /** @internal Made by {@link ChatClient.room}. */
+  /** Made by {@link ChatClient.room}. */
   constructor(
     id: string,
     private readonly host: RoomHost,
@@ -386,7 +386,7 @@ export class RoomSubscription extends Emitter<RoomEvents> {
   /** Adds fresh messages to the snapshot and tells the UI, ascending by id. */
   private showMessages(messages: ChatMessage[], persist = true): void {
     if (messages.length === 0) return;
-    const sorted = messages.map(stripped).sort(byId);
+    const sorted = messages.map(stripped).sort(compareIds);
     this.window.add(sorted);
     this.emit("messages", { messages: sorted, reset: false });
     if (persist) this.schedulePersist();
