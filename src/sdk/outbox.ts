@@ -2,7 +2,7 @@
  * A room's own outgoing messages, from the moment they are submitted until the server stores them,
  * for optimistic UIs: show a message at once (pending), then as sent with its id, or as failed
  * with a Retry. Each message gets a `clientId` once, and every retry (automatic, or the user's)
- * reuses it, so the server stores it exactly once (PROTOCOL.md).
+ * reuses it, so the server stores it exactly once (docs/protocol.md).
  */
 import { ErrorCode, type MessageKind, type SendResult } from "../protocol/index.js";
 import { ChatError } from "./chat-error.js";

@@ -1,6 +1,6 @@
 /**
  * The ids a room has seen, bounded (the oldest remembered is forgotten first). Ids of one room
- * compare as plain strings in storage order (PROTOCOL.md), so this alone de-duplicates and says
+ * compare as plain strings in storage order (docs/protocol.md), so this alone de-duplicates and says
  * what to pass as `since`. Some known ids are not usable as `since`: a deleted message (the server
  * no longer has it, and a `since` it cannot find costs a full reload), and a placeholder for an
  * entry a refill showed we will not get (a superseded notice), which is news if it does come.
