@@ -111,6 +111,25 @@ describe("ChatClient: joins and recovery", () => {
     expect(room.lastId).toBe("0101");
   });
 
+  it("shows a live message that arrives before the first join's answer once, and does not call it a start over", async () => {
+    const { client, socket, answerJoin } = harness();
+    const room = client.room("r");
+    const events = recorder((e, fn) => room.on(e, fn), "joined", "messages");
+    void room.join();
+    socket.open();
+    await flush();
+    socket.deliver("chat:message", message("r", "0003", "0002")); // the server joined us, then read history
+    await answerJoin(["0001", "0002"], { recovered: false });
+    expect(events.map((e) => e.payload)).toEqual([
+      { messages: [message("r", "0003")], reset: false },
+      { messages: [message("r", "0001"), message("r", "0002")], reset: false },
+      { recovered: false, startOver: false, refill: false, viewers: 1 },
+    ]);
+    expect(room.messages.map((m) => m.id)).toEqual(["0001", "0002", "0003"]);
+    expect(room.stats.suspectedGaps).toBe(1);
+    await room.settled(); // 0002 came with the answer: no gap left
+  });
+
   it("retries a join after unavailable and a lost ack, with growing backoff", async () => {
     const { client, socket, clock, answerJoin } = harness({
       ackTimeoutMs: 1000,

@@ -107,6 +107,7 @@ export class ChatClient extends Emitter<ClientEvents> {
     super(reportError);
     this.opts = opts;
     this.clock = clock;
+    if (!opts.autoConnect) this.current = "offline";
     this.storage = opts.storage ?? (globalLocalStorage() ? new WebStorage() : new MemoryStorage());
     this.network = opts.network ?? globalNetwork();
     this.socket = (opts.socket ?? socketIo())({ url: opts.url, auth: () => this.auth() });
@@ -258,10 +259,10 @@ export class ChatClient extends Emitter<ClientEvents> {
       }
     });
     socket.on("reconnect_failed", () => this.setState("offline"));
-    socket.on("chat:message", (msg) => room(msg.room)?.handleMessage(msg));
-    socket.on("notice", (notice) => room(notice.room)?.handleNotice(notice));
-    socket.on("chat:batch", (batch) => room(batch.room)?.handleBatch(batch.entries));
-    socket.on("room:viewers", ({ room: id, count }) => room(id)?.handleViewers(count));
-    socket.on("chat:deleted", ({ room: id, id: messageId }) => room(id)?.handleDeleted(messageId));
+    socket.on("chat:message", (msg) => room(msg.room)?.feed.message(msg));
+    socket.on("notice", (notice) => room(notice.room)?.feed.notice(notice));
+    socket.on("chat:batch", (batch) => room(batch.room)?.feed.batch(batch.entries));
+    socket.on("room:viewers", ({ room: id, count }) => room(id)?.feed.viewers(count));
+    socket.on("chat:deleted", ({ room: id, id: messageId }) => room(id)?.feed.deleted(messageId));
   }
 }

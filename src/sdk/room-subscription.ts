@@ -3,25 +3,19 @@
  * a join that fails for a passing reason, fills gaps, de-duplicates, keeps an ordered snapshot,
  * sends with exactly-once retries, and tells the UI through typed events. The UI only renders.
  */
-import {
-  ErrorCode,
-  type BatchEntry,
-  type ChatMessage,
-  type JoinResult,
-  type MessageKind,
-  type Notice,
-  type User,
-} from "../protocol/index.js";
-import { backoffDelay, type BackoffOptions } from "./backoff.js";
-import { ChatError, isPermanent } from "./chat-error.js";
+import type { ChatMessage, MessageKind, Notice, User } from "../protocol/index.js";
+import type { BackoffOptions } from "./backoff.js";
+import { ChatError } from "./chat-error.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import { Emitter } from "./emitter.js";
 import type { RoomEvents, RoomState } from "./events.js";
-import { compareIds, MessageWindow } from "./message-window.js";
 import { Outbox, type Outgoing } from "./outbox.js";
 import type { Requests } from "./requests.js";
 import { RetryRunner, type RetryPolicy } from "./retry-runner.js";
+import { RoomFeed } from "./room-feed.js";
+import { RoomJoiner } from "./room-joiner.js";
 import { defaultRoomTimelineOptions, RoomTimeline, type RoomTimelineOptions, type TimelineStats } from "./room-timeline.js";
+import { RoomView } from "./room-view.js";
 import type { ChatStorage } from "./storage.js";
 
 export interface RoomOptions extends RoomTimelineOptions {
@@ -50,29 +44,19 @@ export interface RoomHost {
   released(room: RoomSubscription): void;
 }
 
-/** The wire's live message minus `prev`, which only the SDK needs. */
-function stripped(msg: ChatMessage): ChatMessage {
-  const { prev: _, ...rest } = msg;
-  return rest;
-}
-
 export class RoomSubscription extends Emitter<RoomEvents> {
   readonly id: string;
+  /** @internal Where the client delivers what the server says about this room. */
+  readonly feed: RoomFeed;
   private readonly opts: RoomOptions;
   private readonly timeline: RoomTimeline;
-  private readonly window: MessageWindow;
+  private readonly view: RoomView;
   private readonly runner: RetryRunner;
   private readonly outbox: Outbox;
+  private readonly joiner: RoomJoiner;
   private current: RoomState = "idle";
   private failure: ChatError | undefined;
-  private noticeNow: Notice | null = null;
-  private viewerCount: number | undefined;
-  /** Consecutive failed join attempts: the backoff's exponent. */
-  private joinAttempts = 0;
-  private retryTimer: TimerHandle | undefined;
   private persistTimer: TimerHandle | undefined;
-  /** Bumped on every disconnect and on leave: an answer to an older join is stale. */
-  private generation = 0;
   private joinWaiters: ((joined: boolean) => void)[] = [];
   private settleWaiters: (() => void)[] = [];
 
@@ -86,12 +70,12 @@ export class RoomSubscription extends Emitter<RoomEvents> {
     this.id = id;
     this.opts = { ...defaultRoomOptions, ...options } satisfies RoomOptions;
     const stored = host.storage.loadRoom(id);
-    this.window = new MessageWindow(this.opts.snapshotSize);
+    this.view = new RoomView(this.opts.snapshotSize, stored?.messages ?? []);
     this.timeline = new RoomTimeline(
       {
         clock: host.clock,
         wantRefill: () => {
-          if (this.current === "joined") this.startJoin(true);
+          if (this.current === "joined") this.joiner.start(true);
         },
         ownUnacked: () => this.outbox.unackedCount,
         changed: () => this.checkSettled(),
@@ -100,7 +84,6 @@ export class RoomSubscription extends Emitter<RoomEvents> {
       stored?.lastId,
     );
     for (const msg of stored?.messages ?? []) this.timeline.accept(msg.id);
-    this.window.add(stored?.messages ?? []);
     this.runner = new RetryRunner(host.retryPolicy, {
       clock: host.clock,
       whenJoined: () => this.whenJoined(),
@@ -114,7 +97,32 @@ export class RoomSubscription extends Emitter<RoomEvents> {
         msg.kind === "notice"
           ? host.requests.send("notice:send", { room: id, text: msg.text, clientId: msg.clientId }, host.ackTimeoutMs)
           : host.requests.send("chat:send", { room: id, text: msg.text, kind: msg.kind, clientId: msg.clientId }, host.ackTimeoutMs),
-      changed: (msg) => this.ownChanged(msg),
+      changed: (msg) => this.feed.own(msg),
+    });
+    this.feed = new RoomFeed({
+      room: id,
+      timeline: this.timeline,
+      view: this.view,
+      self: host.self,
+      emit: (event, payload) => this.emit(event, payload),
+      listening: () => this.listening(),
+      changed: () => this.schedulePersist(),
+    });
+    this.joiner = new RoomJoiner({
+      room: id,
+      clock: host.clock,
+      requests: host.requests,
+      ackTimeoutMs: host.ackTimeoutMs,
+      backoff: host.joinBackoff,
+      timeline: this.timeline,
+      canJoin: () => host.connected() && this.listening(),
+      joined: () => this.current === "joined",
+      answered: (res, refill) => {
+        this.feed.joinAnswer(res, refill);
+        if (this.current === "joining") this.setState("joined");
+        this.checkSettled();
+      },
+      refused: (error) => this.fail(error),
     });
   }
 
@@ -129,16 +137,16 @@ export class RoomSubscription extends Emitter<RoomEvents> {
 
   /** The newest messages (own sent ones included), ascending by id; restored from storage at first. */
   get messages(): readonly ChatMessage[] {
-    return this.window.messages;
+    return this.view.messages;
   }
 
   get notice(): Notice | null {
-    return this.noticeNow;
+    return this.view.notice;
   }
 
   /** Viewers in the room, once known. */
   get viewers(): number | undefined {
-    return this.viewerCount;
+    return this.view.viewers;
   }
 
   /** The `since` of the next join: everything up to it was seen. */
@@ -162,7 +170,7 @@ export class RoomSubscription extends Emitter<RoomEvents> {
       this.failure = undefined;
       this.runner.reopen();
       this.setState("joining");
-      this.startJoin(false);
+      this.joiner.start(false);
     }
     return this.ready();
   }
@@ -184,9 +192,8 @@ export class RoomSubscription extends Emitter<RoomEvents> {
   /** Leaves the room for good. With `forget`, its stored snapshot goes too. */
   leave(options: { forget?: boolean } = {}): void {
     if (this.current === "left") return;
-    const wasIn = this.current === "joining" || this.current === "joined";
-    this.generation++;
-    this.host.clock.clearTimeout(this.retryTimer);
+    const wasIn = this.listening();
+    this.joiner.reset();
     this.timeline.dispose();
     this.runner.close(ChatError.local("closed", `left room ${this.id}`));
     if (wasIn && this.host.connected()) void this.host.requests.send("room:leave", { room: this.id }, this.host.ackTimeoutMs);
@@ -196,7 +203,6 @@ export class RoomSubscription extends Emitter<RoomEvents> {
     } else this.persist();
     this.setState("left");
     this.host.released(this);
-    for (const done of this.settleWaiters.splice(0)) done();
   }
 
   /** Sends a chat message or question; resolves with its stored id (see {@link Outgoing} for its states). */
@@ -218,7 +224,7 @@ export class RoomSubscription extends Emitter<RoomEvents> {
   async deleteMessage(id: string): Promise<boolean> {
     const { deleted } = await this.runner.run(() => this.host.requests.send("chat:delete", { room: this.id, id }, this.host.ackTimeoutMs));
     // The server tells everyone else, not us.
-    this.handleDeleted(id);
+    if (this.current !== "left") this.feed.deleted(id);
     return deleted;
   }
 
@@ -233,73 +239,21 @@ export class RoomSubscription extends Emitter<RoomEvents> {
   persist(): void {
     this.host.clock.clearTimeout(this.persistTimer);
     this.persistTimer = undefined;
-    this.host.storage.saveRoom(this.id, { lastId: this.timeline.lastId, messages: [...this.window.messages] });
+    this.host.storage.saveRoom(this.id, { lastId: this.timeline.lastId, messages: [...this.view.messages] });
   }
 
   // --- from the client ---------------------------------------------------------------------------
 
   /** @internal The connection is up: (re)join if we want to be in the room. */
   handleConnect(): void {
-    if (this.current === "joining") this.startJoin(false);
+    if (this.current === "joining") this.joiner.start(false);
   }
 
   /** @internal The connection dropped: the room is joined again after the reconnect. */
   handleDisconnect(): void {
-    this.generation++;
-    this.host.clock.clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+    this.joiner.reset();
     this.timeline.disconnected();
     if (this.current === "joined") this.setState("joining");
-  }
-
-  /** @internal A live `chat:message` (protocol v1). */
-  handleMessage(msg: ChatMessage): void {
-    if (!this.listening() || !this.timeline.receive(msg.id, msg.prev)) return;
-    this.showMessages([stripped(msg)]);
-  }
-
-  /** @internal A live `notice` (protocol v1). */
-  handleNotice(notice: Notice): void {
-    if (!this.listening() || !this.timeline.receive(notice.id, notice.prev)) return;
-    const { prev: _, ...rest } = notice;
-    this.showNotice(rest);
-  }
-
-  /** @internal A `chat:batch` (protocol v1.1): entries in history order, each with `prev`. */
-  handleBatch(entries: BatchEntry[]): void {
-    if (!this.listening()) return;
-    let messages: ChatMessage[] = [];
-    for (const entry of entries) {
-      if (!this.timeline.receive(entry.id, entry.prev)) continue;
-      const { id, kind, text, user, ts } = entry;
-      if (kind === "chat" || kind === "question") {
-        messages.push({ id, room: this.id, kind, text, user, ts });
-        continue;
-      }
-      // Keep the room's order of events: what came before this entry is shown first.
-      this.showMessages(messages);
-      messages = [];
-      if (kind === "notice") this.showNotice({ id, room: this.id, text, user, ts });
-      else this.emit("entry", { entry });
-    }
-    this.showMessages(messages);
-  }
-
-  /** @internal */
-  handleViewers(count: number): void {
-    if (!this.listening()) return;
-    this.viewerCount = count;
-    this.emit("viewers", { count });
-  }
-
-  /** @internal A message was deleted (by the streamer; us included, through {@link deleteMessage}). */
-  handleDeleted(id: string): void {
-    if (this.current === "left") return;
-    this.timeline.remove(id);
-    this.window.remove(id);
-    if (this.noticeNow?.id === id) this.setNotice(null);
-    this.emit("deleted", { id });
-    this.schedulePersist();
   }
 
   // --- internals ---------------------------------------------------------------------------------
@@ -323,101 +277,7 @@ export class RoomSubscription extends Emitter<RoomEvents> {
   private rejoin(): void {
     if (this.current !== "joined") return;
     this.setState("joining");
-    this.startJoin(false);
-  }
-
-  /** Sends a join (`refill`: for a gap, while joined) unless one is in flight or we are offline. */
-  private startJoin(refill: boolean): void {
-    if (!this.host.connected() || this.timeline.joining || !this.listening()) return;
-    this.host.clock.clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    const generation = this.generation;
-    const since = this.timeline.beginJoin(refill);
-    const req = since === undefined ? { room: this.id } : { room: this.id, since };
-    void this.host.requests.send("room:join", req, this.host.ackTimeoutMs).then((res) => {
-      if (generation !== this.generation) return; // disconnected or left meanwhile
-      if (res.ok) return this.joinedWith(res, refill);
-      const error = res.error instanceof ChatError ? res.error : new ChatError(res.error);
-      if (error.local === "disconnected") return this.timeline.abortJoin(); // the reconnect joins again
-      if (isPermanent(error.code)) {
-        // A refill that cannot work gives up on its gaps; a join that cannot work fails the room.
-        this.timeline.abortJoin(true);
-        if (!refill) this.fail(error);
-        return;
-      }
-      this.timeline.abortJoin();
-      const wait =
-        error.code === ErrorCode.RateLimited && error.retryAfterMs !== undefined
-          ? error.retryAfterMs
-          : backoffDelay(this.joinAttempts, this.host.joinBackoff, () => this.host.clock.random());
-      this.joinAttempts++;
-      this.retryTimer = this.host.clock.setTimeout(() => {
-        this.retryTimer = undefined;
-        this.startJoin(refill && this.current === "joined");
-      }, wait);
-    });
-  }
-
-  private joinedWith(res: JoinResult, refill: boolean): void {
-    const hadShown = this.window.messages.length > 0;
-    const outcome = this.timeline.endJoin(res.recovered, res.messages.map((m) => m.id), res.notice?.id);
-    const startOver = outcome.restarted && hadShown;
-    this.joinAttempts = 0;
-    if (outcome.restarted) {
-      const kept = new Set(outcome.kept);
-      this.window.retain((m) => kept.has(m.id));
-      this.window.add(res.messages.map(stripped));
-      if (startOver) this.emit("messages", { messages: [...this.window.messages], reset: true });
-      else this.showMessages(res.messages, false);
-    } else {
-      const fresh = new Set(outcome.fresh);
-      this.showMessages(res.messages.filter((m) => fresh.has(m.id)), false);
-    }
-    if (res.notice === null) this.setNotice(null);
-    else if (this.noticeNow === null || res.notice.id >= this.noticeNow.id) this.setNotice(res.notice);
-    this.viewerCount = res.viewers;
-    this.emit("viewers", { count: res.viewers });
-    this.emit("joined", { recovered: res.recovered, startOver, refill, viewers: res.viewers });
-    if (this.current === "joining") this.setState("joined");
-    this.schedulePersist();
-    this.checkSettled();
-  }
-
-  /** Adds fresh messages to the snapshot and tells the UI, ascending by id. */
-  private showMessages(messages: ChatMessage[], persist = true): void {
-    if (messages.length === 0) return;
-    const sorted = messages.map(stripped).sort(compareIds);
-    this.window.add(sorted);
-    this.emit("messages", { messages: sorted, reset: false });
-    if (persist) this.schedulePersist();
-  }
-
-  /** A newer notice replaces the current one; an older one arriving late does not. */
-  private showNotice(notice: Notice): void {
-    if (this.noticeNow !== null && notice.id < this.noticeNow.id) return;
-    this.setNotice(notice);
-  }
-
-  private setNotice(notice: Notice | null): void {
-    if ((notice?.id ?? null) === (this.noticeNow?.id ?? null)) return;
-    this.noticeNow = notice;
-    this.emit("notice", { notice });
-  }
-
-  private ownChanged(msg: Outgoing): void {
-    let alreadyReceived = false;
-    if (msg.state === "sent" && msg.id !== undefined) {
-      alreadyReceived = !this.timeline.accept(msg.id);
-      const { id, room, text, ts } = msg;
-      const user = this.host.self;
-      if (msg.kind === "notice") this.showNotice({ id, room, text, user, ts });
-      else if (!alreadyReceived) {
-        this.window.add([{ id, room, kind: msg.kind, text, user, ts }]);
-        this.schedulePersist();
-      }
-    }
-    this.emit("outgoing", { message: msg, alreadyReceived });
-    if (msg.state !== "pending") this.timeline.ownSettled();
+    this.joiner.start(false);
   }
 
   private fail(error: ChatError): void {
