@@ -63,8 +63,9 @@ describe("recovery on another replica", () => {
     for (const room of [r1, r2]) for (const o of others) await join(o, room);
     // Live traffic before the outage sets the last ids.
     for (const room of [r1, r2]) {
-      const [id] = await sendMany(others[0]!, room, 1, "before");
-      await until(() => v.ids.get(room)?.has(id!) === true, 5_000, "the live message");
+      const next = v.nextLive(room, (e) => e.text === "before 0");
+      await sendMany(others[0]!, room, 1, "before");
+      await next;
     }
     v.close();
     const missed = {

@@ -17,6 +17,12 @@ export interface JoinRecord {
   ids: string[];
 }
 
+/** A live delivery as it came: a v1 `chat:message` / `notice`, or one entry of a v1.1 `chat:batch`. */
+export interface LiveEntry {
+  id: string;
+  text: string;
+}
+
 export interface ChatViewerOptions {
   /** The SDK's grace before an unseen `prev` counts as a gap. @default the SDK's (1000) */
   gapGraceMs?: number;
@@ -37,6 +43,7 @@ export class ChatViewer {
   /** What it keeps across connections, as a page keeps it in localStorage. */
   readonly storage: MemoryStorage;
   private refillsBefore = 0;
+  private readonly liveWatchers = new Set<(room: string, entry: LiveEntry) => void>();
 
   private constructor(
     readonly rooms: string[],
@@ -91,6 +98,26 @@ export class ChatViewer {
     }
   }
 
+  /**
+   * Resolves with the next live delivery in `room` that passes `filter` (whether the server sends
+   * v1 events or, to this batch-capable client, `chat:batch`); rejects after `ms`.
+   */
+  nextLive(room: string, filter: (entry: LiveEntry) => boolean, ms = 5_000): Promise<LiveEntry> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.liveWatchers.delete(watch);
+        reject(new Error(`no live delivery in ${room} within ${ms} ms`));
+      }, ms);
+      const watch = (r: string, entry: LiveEntry) => {
+        if (r !== room || !filter(entry)) return;
+        clearTimeout(timer);
+        this.liveWatchers.delete(watch);
+        resolve(entry);
+      };
+      this.liveWatchers.add(watch);
+    });
+  }
+
   /** Resolves when every room is joined with no gap open and no refill running. */
   async settled(): Promise<void> {
     await Promise.all(this.rooms.map((room) => this.client.room(room).settled()));
@@ -116,14 +143,15 @@ export class ChatViewer {
   /** Records raw live deliveries and join acks off the socket the SDK uses. */
   private tap(socket: SocketIoChatSocket): ChatSocket {
     this.socket = socket.raw;
-    const live = (room: string, id: string) => {
+    const live = (room: string, entry: LiveEntry) => {
       const list = this.live.get(room) ?? [];
       this.live.set(room, list);
-      list.push(id);
+      list.push(entry.id);
+      for (const watch of [...this.liveWatchers]) watch(room, entry);
     };
-    socket.raw.on("chat:message", (m) => live(m.room, m.id));
-    socket.raw.on("notice", (n) => live(n.room, n.id));
-    socket.raw.on("chat:batch", (b) => b.entries.forEach((e) => live(b.room, e.id)));
+    socket.raw.on("chat:message", (m) => live(m.room, m));
+    socket.raw.on("notice", (n) => live(n.room, n));
+    socket.raw.on("chat:batch", (b) => b.entries.forEach((e) => live(b.room, e)));
     const emit = socket.emit.bind(socket);
     socket.emit = ((event: string, payload: { room: string; since?: string }, ack: (res: unknown) => void) => {
       if (event !== "room:join") return (emit as (...a: unknown[]) => void)(event, payload, ack);
