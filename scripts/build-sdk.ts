@@ -8,6 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { BROWSER_BUNDLE } from "./build-client.js";
 
 export interface BuildSdkOptions {
   /** Repository root. @default the folder above scripts/ */
@@ -34,14 +35,9 @@ export async function buildSdk(options: Partial<BuildSdkOptions> = {}): Promise<
     absWorkingDir: opts.root,
     entryPoints: { "chat-sdk": "src/sdk/index.ts" },
     outdir,
-    bundle: true,
-    format: "esm",
-    // The browser build of socket.io-client (global WebSocket): browsers, and Node 22+ or Deno.
-    platform: "browser",
-    target: ["es2022"],
+    // With socket.io-client's browser build (a global WebSocket): browsers, Node 22+, Deno.
+    ...BROWSER_BUNDLE,
     minify: opts.minify,
-    sourcemap: true,
-    logLevel: "warning",
   });
   // One .d.ts beside the bundle, naming the declarations tsc emits into types/.
   await mkdir(outdir, { recursive: true });
