@@ -3,7 +3,7 @@
  * URL fragment `#token=...`, which never reaches a server log), post pinned notices, follow the chat.
  */
 import { isRoomId } from "../protocol/index.js";
-import { ChatClient, defaultRetryPolicy, WebStorage } from "../sdk/index.js";
+import { ChatClient, WebStorage } from "../sdk/index.js";
 import { showConnectionState } from "./connection-badge.js";
 import { byId } from "./dom.js";
 import { RoomPanel } from "./room-panel.js";
@@ -53,7 +53,7 @@ function start(token: string): void {
     token,
     self: { id: claims?.sub ?? "self", name, role: "streamer" },
     storage: new WebStorage({ prefix: "live-chat-studio:", store: localStorage }),
-    retry: { ...defaultRetryPolicy, maxRetryAfterMs: 0 },
+    retry: { maxRetryAfterMs: 0 },
   });
   byId("connection").hidden = false;
   showConnectionState(byId("connection"), client);

@@ -4,7 +4,7 @@
  * {@link PagePrefs}); each room's last messages and `since` are the SDK's to keep.
  */
 import { isDisplayName, isRoomId } from "../protocol/index.js";
-import { ChatClient, defaultRetryPolicy, WebStorage } from "../sdk/index.js";
+import { ChatClient, WebStorage } from "../sdk/index.js";
 import { showConnectionState } from "./connection-badge.js";
 import { byId, h, onValidSubmit } from "./dom.js";
 import { PagePrefs } from "./page-prefs.js";
@@ -58,7 +58,7 @@ function start(name: string): void {
     self: { id: "self", name, role: "viewer" },
     storage: new WebStorage({ prefix: "live-chat:", store: localStorage }),
     // A person sending too fast is told so at once (with a Retry), rather than left waiting.
-    retry: { ...defaultRetryPolicy, maxRetryAfterMs: 0 },
+    retry: { maxRetryAfterMs: 0 },
   });
   showConnectionState(byId("connection"), client);
   const tabs = byId("tabs");

@@ -53,6 +53,10 @@ describe("ChatClient: connection", () => {
     online = true;
     watcher(true);
     expect(client.state).toBe("connected");
+    socket.drop("io server disconnect"); // nothing reconnects now: the network coming back does not change that
+    watcher(false);
+    watcher(true);
+    expect(client.state).toBe("offline");
   });
 
   it("rejects a room id the protocol does not allow", () => {

@@ -49,10 +49,10 @@ export interface ChatClientOptions {
   self: User | undefined;
   /** How long a request waits for its ack before it counts as lost. @default 10000 */
   ackTimeoutMs: number;
-  /** Waits between join retries (`unavailable`, a lost ack). @default defaultBackoff */
-  joinBackoff: BackoffOptions;
-  /** Retries of sends and moderation requests. @default defaultRetryPolicy */
-  retry: RetryPolicy;
+  /** Waits between join retries (`unavailable`, a lost ack); merged over the defaults. @default defaultBackoff */
+  joinBackoff: Partial<BackoffOptions>;
+  /** Retries of sends and moderation requests; merged over the defaults. @default defaultRetryPolicy */
+  retry: Partial<RetryPolicy>;
   /** Defaults of every room's options. @default defaultRoomOptions */
   rooms: Partial<RoomOptions>;
   /** Last ids, snapshots and the session secret. @default WebStorage where localStorage works, else MemoryStorage */
@@ -95,6 +95,8 @@ export class ChatClient extends Emitter<ClientEvents> {
   private readonly stopWatching: () => void;
   private current: ConnectionState = "connecting";
   private refusedWith: string | undefined;
+  /** The server or we ended the connection: nothing reconnects until {@link connect}. */
+  private stopped = false;
   private closed = false;
   /** Refills of rooms since left, so {@link stats} stays a running total. */
   private readonly leftStats: TimelineStats = { refills: 0, suspectedGaps: 0, realGaps: 0 };
@@ -107,7 +109,10 @@ export class ChatClient extends Emitter<ClientEvents> {
     super(reportError);
     this.opts = opts;
     this.clock = clock;
-    if (!opts.autoConnect) this.current = "offline";
+    if (!opts.autoConnect) {
+      this.current = "offline";
+      this.stopped = true;
+    }
     this.storage = opts.storage ?? (globalLocalStorage() ? new WebStorage() : new MemoryStorage());
     this.network = opts.network ?? globalNetwork();
     this.socket = (opts.socket ?? socketIo())({ url: opts.url, auth: () => this.auth() });
@@ -117,8 +122,8 @@ export class ChatClient extends Emitter<ClientEvents> {
       storage: this.storage,
       self: opts.self ?? { id: "self", name: opts.name ?? "me", role: "viewer" },
       ackTimeoutMs: opts.ackTimeoutMs,
-      joinBackoff: opts.joinBackoff,
-      retryPolicy: opts.retry,
+      joinBackoff: { ...defaultBackoff, ...opts.joinBackoff },
+      retryPolicy: { ...defaultRetryPolicy, ...opts.retry },
       requests: this.requests,
       connected: () => this.socket.connected,
       newClientId: () => randomToken(22, () => clock.random()),
@@ -128,7 +133,7 @@ export class ChatClient extends Emitter<ClientEvents> {
     this.wire();
     this.stopWatching = this.network.watch((online) => {
       if (!online) this.setState("offline");
-      else if (this.current === "offline" && !this.closed) this.setState(this.socket.connected ? "connected" : "reconnecting");
+      else if (this.current === "offline" && !this.stopped) this.setState(this.socket.connected ? "connected" : "reconnecting");
     });
     if (opts.autoConnect) this.socket.connect();
   }
@@ -177,6 +182,7 @@ export class ChatClient extends Emitter<ClientEvents> {
   connect(): void {
     if (this.closed || this.socket.connected) return;
     this.refusedWith = undefined;
+    this.stopped = false;
     this.setState("connecting");
     this.socket.connect();
   }
@@ -191,6 +197,7 @@ export class ChatClient extends Emitter<ClientEvents> {
     if (this.closed) return;
     this.persist();
     this.closed = true;
+    this.stopped = true;
     this.stopWatching();
     for (const room of [...this.open.values()]) room.leave();
     this.requests.failAll("closed", "the client is closed");
@@ -245,20 +252,24 @@ export class ChatClient extends Emitter<ClientEvents> {
       this.requests.failAll("disconnected", `connection lost (${reason})`);
       if (this.closed) return;
       // After our own close or the server's explicit disconnect, socket.io-client does not retry.
-      const final = reason === "io client disconnect" || reason === "io server disconnect";
-      this.setState(final || !this.network.online() ? "offline" : "reconnecting");
+      if (reason === "io client disconnect" || reason === "io server disconnect") this.stopped = true;
+      this.setState(this.stopped || !this.network.online() ? "offline" : "reconnecting");
     });
     socket.on("connect_error", (err) => {
       if (err.message === UNAUTHORIZED || err.message.startsWith(ErrorCode.BadRequest)) {
         // A refused token or name does not get better by retrying.
         this.refusedWith = err.message;
+        this.stopped = true;
         socket.disconnect();
         this.setState("refused");
       } else if (this.current !== "offline" && this.current !== "refused") {
         this.setState(this.network.online() ? "reconnecting" : "offline");
       }
     });
-    socket.on("reconnect_failed", () => this.setState("offline"));
+    socket.on("reconnect_failed", () => {
+      this.stopped = true;
+      this.setState("offline");
+    });
     socket.on("chat:message", (msg) => room(msg.room)?.feed.message(msg));
     socket.on("notice", (notice) => room(notice.room)?.feed.notice(notice));
     socket.on("chat:batch", (batch) => room(batch.room)?.feed.batch(batch.entries));

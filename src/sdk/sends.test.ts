@@ -8,7 +8,7 @@ import { harness, message } from "./testing/harness.js";
 const retry = { maxAttempts: 5, deadlineMs: 30_000, maxRetryAfterMs: 10_000, backoff: { minDelayMs: 100, maxDelayMs: 1000, factor: 2, jitter: 0.5 } };
 
 async function joinedRoom(options: Partial<ChatClientOptions> = {}) {
-  const h = harness({ ackTimeoutMs: 1000, retry, self: { id: "me", name: "Me", role: "viewer" }, rooms: { gapGraceMs: 1000 }, ...options });
+  const h = harness({ ackTimeoutMs: 1000, self: { id: "me", name: "Me", role: "viewer" }, rooms: { gapGraceMs: 1000 }, ...options, retry: { ...retry, ...options.retry } });
   h.clock.randomValue = 0; // backoffs at their longest, so the waits below are exact
   const room = h.client.room("r");
   void room.join();
@@ -82,7 +82,7 @@ describe("sends", () => {
   });
 
   it("hand a rate limit over the policy's bound to the caller, who may retry with the same clientId", async () => {
-    const { socket, room, clock, outgoing, next } = await joinedRoom({ retry: { ...retry, maxRetryAfterMs: 0 } });
+    const { socket, room, clock, outgoing, next } = await joinedRoom({ retry: { maxRetryAfterMs: 0 } });
     const sent = room.send("too fast");
     (await next("chat:send")).ack({ ok: false, error: { code: ErrorCode.RateLimited, message: "slow down", retryAfterMs: 200 } });
     await expect(sent).rejects.toMatchObject({ code: "rate_limited", retryAfterMs: 200 });
@@ -108,7 +108,7 @@ describe("sends", () => {
   });
 
   it("are bounded: maxAttempts, then the deadline", async () => {
-    const { socket, room, clock } = await joinedRoom({ retry: { ...retry, maxAttempts: 3 } });
+    const { socket, room, clock } = await joinedRoom({ retry: { maxAttempts: 3 } });
     const sent = room.send("doomed");
     const caught = sent.catch((e: unknown) => e);
     for (let i = 0; i < 3; i++) {
