@@ -140,8 +140,13 @@ describe("browser pages", () => {
     await alice.waitForSelector(`.room[data-room="${SIDE_ROOM}"][data-joined="true"]`);
     await send(alice, "over in the side room");
     await acked(alice, "over in the side room");
-    // Bob talks in the main room while Alice looks at the side room: her main tab counts it.
-    await send(bob, "are you still there?");
+    // The mute outlived the reload: the page keeps its anonymous session, so Bob is the same user.
+    await send(bob, "muted after the reload?");
+    const stillRefused = bob.locator(".msg.own.failed", { hasText: "muted after the reload?" });
+    await stillRefused.waitFor();
+    expect(await stillRefused.locator(".msg-error").textContent()).toContain("muted");
+    // The streamer talks in the main room while Alice looks at the side room: her main tab counts it.
+    await send(studio, "are you still there?", "chat");
     const unread = alice.locator(`.tab[data-room="${ROOM}"] .unread`);
     await unread.filter({ hasText: "1" }).waitFor();
     await alice.click(`.tab[data-room="${ROOM}"] .tab-label`);
