@@ -222,7 +222,17 @@ describe("browser pages", () => {
         });
       await reader.locator(".messages").evaluate((el) => (el.scrollTop = 300));
       const before = await lineAt();
-      await Promise.all(senders.slice(0, 5).map((c, i) => sendChat(c, room, `late ${i}`)));
+      // Each sender's burst emptied its bucket: wait as told when refused (a real client's retry).
+      const sendLate = async (c: (typeof senders)[number], text: string): Promise<void> => {
+        const clientId = `late-${RUN}-${text}`;
+        for (;;) {
+          const ack = await sendChat(c, room, text, { clientId });
+          if (ack.ok) return;
+          if (ack.error.code !== "rate_limited") throw new Error(`${text}: ${ack.error.code}`);
+          await new Promise((r) => setTimeout(r, ack.error.retryAfterMs ?? 200));
+        }
+      };
+      await Promise.all(senders.slice(0, 5).map((c, i) => sendLate(c, `late ${i}`)));
       await reader.locator(".jump", { hasText: "5 new messages" }).waitFor();
       expect(await lineAt()).toBe(before);
       await reader.click(".jump");
