@@ -30,6 +30,14 @@ const APPEND = new LuaScript(`${LUA_HELPERS}
 local stream, notice, cursor = KEYS[1], KEYS[2], KEYS[3]
 local ttl, n = tonumber(ARGV[2]), tonumber(ARGV[8])
 local out, first, last, added = {}, nil, nil, false
+-- A room's first append starts its publish cursor just before itself, so a publish of a later
+-- entry (another replica's, confirmed first) also carries this one.
+if redis.call('EXISTS', cursor) == 0 then
+  local top = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+  local start = '0-0'
+  if #top > 0 then start = top[1][1] end
+  redis.call('SET', cursor, start, 'EX', ttl)
+end
 for i = 1, n do
   local dedup, mute = KEYS[2 + 2 * i], KEYS[3 + 2 * i]
   local kind, body, sender = ARGV[6 + 3 * i], ARGV[7 + 3 * i], ARGV[8 + 3 * i]
