@@ -126,6 +126,14 @@ export interface ChatServer {
   close(drain?: Partial<DrainOptions>): Promise<void>;
 }
 
+/** An engine.io connection, as the connection limiter tracks it. */
+interface TrackedConnection {
+  request: IncomingMessage;
+  /** The address the limiter counted it under, until released. */
+  countedAs?: string;
+  on(ev: "close", fn: (this: TrackedConnection) => void): void;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Longest wait for a room's subscription before a join fails as unavailable. */
@@ -169,9 +177,16 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     },
   });
   const coalescer = new WriteCoalescer({ tickMs: opts.writeCoalescingMs });
-  io.engine.on("connection", (raw: { request: IncomingMessage; once(ev: "close", fn: () => void): void }) => {
-    const release = limiter.track(raw.request);
-    raw.once("close", release);
+  // One close listener for every connection (`this` is the connection), and the address it was
+  // counted under as a field: no closure per viewer.
+  function releaseSlot(this: TrackedConnection): void {
+    if (this.countedAs === undefined) return;
+    limiter.release(this.countedAs);
+    this.countedAs = undefined;
+  }
+  io.engine.on("connection", (raw: TrackedConnection) => {
+    raw.countedAs = limiter.track(raw.request);
+    raw.on("close", releaseSlot);
     coalescer.attach(raw as unknown as EngineConnection);
   });
 

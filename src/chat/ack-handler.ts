@@ -43,7 +43,7 @@ export function admit(
   deps.metrics?.rejected.inc({ event, code: ErrorCode.RateLimited });
   reply({ ok: false, error: new ProtocolError(ErrorCode.RateLimited, "too many requests; slow down", wait).toBody() });
   const now = Date.now();
-  const r = socket.data.refusals;
+  const r = (socket.data.refusals ??= { count: 0, windowStart: now });
   if (now - r.windowStart > flood.windowMs) {
     r.windowStart = now;
     r.count = 0;

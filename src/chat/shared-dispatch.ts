@@ -29,7 +29,8 @@ const EVENT_RATE_FACTOR = 4;
  * connection, a third of what stock Socket.IO needs for the whole connection (measured by
  * `npm run bench:memory`: 14.0 KB with per-socket closures, 10.8 KB shared, 10.5 KB stock).
  * Socket.IO calls `onAny` listeners with `this` = the socket, so one function serves them all,
- * and the only per-socket state left is the two buckets and the refusal window in `socket.data`.
+ * and the only per-socket state left is the two buckets and the refusal window in `socket.data`,
+ * each created when first needed.
  *
  * The ack discipline is unchanged: a call without an ack is dropped; the bucket is charged first;
  * success acks `{ ok: true, ...result }`, failure `{ ok: false, error }`; unknown events that ask
@@ -51,7 +52,11 @@ export function sharedDispatch(deps: ChatDeps, options: DispatchOptions): (socke
       return;
     }
     const reply = ack as AckFn;
-    const bucket = isMessage ? socket.data.sendBucket : socket.data.eventBucket;
+    // Created on first use: an idle viewer keeps no rate state at all.
+    const data = socket.data;
+    const bucket = isMessage
+      ? (data.sendBucket ??= new TokenBucket(options.ratePerSec, options.rateBurst))
+      : (data.eventBucket ??= new TokenBucket(options.ratePerSec * EVENT_RATE_FACTOR, options.rateBurst * EVENT_RATE_FACTOR));
     if (!handler) {
       if (!admit(deps, socket, label, bucket, reply, flood)) return;
       deps.metrics?.rejected.inc({ event: label, code: ErrorCode.BadRequest });
@@ -71,9 +76,6 @@ export function sharedDispatch(deps: ChatDeps, options: DispatchOptions): (socke
   }
 
   return (socket) => {
-    socket.data.sendBucket = new TokenBucket(options.ratePerSec, options.rateBurst);
-    socket.data.eventBucket = new TokenBucket(options.ratePerSec * EVENT_RATE_FACTOR, options.rateBurst * EVENT_RATE_FACTOR);
-    socket.data.refusals = { count: 0, windowStart: Date.now() };
     socket.onAny(dispatch as (...args: unknown[]) => void);
   };
 }

@@ -12,12 +12,12 @@ export interface SocketData {
   user: VerifiedUser;
   /** Set (true) only when the client asked for protocol v1.1 batches (`auth.caps`). */
   batch?: boolean;
-  /** Per-connection message rate (chat:send, notice:send). */
-  sendBucket: TokenBucket;
-  /** Per-connection rate of every other event, so join/leave floods are bounded too. */
-  eventBucket: TokenBucket;
-  /** Refusals (rate_limited) in the current flood window; too many disconnects the client. */
-  refusals: { count: number; windowStart: number };
+  /** Per-connection message rate (chat:send, notice:send); created at the first message (most viewers never send). */
+  sendBucket?: TokenBucket;
+  /** Per-connection rate of every other event, so join/leave floods are bounded too; created at the first event. */
+  eventBucket?: TokenBucket;
+  /** Refusals (rate_limited) in the current flood window; too many disconnects the client. Created at the first refusal. */
+  refusals?: { count: number; windowStart: number };
 }
 
 export type ChatIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;

@@ -28,17 +28,20 @@ export class ConnectionLimiter {
     return n >= this.opts.maxPerIp ? "too many connections from this address" : undefined;
   }
 
-  /** Counts an opened connection; returns its release function (idempotent). */
-  track(req: IncomingMessage): () => void {
+  /**
+   * Counts an opened connection; returns the address it was counted under, for {@link release}.
+   * (A key rather than a release closure: one closure per idle viewer is memory, see lean-connections.ts.)
+   */
+  track(req: IncomingMessage): string {
     const ip = this.ipOf(req);
     this.open.set(ip, (this.open.get(ip) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const n = (this.open.get(ip) ?? 1) - 1;
-      if (n > 0) this.open.set(ip, n);
-      else this.open.delete(ip);
-    };
+    return ip;
+  }
+
+  /** Un-counts one connection counted under `ip` by {@link track}; call once per tracked connection. */
+  release(ip: string): void {
+    const n = (this.open.get(ip) ?? 1) - 1;
+    if (n > 0) this.open.set(ip, n);
+    else this.open.delete(ip);
   }
 }

@@ -21,7 +21,8 @@
  * 4. Event tables. Node's EventEmitter starts every `_events` as `{ __proto__: null }`, which V8
  *    keeps in dictionary mode (160 to 450 bytes each, never shrinking); the engine.io connection,
  *    its transport and the Socket.IO socket each have one. Once their listeners are attached, each
- *    table is copied into a fast-mode object that also has no Object.prototype behind it.
+ *    table is copied into a fast-mode object that also has no Object.prototype behind it, and
+ *    each list of listeners at its length.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Socket as NetSocket } from "node:net";
@@ -80,7 +81,8 @@ export function compactEventTable(emitter: unknown): void {
   const events = e._events;
   if (!events) return;
   const table = new (EventTable as unknown as new () => Record<PropertyKey, unknown>)();
-  for (const key of Reflect.ownKeys(events)) table[key] = events[key];
+  // A list of listeners is copied at its size: pushing a third listener grows one to 17 slots.
+  for (const key of Reflect.ownKeys(events)) table[key] = Array.isArray(events[key]) ? (events[key] as unknown[]).slice() : events[key];
   e._events = table;
 }
 
