@@ -4,7 +4,10 @@
  * probe after GC, RSS from /proc), several runs each, interleaved so that the machine's other load
  * falls on all of them alike. Viewers join one room, as in a live stream.
  *
- *   npm run bench:memory [-- --viewers 4000 --runs 3 --variants stock,ours --snapshots DIR]
+ *   npm run bench:memory [-- --viewers 6000 --steps 6 --runs 3 --variants stock,ours --snapshots DIR]
+ *
+ * Viewers connect in `--steps` equal steps; after each, the server is sampled after GC, and the
+ * figures per viewer are the least-squares slope over those points (RSS takes page-sized steps).
  *
  * `--snapshots DIR`: one more run per variant, not counted, writes heap snapshots with half and
  * with all the viewers and prints where each viewer's bytes went (bench/heap-growth.ts); the
@@ -15,7 +18,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { LoadFleet } from "./load/load-fleet.js";
 import type { ClientSpec } from "./load/load-protocol.js";
-import { perViewer, sampleMemory, type MemoryPerViewer } from "./measure/memory-sample.js";
+import { fitPerViewer, sampleMemory, type MemoryPerViewer, type MemorySample } from "./measure/memory-sample.js";
 import { breakdown, type Breakdown } from "./heap-growth.js";
 import { Cleanup } from "./process/cleanup.js";
 import { markdownTable, textTable } from "./report/text-table.js";
@@ -53,26 +56,35 @@ const VARIANTS: Variant[] = [
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const kb = (bytes: number) => (bytes / 1024).toFixed(2);
 
-/** Connects half the viewers, samples, connects the rest, samples; optionally snapshots both points. */
-async function measure(variant: Variant, viewers: number, cleanup: Cleanup, snapshots?: string): Promise<MemoryPerViewer> {
+/**
+ * Connects the viewers in `steps` equal steps and samples after each; the per-viewer figures are
+ * fitted over those points. With `snapshots`, writes heap snapshots at half and at all the viewers.
+ */
+async function measure(variant: Variant, viewers: number, steps: number, cleanup: Cleanup, snapshots?: string): Promise<MemoryPerViewer> {
   const stops: (() => Promise<void>)[] = [];
   const register = (name: string, stop: () => Promise<void>) => void stops.push(cleanup.add(name, stop));
   try {
     const server = await variant.start();
     register(`${variant.name} server ${server.pid}`, () => server.stop());
     const specs: ClientSpec[] = Array.from({ length: viewers }, () => ({ url: server.url, replica: 0, rooms: ["stream"] }));
-    const half = Math.floor(viewers / 2);
-    const fleet = await LoadFleet.start(specs.slice(0, half), [], {}, register);
-    register("load", () => fleet.close());
-    // Let join-time work (viewer-count announcements, timers) settle before sampling.
-    await new Promise((r) => setTimeout(r, 1_500));
-    const mid = await sampleMemory([server]);
-    if (snapshots) await server.snapshot(join(snapshots, `${variant.name}-mid.heapsnapshot`));
-    await fleet.addViewers(specs.slice(half));
-    await new Promise((r) => setTimeout(r, 1_500));
-    const all = await sampleMemory([server]);
-    if (snapshots) await server.snapshot(join(snapshots, `${variant.name}-all.heapsnapshot`));
-    return perViewer(mid, all, viewers - half);
+    const bounds = Array.from({ length: steps + 1 }, (_, i) => Math.floor((viewers * i) / steps));
+    const points: { connections: number; sample: MemorySample }[] = [];
+    let fleet: LoadFleet | undefined;
+    for (let i = 1; i <= steps; i++) {
+      const batch = specs.slice(bounds[i - 1], bounds[i]);
+      if (fleet) await fleet.addViewers(batch);
+      else {
+        fleet = await LoadFleet.start(batch, [], {}, register);
+        register("load", () => fleet!.close());
+      }
+      // Let join-time work (viewer-count announcements, timers) settle before sampling.
+      await new Promise((r) => setTimeout(r, 1_500));
+      points.push({ connections: bounds[i]!, sample: await sampleMemory([server]) });
+      if (snapshots && (bounds[i] === viewers || bounds[i] === Math.floor(viewers / 2))) {
+        await server.snapshot(join(snapshots, `${variant.name}-${bounds[i] === viewers ? "all" : "mid"}.heapsnapshot`));
+      }
+    }
+    return fitPerViewer(points);
   } finally {
     for (const stop of stops.reverse()) await stop();
   }
@@ -92,12 +104,14 @@ function spread(xs: number[]): string {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      viewers: { type: "string", default: "4000" },
+      viewers: { type: "string", default: "6000" },
       runs: { type: "string", default: "3" },
       variants: { type: "string", default: VARIANTS.map((v) => v.name).join(",") },
+      steps: { type: "string", default: "6" },
       snapshots: { type: "string" },
     },
   });
+  const steps = Number(values.steps);
   const viewers = Number(values.viewers);
   const runs = Number(values.runs);
   const variants = values.variants!.split(",").map((n) => {
@@ -114,13 +128,13 @@ async function main(): Promise<void> {
       mkdirSync(values.snapshots, { recursive: true });
       for (const v of variants) {
         log(`${v.label}: snapshot run`);
-        await measure(v, viewers, cleanup, values.snapshots);
+        await measure(v, viewers, 2, cleanup, values.snapshots);
         parts.set(v.name, breakdown(join(values.snapshots, `${v.name}-mid.heapsnapshot`), join(values.snapshots, `${v.name}-all.heapsnapshot`)));
       }
     }
     for (let run = 1; run <= runs; run++) {
       for (const v of variants) {
-        const m = await measure(v, viewers, cleanup);
+        const m = await measure(v, viewers, steps, cleanup);
         results.get(v.name)!.push(m);
         log(`run ${run}/${runs}, ${v.label}: heap ${kb(m.heapBytesPerViewer)} KB, RSS ${kb(m.rssBytesPerViewer)} KB (raw ${kb(m.rawRssBytesPerViewer)} KB) per viewer`);
       }
@@ -129,6 +143,11 @@ async function main(): Promise<void> {
     await cleanup.run();
   }
 
+  if (runs > 0) printRuns(variants, results, viewers, runs, steps);
+  if (parts.size > 0) printParts(parts, values.snapshots!);
+}
+
+function printRuns(variants: Variant[], results: Map<string, MemoryPerViewer[]>, viewers: number, runs: number, steps: number): void {
   const stockRuns = results.get("stock");
   const ratio = (xs: number[], key: keyof MemoryPerViewer) =>
     stockRuns ? `${(median(xs) / median(stockRuns.map((r) => r[key]))).toFixed(2)}x` : "-";
@@ -139,22 +158,22 @@ async function main(): Promise<void> {
     return [v.label, spread(heap), ratio(heap, "heapBytesPerViewer"), spread(rss), ratio(rss, "rssBytesPerViewer"), spread(rs.map((r) => r.rawRssBytesPerViewer))];
   });
   const header = ["server", "heap KB", "heap vs stock", "RSS KB", "RSS vs stock", "raw RSS slope KB"];
-  console.log(`\nMemory per idle WebSocket viewer: slope from ${Math.floor(viewers / 2)} to ${viewers} viewers after GC, median (min-max) of ${runs} runs`);
+  console.log(`\nMemory per idle WebSocket viewer: slope over ${steps} points up to ${viewers} viewers (least squares, after GC), median (min-max) of ${runs} runs`);
   console.log(textTable(header, rows));
   console.log("RSS = heap slope + slope of RSS outside the V8 heap; the raw RSS slope moves by whole heap pages at each GC.");
+}
 
-  if (parts.size > 0) {
-    const names = [...parts.keys()];
-    const labels = [...parts.get(names[0]!)!.bytes.keys()];
-    const partRows = labels
-      .map((label) => [label, ...names.map((n) => Math.round(parts.get(n)!.bytes.get(label)!))])
-      .filter((row) => row.slice(1).some((b) => Number(b) >= 8));
-    partRows.push(["total (heap snapshot, per connection)", ...names.map((n) => Math.round(parts.get(n)!.total))]);
-    const partHeader = ["part of a connection (first reached through)", ...names.map((n) => `${n} B`)];
-    console.log(`\nWhere a viewer's heap goes (snapshot diff, ${parts.get(names[0]!)!.connections} connections added)`);
-    console.log(textTable(partHeader, partRows));
-    writeFileSync(join(values.snapshots!, "breakdown.md"), markdownTable(partHeader, partRows) + "\n");
-  }
+function printParts(parts: Map<string, Breakdown>, dir: string): void {
+  const names = [...parts.keys()];
+  const labels = [...parts.get(names[0]!)!.bytes.keys()];
+  const rows = labels
+    .map((label) => [label, ...names.map((n) => Math.round(parts.get(n)!.bytes.get(label)!))])
+    .filter((row) => row.slice(1).some((b) => Number(b) >= 8));
+  rows.push(["total (heap snapshot, per connection)", ...names.map((n) => Math.round(parts.get(n)!.total))]);
+  const header = ["part of a connection (first reached through)", ...names.map((n) => `${n} B`)];
+  console.log(`\nWhere a viewer's heap goes (snapshot diff, ${parts.get(names[0]!)!.connections} connections added)`);
+  console.log(textTable(header, rows));
+  writeFileSync(join(dir, "breakdown.md"), markdownTable(header, rows) + "\n");
 }
 
 main().catch((err: unknown) => {

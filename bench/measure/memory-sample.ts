@@ -54,3 +54,33 @@ export function perViewer(mid: MemorySample, all: MemorySample, connections: num
     rawRssBytesPerViewer: Math.round((all.rss - mid.rss) / connections),
   };
 }
+
+/** Least-squares slope of `y` over `x`. */
+function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return num / den;
+}
+
+/**
+ * Memory per viewer fitted over several loaded points (least squares), which averages out the
+ * page-sized steps RSS takes; with two points it is {@link perViewer}.
+ */
+export function fitPerViewer(points: { connections: number; sample: MemorySample }[]): MemoryPerViewer {
+  const xs = points.map((p) => p.connections);
+  const heap = slope(xs, points.map((p) => p.sample.heapUsed));
+  const offHeap = slope(xs, points.map((p) => p.sample.rss - p.sample.heapTotal));
+  return {
+    connections: Math.max(...xs) - Math.min(...xs),
+    heapBytesPerViewer: Math.round(heap),
+    rssBytesPerViewer: Math.round(heap + offHeap),
+    rawRssBytesPerViewer: Math.round(slope(xs, points.map((p) => p.sample.rss))),
+  };
+}
