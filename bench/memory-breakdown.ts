@@ -17,6 +17,7 @@ import { connectionSetup } from "../src/chat/connection.js";
 import type { ChatDeps } from "../src/chat/types.js";
 import { MemoryPresenceStore } from "../src/presence/memory-presence-store.js";
 import { ViewerCounts } from "../src/presence/viewer-counts.js";
+import { RoomService } from "../src/rooms/room-service.js";
 import { SendBatcher } from "../src/delivery/send-batcher.js";
 import { MemoryMessageStore } from "../src/store/memory-message-store.js";
 import { startEmbedded } from "../test/support/embedded-server.js";
@@ -84,7 +85,9 @@ function withHandlers(): () => Promise<Running> {
     const store = new MemoryMessageStore();
     const viewers = new ViewerCounts({ store: new MemoryPresenceStore(), replicaId: "bench", announce: () => {}, tell: () => {}, logger });
     const sends = new SendBatcher({ append: (room, drafts) => store.append(room, drafts) });
-    const deps: ChatDeps = { store, sends, viewers, limits: { messageMaxLength: 500, maxRoomsPerSocket: 20 }, logger };
+    const presence = new MemoryPresenceStore();
+    const rooms = new RoomService({ store, sends, presence, broadcast: { emit: () => {} }, replicas: { kick: async () => 0, disconnect: async () => 0 } });
+    const deps: ChatDeps = { store, sends, viewers, rooms, limits: { messageMaxLength: 500, maxRoomsPerSocket: 20 }, logger };
     const rate = { ratePerSec: 1_000, rateBurst: 1_000, flood: defaultFloodOptions };
     const setup = connectionSetup(deps, rate);
     io.on("connection", (socket) => setup(socket as never));

@@ -38,6 +38,10 @@ export interface Config {
   /** Replicas that must confirm a send before its ok ack; "auto": 1 on a cluster, 0 standalone. */
   ackReplicas: number | "auto";
   ackTimeoutMs: number;
+  /** Server HTTP API keys; empty = the API is off. */
+  apiKeys: string[];
+  apiRatePerSec: number;
+  apiRateBurst: number;
 }
 
 export class ConfigError extends Error {
@@ -71,6 +75,19 @@ function ackReplicas(env: Env): number | "auto" {
   if (raw === undefined || raw === "" || raw === "auto") return "auto";
   if (!/^\d+$/.test(raw)) throw new ConfigError("ACK_REPLICAS", `must be "auto" or a whole number from 0 to 5, got "${env.ACK_REPLICAS}"`);
   return int(env, "ACK_REPLICAS", 0, 0, 5);
+}
+
+/** API keys: comma-separated, each 16-256 visible ASCII characters (no commas), so none is guessable by size. */
+function apiKeys(env: Env): string[] {
+  const raw = env.API_KEYS?.trim();
+  if (!raw) return [];
+  const keys = raw.split(",").map((k) => k.trim());
+  for (const [i, key] of keys.entries()) {
+    if (!/^[\x21-\x2b\x2d-\x7e]{16,256}$/.test(key)) {
+      throw new ConfigError("API_KEYS", `key ${i + 1} must be 16-256 visible ASCII characters without commas or spaces`);
+    }
+  }
+  return keys;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -136,5 +153,8 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedMaxRooms: int(env, "EMBEDDED_MAX_ROOMS", 10_000, 1, 10_000_000),
     ackReplicas: ackReplicas(env),
     ackTimeoutMs: int(env, "ACK_TIMEOUT_MS", 1_000, 10, 60_000),
+    apiKeys: apiKeys(env),
+    apiRatePerSec: int(env, "API_RATE_LIMIT_PER_SEC", 50, 1, 100_000),
+    apiRateBurst: int(env, "API_RATE_LIMIT_BURST", 100, 1, 100_000),
   };
 }

@@ -130,6 +130,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       corsOrigins: config.corsOrigins,
       writeCoalescingMs: config.writeCoalescingMs,
       batchTickMs: config.batchTickMs,
+      api: { keys: config.apiKeys, ratePerSec: config.apiRatePerSec, rateBurst: config.apiRateBurst },
     },
     {
       logger,
@@ -143,7 +144,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     },
   );
   const port = await server.listen(config.port, config.host);
-  logger.info({ port, host: config.host, replicaId }, "chat server listening");
+  logger.info({ port, host: config.host, replicaId, api: config.apiKeys.length > 0 }, "chat server listening");
   return {
     server,
     port,
