@@ -4,7 +4,7 @@
  *   tsx scripts/build-client.ts            (part of `npm run build`)
  */
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, type BuildOptions } from "esbuild";
 
 export interface BuildClientOptions {
   /** Repository root. @default the folder above scripts/ */
@@ -18,6 +18,16 @@ const defaults: BuildClientOptions = {
   minify: true,
 };
 
+/** How every browser bundle is built (the pages here, the SDK in build-sdk.ts): ESM, dependencies included. */
+export const BROWSER_BUNDLE = {
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: ["es2022"],
+  sourcemap: true,
+  logLevel: "warning",
+} satisfies BuildOptions;
+
 /** One bundle per page; the names are what public/*.html load from /build/. */
 export const CLIENT_ENTRIES = { viewer: "src/client/viewer-page.ts", studio: "src/client/studio-page.ts" };
 
@@ -27,13 +37,8 @@ export async function buildClient(options: Partial<BuildClientOptions> = {}): Pr
     absWorkingDir: opts.root,
     entryPoints: CLIENT_ENTRIES,
     outdir: "public/build",
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: ["es2022"],
+    ...BROWSER_BUNDLE,
     minify: opts.minify,
-    sourcemap: true,
-    logLevel: "warning",
   });
 }
 

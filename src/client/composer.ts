@@ -1,5 +1,5 @@
 import { h } from "./dom.js";
-import type { OutgoingKind } from "./outbox.js";
+import type { OutgoingKind } from "../sdk/index.js";
 
 export interface ComposerOptions {
   room: string;

@@ -1,4 +1,4 @@
-import type { ChatSession, ConnectionState } from "./chat-session.js";
+import type { ChatClient, ConnectionState } from "../sdk/index.js";
 import { h } from "./dom.js";
 
 const LABEL: Record<ConnectionState, string> = {
@@ -10,17 +10,19 @@ const LABEL: Record<ConnectionState, string> = {
 };
 
 /**
- * Keeps `el` showing the session's connection state (text for people, data-state for styles and
+ * Keeps `el` showing the client's connection state (text for people, data-state for styles and
  * tests). Offline, it offers a Reconnect: after the server ended the connection nothing retries.
  */
-export function showConnectionState(el: HTMLElement, session: ChatSession): void {
-  session.onState((state) => {
+export function showConnectionState(el: HTMLElement, client: ChatClient): void {
+  const show = (state: ConnectionState) => {
     el.dataset.state = state;
-    el.textContent = state === "refused" && session.refusal ? `refused: ${session.refusal}` : LABEL[state];
+    el.textContent = state === "refused" && client.refusal ? `refused: ${client.refusal}` : LABEL[state];
     if (state === "offline") {
       const again = h("button", { className: "link reconnect", text: "reconnect", attrs: { type: "button" } });
-      again.addEventListener("click", () => session.reconnect());
+      again.addEventListener("click", () => client.connect());
       el.append(" · ", again);
     }
-  });
+  };
+  show(client.state);
+  client.on("state", ({ state }) => show(state));
 }

@@ -4,10 +4,8 @@
  * first), and it follows new messages only while the reader is at the bottom; otherwise a
  * "new messages" button offers the jump.
  */
-import type { ChatMessage } from "../protocol/index.js";
+import { compareIds, insertionIndex, type ChatMessage, type Outgoing } from "../sdk/index.js";
 import { clock, h } from "./dom.js";
-import { insertionIndex } from "./message-log.js";
-import type { Outgoing } from "./outbox.js";
 
 export interface MessageListOptions {
   /** Rows kept in the DOM. @default 200 */
@@ -120,10 +118,7 @@ export class MessageList {
 
   private flush(): void {
     // Only the newest rows by id survive the cap, so there is no point in building the others.
-    const batch = this.queue
-      .splice(0)
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .slice(-this.opts.maxNodes);
+    const batch = this.queue.splice(0).sort(compareIds).slice(-this.opts.maxNodes);
     for (const msg of batch) this.insert(this.row(msg), msg.id);
     this.afterGrow(batch.length);
   }

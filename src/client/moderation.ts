@@ -1,15 +1,11 @@
 /** The studio's moderation buttons on a message (server additions `chat:delete`, `user:mute`). */
-import type { ChatMessage } from "../protocol/index.js";
-import type { ChatSession } from "./chat-session.js";
+import type { ChatMessage, RoomSubscription } from "../sdk/index.js";
 import { clock, h } from "./dom.js";
 
 export interface ModerationDeps {
-  session: ChatSession;
-  room: string;
+  room: RoomSubscription;
   /** How long Mute mutes for. */
   muteSec: number;
-  /** The message is gone: the server tells everyone else, not us (the sender). */
-  removed(id: string): void;
   /** A line for the room's status: what happened, or why not. */
   report(text: string): void;
 }
@@ -23,19 +19,17 @@ function button(text: string, label: string, run: () => Promise<void>): HTMLButt
   return b;
 }
 
-/** Delete for any message; Mute too for a viewer's (muting a streamer makes no sense). */
+/** Delete for any message (the room then says `deleted`); Mute too for a viewer's (muting a streamer makes no sense). */
 export function moderationButtons(deps: ModerationDeps, msg: ChatMessage): HTMLButtonElement[] {
-  const { session, room } = deps;
-  const remove = button("Delete", `Delete this message by ${msg.user.name}`, async () => {
-    const ack = await session.deleteMessage({ room, id: msg.id });
-    if (ack.ok) deps.removed(msg.id);
-    else deps.report(`could not delete: ${ack.error.message}`);
-  });
+  const { room } = deps;
+  const failed = (what: string) => (err: unknown) => deps.report(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`);
+  const remove = button("Delete", `Delete this message by ${msg.user.name}`, () =>
+    room.deleteMessage(msg.id).then(() => undefined, failed("delete")),
+  );
   if (msg.user.role !== "viewer") return [remove];
   const minutes = Math.round(deps.muteSec / 60);
-  const mute = button(`Mute ${minutes} min`, `Mute ${msg.user.name} for ${minutes} minutes`, async () => {
-    const ack = await session.muteUser({ room, userId: msg.user.id, durationSec: deps.muteSec });
-    deps.report(ack.ok ? `${msg.user.name} is muted until ${clock(ack.until)}` : `could not mute: ${ack.error.message}`);
-  });
+  const mute = button(`Mute ${minutes} min`, `Mute ${msg.user.name} for ${minutes} minutes`, () =>
+    room.mute(msg.user.id, deps.muteSec).then((until) => deps.report(`${msg.user.name} is muted until ${clock(until)}`), failed("mute")),
+  );
   return [remove, mute];
 }

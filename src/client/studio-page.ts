@@ -3,11 +3,10 @@
  * URL fragment `#token=...`, which never reaches a server log), post pinned notices, follow the chat.
  */
 import { isRoomId } from "../protocol/index.js";
-import { ChatSession } from "./chat-session.js";
+import { ChatClient, WebStorage } from "../sdk/index.js";
 import { showConnectionState } from "./connection-badge.js";
 import { byId } from "./dom.js";
 import { RoomPanel } from "./room-panel.js";
-import { PageStorage } from "./storage.js";
 import { readClaims } from "./token-claims.js";
 
 const room = decodeURIComponent(/^\/studio\/([^/]+)$/.exec(location.pathname)?.[1] ?? "");
@@ -49,28 +48,26 @@ function start(token: string): void {
   // Only this tab keeps it: a token is a credential.
   sessionStorage.setItem(tokenKey, token);
 
-  const session = new ChatSession({ token });
+  const name = claims?.name ?? "streamer";
+  const client = new ChatClient({
+    token,
+    self: { id: claims?.sub ?? "self", name, role: "streamer" },
+    storage: new WebStorage({ prefix: "live-chat-studio:", store: localStorage }),
+    retry: { maxRetryAfterMs: 0 },
+  });
   byId("connection").hidden = false;
-  showConnectionState(byId("connection"), session);
-  const panel = new RoomPanel(
-    {
-      room,
-      session,
-      storage: new PageStorage(localStorage, { prefix: "live-chat-studio:" }),
-      me: { name: claims?.name ?? "streamer", role: "streamer" },
-    },
-    { kinds: ["notice", "chat"], muteSec: 600 },
-  );
+  showConnectionState(byId("connection"), client);
+  const panel = new RoomPanel({ client, room: client.room(room) }, { kinds: ["notice", "chat"], muteSec: 600 });
   byId("rooms").append(panel.element);
   panel.open();
   panel.shown();
-  addEventListener("pagehide", () => panel.saveNow());
-  session.onState((state) => {
+  addEventListener("pagehide", () => client.persist());
+  client.on("state", ({ state }) => {
     if (state !== "refused") return;
     sessionStorage.removeItem(tokenKey);
-    session.close();
     panel.close(false);
-    askToken(`The server refused this token (${session.refusal ?? "unauthorized"}).`);
+    client.close();
+    askToken(`The server refused this token (${client.refusal ?? "unauthorized"}).`);
   });
 }
 

@@ -1,15 +1,16 @@
 /**
  * Viewer page (`/` and `/watch/:room`): pick a name, open one or several rooms as tabs over one
- * connection. The name and open rooms survive a reload (see {@link PageStorage}).
+ * connection (one SDK {@link ChatClient}). The name and open rooms survive a reload (see
+ * {@link PagePrefs}); each room's last messages and `since` are the SDK's to keep.
  */
 import { isDisplayName, isRoomId } from "../protocol/index.js";
-import { ChatSession } from "./chat-session.js";
+import { ChatClient, WebStorage } from "../sdk/index.js";
 import { showConnectionState } from "./connection-badge.js";
 import { byId, h, onValidSubmit } from "./dom.js";
+import { PagePrefs } from "./page-prefs.js";
 import { RoomPanel } from "./room-panel.js";
-import { PageStorage } from "./storage.js";
 
-const storage = new PageStorage(localStorage);
+const prefs = new PagePrefs(localStorage);
 const routeRoom = /^\/watch\/([^/]+)$/.exec(location.pathname)?.[1];
 
 const nameForm = byId<HTMLFormElement>("name-form");
@@ -28,15 +29,15 @@ function showChat(): void {
 }
 
 function askName(): void {
-  nameInput.value = storage.name ?? suggestName();
+  nameInput.value = prefs.name ?? suggestName();
   nameForm.hidden = false;
   chat.hidden = true;
   nameInput.select();
 }
 
 onValidSubmit(nameForm, nameInput, isDisplayName, "1-32 characters", (name) => {
-  const changed = storage.name !== name;
-  storage.name = name;
+  const changed = prefs.name !== name;
+  prefs.name = name;
   // The name travels in the handshake: a new one needs a new connection, simplest by reloading.
   if (!started) start(name);
   else if (changed) location.reload();
@@ -52,14 +53,20 @@ function start(name: string): void {
   byId("connection").hidden = false;
   byId("change-name").addEventListener("click", askName);
 
-  const session = new ChatSession({ name });
-  showConnectionState(byId("connection"), session);
+  const client = new ChatClient({
+    name,
+    self: { id: "self", name, role: "viewer" },
+    storage: new WebStorage({ prefix: "live-chat:", store: localStorage }),
+    // A person sending too fast is told so at once (with a Retry), rather than left waiting.
+    retry: { maxRetryAfterMs: 0 },
+  });
+  showConnectionState(byId("connection"), client);
   const tabs = byId("tabs");
   const rooms = byId("rooms");
   const panels = new Map<string, { panel: RoomPanel; tab: HTMLElement; unread: HTMLElement; count: number }>();
   let active: string | undefined;
 
-  const persistRooms = () => (storage.rooms = [...panels.keys()]);
+  const persistRooms = () => (prefs.rooms = [...panels.keys()]);
 
   const select = (room: string) => {
     active = room;
@@ -97,10 +104,8 @@ function start(name: string): void {
   const open = (room: string) => {
     if (!panels.has(room)) {
       const panel = new RoomPanel({
-        room,
-        session,
-        storage,
-        me: { name, role: "viewer" },
+        client,
+        room: client.room(room),
         activity: (id) => {
           const entry = panels.get(id);
           if (!entry || id === active) return;
@@ -131,16 +136,14 @@ function start(name: string): void {
     open(room);
   });
 
-  // The snapshot timer may not get to run when the page goes away; write it now.
-  addEventListener("pagehide", () => {
-    for (const { panel } of panels.values()) panel.saveNow();
-  });
+  // The SDK's snapshot timer may not get to run when the page goes away; write it now.
+  addEventListener("pagehide", () => client.persist());
 
-  for (const room of storage.rooms.filter(isRoomId)) open(room);
+  for (const room of prefs.rooms.filter(isRoomId)) open(room);
   if (routeRoom && isRoomId(decodeURIComponent(routeRoom))) open(decodeURIComponent(routeRoom));
   else if (active === undefined) byId("empty").hidden = false;
 }
 
-const saved = storage.name;
+const saved = prefs.name;
 if (saved !== undefined && isDisplayName(saved)) start(saved);
 else askName();

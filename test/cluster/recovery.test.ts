@@ -3,14 +3,16 @@
  * replica, exactly-once retries across replicas, and a replica killed while clients send.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { ChatMessage } from "../../src/protocol/index.js";
+import { MemoryStorage } from "../../src/sdk/index.js";
 import { attachRedisCluster } from "../harness/redis-cluster.js";
 import { startReplicas, type Replica } from "../harness/replica.js";
+import { ChatViewer } from "../support/chat-viewer.js";
 import { connectClient, join, nextEvent, record, sendChat, uniqueId, until, type ChatClient } from "../support/clients.js";
 import { FAST, TEST_SECRET } from "../support/embedded-server.js";
 
 let replicas: Replica[] = [];
 const clients: ChatClient[] = [];
+const viewers: ChatViewer[] = [];
 
 async function client(replica: Replica): Promise<ChatClient> {
   const c = await connectClient(replica.url);
@@ -18,13 +20,18 @@ async function client(replica: Replica): Promise<ChatClient> {
   return c;
 }
 
-/** What a client keeps per room: the last id it saw (its own acks count: it has those messages). */
-class LastIds {
-  readonly last = new Map<string, string>();
-  see(room: string, id: string): void {
-    const prev = this.last.get(room);
-    if (prev === undefined || id > prev) this.last.set(room, id);
-  }
+/** A viewer on the SDK (the reference client), closed after the suite. */
+async function viewer(replica: Replica, rooms: string[], storage?: MemoryStorage): Promise<ChatViewer> {
+  const v = await ChatViewer.connect(replica.url, rooms, { storage });
+  viewers.push(v);
+  return v;
+}
+
+/** The last join ack the viewer got for `room`. */
+function lastJoin(v: ChatViewer, room: string) {
+  const join = v.joins.filter((j) => j.room === room).at(-1);
+  if (!join) throw new Error(`no join of ${room}`);
+  return join;
 }
 
 beforeAll(async () => {
@@ -34,6 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of clients.splice(0)) c.close();
+  for (const v of viewers.splice(0)) v.close();
   await Promise.all(replicas.map((r) => r.stop()));
 });
 
@@ -50,22 +58,16 @@ async function sendMany(sender: ChatClient, room: string, n: number, prefix: str
 describe("recovery on another replica", () => {
   it.each(["reconnect", "page refresh"])("after a %s, gets exactly the 50 missed messages in order", async (how) => {
     const [r1, r2] = [uniqueId("rec"), uniqueId("rec")];
-    const viewer = await client(replicas[0]!);
+    const v = await viewer(replicas[0]!, [r1, r2]);
     const others = [await client(replicas[1]!), await client(replicas[2]!)];
-    const kept = new LastIds();
-    for (const room of [r1, r2]) {
-      const res = await join(viewer, room);
-      expect(res.ok).toBe(true);
-      for (const o of others) await join(o, room);
-    }
-    viewer.on("chat:message", (m) => kept.see(m.room, m.id));
+    for (const room of [r1, r2]) for (const o of others) await join(o, room);
     // Live traffic before the outage sets the last ids.
     for (const room of [r1, r2]) {
-      const next = nextEvent(viewer, "chat:message", (m) => m.room === room);
+      const next = v.nextLive(room, (e) => e.text === "before 0");
       await sendMany(others[0]!, room, 1, "before");
       await next;
     }
-    viewer.close();
+    v.close();
     const missed = {
       [r1]: await sendMany(others[0]!, r1, 25, "missed a"),
       [r2]: await sendMany(others[1]!, r2, 25, "missed b"),
@@ -74,15 +76,18 @@ describe("recovery on another replica", () => {
     missed[r1]!.push(...(await sendMany(others[1]!, r1, 25, "missed c")));
     missed[r2]!.push(...(await sendMany(others[0]!, r2, 25, "missed d")));
 
-    // A reconnect keeps the in-memory ids; a refresh reads them back from storage (same values).
-    const stored = how === "page refresh" ? new Map(JSON.parse(JSON.stringify([...kept.last]))) : kept.last;
-    const back = await client(replicas[2]!);
+    // A reconnect keeps the viewer's storage; a refresh is a new client reading it back (same values).
+    let back = v;
+    if (how === "page refresh") {
+      const reloaded = new MemoryStorage();
+      for (const room of [r1, r2]) reloaded.saveRoom(room, JSON.parse(JSON.stringify(v.storage.loadRoom(room))));
+      back = await viewer(replicas[2]!, [r1, r2], reloaded);
+    } else await v.reconnect(replicas[2]!.url);
     for (const room of [r1, r2]) {
-      const res = await join(back, room, stored.get(room) as string);
-      expect(res.ok && res.recovered).toBe(true);
-      const got = res.ok ? res.messages : [];
-      expect(got.map((m: ChatMessage) => m.id)).toEqual(missed[room]);
-      expect(new Set(got.map((m) => m.id)).size).toBe(50);
+      const res = lastJoin(back, room);
+      expect(res.recovered).toBe(true);
+      expect(res.ids).toEqual(missed[room]);
+      expect(new Set(res.ids).size).toBe(50);
     }
   });
 });
@@ -117,16 +122,7 @@ describe("a replica killed while clients send", () => {
     const [doomed] = await startReplicas(1, { env: { REDIS_CLUSTER_NODES: inject("redisCluster").seeds, AUTH_SECRET: TEST_SECRET, HISTORY_SIZE: "500", ...FAST } });
     const room = uniqueId("kill");
     const senders = [await client(doomed!), await client(doomed!)];
-    const listeners = [await client(replicas[0]!), await client(replicas[1]!)];
-    const kept = listeners.map(() => new LastIds());
-    const live = listeners.map(() => [] as string[]);
-    for (const [i, l] of listeners.entries()) {
-      await join(l, room);
-      l.on("chat:message", (m) => {
-        kept[i]!.see(m.room, m.id);
-        live[i]!.push(m.id);
-      });
-    }
+    const listeners = [await viewer(replicas[0]!, [room]), await viewer(replicas[1]!, [room])];
     for (const s of senders) await join(s, room);
     const acked: string[] = [];
     let stop = false;
@@ -146,17 +142,17 @@ describe("a replica killed while clients send", () => {
     const stored = history.ok ? history.messages.map((m) => m.id) : [];
     for (const id of acked) expect(stored).toContain(id);
     expect(new Set(stored).size).toBe(stored.length);
-    // Each listener reconnects to another replica with its last id: live + recovered covers every
-    // acked message, once.
+    // Each listener reconnects to another replica with the last id it kept (reconnect() requires the
+    // join to be recovered): it ends with every acked message, and neither live nor recovery repeats one.
     for (const [i, l] of listeners.entries()) {
-      l.close();
-      const back = await client(replicas[(i + 1) % 2]!);
-      const res = await join(back, room, kept[i]!.last.get(room));
-      expect(res.ok && res.recovered).toBe(true);
-      const recovered = res.ok ? res.messages.map((m) => m.id) : [];
-      const all = [...live[i]!, ...recovered];
-      expect(new Set(all).size).toBe(all.length);
-      for (const id of acked) expect(all).toContain(id);
+      await l.reconnect(replicas[(i + 1) % 2]!.url);
+      const res = lastJoin(l, room);
+      expect(new Set(res.ids).size).toBe(res.ids.length);
+      expect(res.ids.filter((id) => id <= res.since!)).toEqual([]);
+      const live = l.live.get(room) ?? [];
+      expect(new Set(live).size).toBe(live.length);
+      const got = l.ids.get(room)!;
+      for (const id of acked) expect(got).toContain(id);
     }
     await doomed!.stop();
   });

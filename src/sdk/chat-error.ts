@@ -1,0 +1,46 @@
+import { ErrorCode, type ErrorBody } from "../protocol/index.js";
+
+/**
+ * Why a failure happened on our side of the wire, when it did: no ack in time, the connection
+ * dropped with the request in flight, the client or room was closed, or the send's deadline passed.
+ */
+export type LocalReason = "timeout" | "disconnected" | "closed" | "deadline";
+
+/**
+ * A failed join, send or moderation request. `code` is the protocol's {@link ErrorCode} (a local
+ * failure is `unavailable`, with `local` saying why), so a UI can switch on one value.
+ */
+export class ChatError extends Error {
+  override name = "ChatError";
+  readonly code: ErrorCode;
+  /** With `rate_limited` (and a mute): when a retry may succeed. */
+  readonly retryAfterMs: number | undefined;
+  /** Set when the failure never got an answer from the server. */
+  readonly local: LocalReason | undefined;
+
+  constructor(body: ErrorBody, local?: LocalReason, options?: { cause?: unknown }) {
+    super(body.message, options);
+    this.code = body.code;
+    this.retryAfterMs = body.retryAfterMs;
+    this.local = local;
+  }
+
+  /** The protocol's error body, e.g. for rendering with the server's own wording. */
+  toBody(): ErrorBody {
+    return this.retryAfterMs === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, retryAfterMs: this.retryAfterMs };
+  }
+
+  static local(reason: LocalReason, message: string): ChatError {
+    return new ChatError({ code: ErrorCode.Unavailable, message }, reason);
+  }
+}
+
+/**
+ * Errors that no retry with the same payload can fix. Everything else (`unavailable`, a lost ack,
+ * `rate_limited`, `not_joined` after a re-join) is worth another attempt.
+ */
+export function isPermanent(code: ErrorCode): boolean {
+  return code === ErrorCode.BadRequest || code === ErrorCode.TooLarge || code === ErrorCode.Forbidden;
+}

@@ -1,0 +1,46 @@
+/** The events a {@link ChatClient} and a room subscription emit, one payload object each. */
+import type { BatchEntry, ChatMessage, Notice } from "../protocol/index.js";
+import type { ChatError } from "./chat-error.js";
+import type { Outgoing } from "./outbox.js";
+
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline" | "refused";
+
+export interface ClientEvents {
+  state: { state: ConnectionState; previous: ConnectionState };
+}
+
+/**
+ * `idle` until `join()`; `joining` while (re)joining, also while the connection is down; `joined`;
+ * `failed` after an error no retry fixes (`error`); `left` for good.
+ */
+export type RoomState = "idle" | "joining" | "joined" | "failed" | "left";
+
+export interface RoomEvents {
+  state: { state: RoomState; previous: RoomState; error?: ChatError };
+  /**
+   * Every answered join: the first, each re-join after a reconnect, and each refill. `recovered`
+   * says whether the server had everything after our `since`. `startOver` is set when it did not
+   * and we had shown messages: they no longer connect to what comes now, and the `messages` event
+   * that follows has `reset` set.
+   */
+  joined: { recovered: boolean; startOver: boolean; refill: boolean; viewers: number };
+  /**
+   * Messages of others not shown before, ascending by id (a late one can be older than some shown:
+   * insert by id). With `reset`, drop what you show and show `messages`: the whole snapshot.
+   * Own messages come through `outgoing`.
+   */
+  messages: { messages: ChatMessage[]; reset: boolean };
+  /** The room's current notice changed (null: none). */
+  notice: { notice: Notice | null };
+  viewers: { count: number };
+  /** A message was removed (moderation). */
+  deleted: { id: string };
+  /** A live entry of a kind this SDK does not know (a newer server): its id is recorded, nothing else. */
+  entry: { entry: BatchEntry };
+  /**
+   * An own message changed state. Once sent it is in the room's snapshot with its id; with
+   * `alreadyReceived`, a re-join brought it first (after a lost ack), so it is already shown by a
+   * `messages` event and its own row can go.
+   */
+  outgoing: { message: Outgoing; alreadyReceived: boolean };
+}

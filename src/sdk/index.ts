@@ -1,0 +1,30 @@
+/**
+ * The chat's client SDK: `ChatClient` (one connection, many rooms) and `RoomSubscription` (one
+ * room: join with retry, recovery, ordering, exactly-once sends). See docs/embed.md.
+ */
+export { ChatClient, type ChatClientOptions } from "./chat-client.js";
+export { RoomSubscription, defaultRoomOptions, type RoomOptions } from "./room-subscription.js";
+export type { ClientEvents, ConnectionState, RoomEvents, RoomState } from "./events.js";
+export type { Outgoing, OutgoingKind, OutgoingState } from "./outbox.js";
+export { ChatError, isPermanent, type LocalReason } from "./chat-error.js";
+export { defaultRetryPolicy, type RetryPolicy } from "./retry-runner.js";
+export { backoffDelay, defaultBackoff, type BackoffOptions } from "./backoff.js";
+export { RoomTimeline, defaultRoomTimelineOptions, type RoomTimelineOptions, type TimelineStats } from "./room-timeline.js";
+export { MessageWindow, insertionIndex, compareIds } from "./message-window.js";
+export { MemoryStorage, type ChatStorage, type RoomSnapshot } from "./storage.js";
+export { WebStorage, globalLocalStorage, type KeyValueStore, type WebStorageOptions } from "./web-storage.js";
+export { systemClock, type Clock, type TimerHandle } from "./clock.js";
+export { alwaysOnline, globalNetwork, type NetworkHook } from "./network.js";
+export { socketIo, defaultSocketIoOptions, type SocketIoOptions } from "./socket-io.js";
+export type { ChatSocket, SocketEvents, SocketFactory, SocketFactoryInput } from "./socket.js";
+export {
+  Capability,
+  ErrorCode,
+  type BatchEntry,
+  type ChatMessage,
+  type ErrorBody,
+  type MessageKind,
+  type Notice,
+  type Role,
+  type User,
+} from "../protocol/index.js";
