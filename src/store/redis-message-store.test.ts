@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import { describe, expect, it } from "vitest";
 import type { PublishedEntry } from "../delivery/published-entry.js";
 import { decodeEntries } from "../delivery/published-entry.js";
 import { roomChannel } from "../delivery/room-channel.js";
@@ -37,4 +38,43 @@ messageStoreSuite("redis cluster", async (options) => {
       await Promise.all([...published.keys()].map((room) => sub.sUnsubscribe(roomChannel(room))));
     },
   };
+});
+
+describe("RedisMessageStore publishing across replicas", () => {
+  it("publishes a room's first entry even when a later entry, stored elsewhere, is confirmed and published first", async () => {
+    const clients = redis();
+    writes ??= new ReplicatedWrites({ route: (key) => clients.route(key), topology: clients.topology, logger: pino({ level: "silent" }) });
+    const real = writes;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    // Replica A's write is confirmed late (its WAIT is slow); replica B's goes straight through.
+    const slow = {
+      begin: async (key: string) => {
+        const w = await real.begin(key);
+        return { ...w, required: 1, run: w.run, confirm: async () => (await gate, w.confirm()) };
+      },
+    } as unknown as ReplicatedWrites;
+    const a = new RedisMessageStore({ redis: clients.pub, writes: slow }, { keyPrefix });
+    const b = new RedisMessageStore({ redis: clients.pub, writes: real }, { keyPrefix });
+    const room = `first-${process.pid}-${Date.now()}`;
+    const got: PublishedEntry[] = [];
+    const sub = clients.sub as Subscriber;
+    await sub.sSubscribe(roomChannel(room), (raw) => got.push(...(decodeEntries(raw)?.entries ?? [])), true);
+    try {
+      const user = { id: "u", name: "U", role: "viewer" as const };
+      const first = a.append(room, [{ kind: "chat", text: "a1", user, dedupKey: "a1", sender: "" }]);
+      await new Promise((r) => setTimeout(r, 50)); // a1 is stored (not yet confirmed) before b1
+      await b.append(room, [{ kind: "chat", text: "b1", user, dedupKey: "b1", sender: "" }]);
+      await waitForCount(got, 2);
+      open();
+      await first;
+      expect(got.map((e) => [e.text, e.prev === null ? null : "prev"])).toEqual([
+        ["a1", null],
+        ["b1", "prev"],
+      ]);
+    } finally {
+      open();
+      await sub.sUnsubscribe(roomChannel(room));
+    }
+  });
 });

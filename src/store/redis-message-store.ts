@@ -42,6 +42,14 @@ local slow = tonumber(redis.call('HGET', KEYS[4], 'slow') or '0') * 1000
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local out, first, last, added = {}, nil, nil, false
+-- A room's first append starts its publish cursor just before itself, so a publish of a later
+-- entry (another replica's, confirmed first) also carries this one.
+if redis.call('EXISTS', cursor) == 0 then
+  local top = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+  local start = '0-0'
+  if #top > 0 then start = top[1][1] end
+  redis.call('SET', cursor, start, 'EX', ttl)
+end
 for i = 1, n do
   local k, a = 4 * i, 4 + 5 * i
   local dedup, mute, ban, pace = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]

@@ -140,8 +140,13 @@ describe("browser pages", () => {
     await alice.waitForSelector(`.room[data-room="${SIDE_ROOM}"][data-joined="true"]`);
     await send(alice, "over in the side room");
     await acked(alice, "over in the side room");
-    // Bob talks in the main room while Alice looks at the side room: her main tab counts it.
-    await send(bob, "are you still there?");
+    // The mute outlived the reload: the page keeps its anonymous session, so Bob is the same user.
+    await send(bob, "muted after the reload?");
+    const stillRefused = bob.locator(".msg.own.failed", { hasText: "muted after the reload?" });
+    await stillRefused.waitFor();
+    expect(await stillRefused.locator(".msg-error").textContent()).toContain("muted");
+    // The streamer talks in the main room while Alice looks at the side room: her main tab counts it.
+    await send(studio, "are you still there?", "chat");
     const unread = alice.locator(`.tab[data-room="${ROOM}"] .unread`);
     await unread.filter({ hasText: "1" }).waitFor();
     await alice.click(`.tab[data-room="${ROOM}"] .tab-label`);
@@ -217,7 +222,17 @@ describe("browser pages", () => {
         });
       await reader.locator(".messages").evaluate((el) => (el.scrollTop = 300));
       const before = await lineAt();
-      await Promise.all(senders.slice(0, 5).map((c, i) => sendChat(c, room, `late ${i}`)));
+      // Each sender's burst emptied its bucket: wait as told when refused (a real client's retry).
+      const sendLate = async (c: (typeof senders)[number], text: string): Promise<void> => {
+        const clientId = `late-${RUN}-${text}`;
+        for (;;) {
+          const ack = await sendChat(c, room, text, { clientId });
+          if (ack.ok) return;
+          if (ack.error.code !== "rate_limited") throw new Error(`${text}: ${ack.error.code}`);
+          await new Promise((r) => setTimeout(r, ack.error.retryAfterMs ?? 200));
+        }
+      };
+      await Promise.all(senders.slice(0, 5).map((c, i) => sendLate(c, `late ${i}`)));
       await reader.locator(".jump", { hasText: "5 new messages" }).waitFor();
       expect(await lineAt()).toBe(before);
       await reader.click(".jump");
