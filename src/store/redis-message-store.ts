@@ -133,29 +133,32 @@ if redis.call('HGET', KEYS[2], 'id') == ARGV[1] then redis.call('DEL', KEYS[2]) 
 return n
 `);
 
-/** Sets the ban key (with a TTL when timed); returns when it ends by the server's clock, or -1. */
+/**
+ * Sets the ban key to when the ban ends ('0': until lifted), with that TTL when timed; returns the
+ * end by the server's clock, or -1.
+ */
 const BAN = new LuaScript(`
 if ARGV[1] == '' then
-  redis.call('SET', KEYS[1], '1')
+  redis.call('SET', KEYS[1], '0')
   return -1
 end
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
-return now + tonumber(ARGV[1]) * 1000
+local untilMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1]) * 1000
+redis.call('SET', KEYS[1], tostring(untilMs), 'PX', tonumber(ARGV[1]) * 1000)
+return untilMs
 `);
 
 /**
  * The slow-mode interval and, when KEYS[2] is given, the user's ban: {slow, -2} not banned,
- * {slow, -1} until lifted, {slow, until} timed (server clock).
+ * {slow, -1} until lifted, {slow, until} timed (what BAN stored).
  */
 const ACCESS = new LuaScript(`
 local slow = tonumber(redis.call('HGET', KEYS[1], 'slow') or '0')
 if not KEYS[2] then return {slow, -2} end
-local left = redis.call('PTTL', KEYS[2])
-if left < 0 then return {slow, left} end
-local t = redis.call('TIME')
-return {slow, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + left}
+local ban = redis.call('GET', KEYS[2])
+if not ban then return {slow, -2} end
+if ban == '0' then return {slow, -1} end
+return {slow, tonumber(ban)}
 `);
 
 /** Sets the mute key with its TTL; returns when it ends, by the server's clock. */
