@@ -19,6 +19,9 @@ describe("loadConfig", () => {
     ["REDIS_URL", { REDIS_URL: "localhost:6379" }],
     ["REDIS_URL", { REDIS_URL: "redis://a:1", REDIS_CLUSTER_NODES: "a:1" }],
     ["WS_ENGINE", { WS_ENGINE: "uws" }],
+    ["API_KEYS", { API_KEYS: "too-short" }],
+    ["API_KEYS", { API_KEYS: "a-long-enough-key-0001,has space in it 0002" }],
+    ["API_RATE_LIMIT_PER_SEC", { API_RATE_LIMIT_PER_SEC: "0" }],
   ])("names %s when it is bad", (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}:`));
@@ -27,6 +30,14 @@ describe("loadConfig", () => {
   it("runs the lean WebSocket engine unless WS_ENGINE=ws", () => {
     expect(loadConfig({}).wsEngine).toBe("lean");
     expect(loadConfig({ WS_ENGINE: "WS" }).wsEngine).toBe("ws");
+  });
+
+  it("reads API keys (comma-separated; none = the API is off)", () => {
+    expect(loadConfig({}).apiKeys).toEqual([]);
+    expect(loadConfig({ API_KEYS: " site-backend-key-0001 , rotated-key-0000000002" }).apiKeys).toEqual([
+      "site-backend-key-0001",
+      "rotated-key-0000000002",
+    ]);
   });
 
   it("parses the Redis modes", () => {

@@ -40,6 +40,10 @@ export interface Config {
   ackTimeoutMs: number;
   /** WebSocket implementation under engine.io: this server's lean one, or `ws`. */
   wsEngine: "lean" | "ws";
+  /** Server HTTP API keys; empty = the API is off. */
+  apiKeys: string[];
+  apiRatePerSec: number;
+  apiRateBurst: number;
 }
 
 export class ConfigError extends Error {
@@ -80,6 +84,19 @@ function wsEngine(env: Env): "lean" | "ws" {
   if (raw === undefined || raw === "" || raw === "lean") return "lean";
   if (raw === "ws") return "ws";
   throw new ConfigError("WS_ENGINE", `must be "lean" or "ws", got "${env.WS_ENGINE}"`);
+}
+
+/** API keys: comma-separated, each 16-256 visible ASCII characters (no commas), so none is guessable by size. */
+function apiKeys(env: Env): string[] {
+  const raw = env.API_KEYS?.trim();
+  if (!raw) return [];
+  const keys = raw.split(",").map((k) => k.trim());
+  for (const [i, key] of keys.entries()) {
+    if (!/^[\x21-\x2b\x2d-\x7e]{16,256}$/.test(key)) {
+      throw new ConfigError("API_KEYS", `key ${i + 1} must be 16-256 visible ASCII characters without commas or spaces`);
+    }
+  }
+  return keys;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -146,5 +163,8 @@ export function loadConfig(env: Env = process.env): Config {
     ackReplicas: ackReplicas(env),
     ackTimeoutMs: int(env, "ACK_TIMEOUT_MS", 1_000, 10, 60_000),
     wsEngine: wsEngine(env),
+    apiKeys: apiKeys(env),
+    apiRatePerSec: int(env, "API_RATE_LIMIT_PER_SEC", 50, 1, 100_000),
+    apiRateBurst: int(env, "API_RATE_LIMIT_BURST", 100, 1, 100_000),
   };
 }

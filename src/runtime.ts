@@ -131,6 +131,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       writeCoalescingMs: config.writeCoalescingMs,
       batchTickMs: config.batchTickMs,
       wsEngine: config.wsEngine,
+      api: { keys: config.apiKeys, ratePerSec: config.apiRatePerSec, rateBurst: config.apiRateBurst },
     },
     {
       logger,
@@ -144,7 +145,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     },
   );
   const port = await server.listen(config.port, config.host);
-  logger.info({ port, host: config.host, replicaId }, "chat server listening");
+  logger.info({ port, host: config.host, replicaId, api: config.apiKeys.length > 0 }, "chat server listening");
   return {
     server,
     port,

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Express } from "express";
+import express, { type Express } from "express";
 import type { Logger } from "pino";
 import { Server, type ServerOptions } from "socket.io";
 import { ChatMemoryAdapter } from "./adapter/memory-adapter.js";
@@ -14,6 +14,7 @@ import type { ChatDeps, ChatIo } from "./chat/types.js";
 import type { EntryBus } from "./delivery/entry-bus.js";
 import { RoomFeed } from "./delivery/room-feed.js";
 import { SendBatcher } from "./delivery/send-batcher.js";
+import { API_BASE, createApiRouter, type ApiOptions } from "./api/api-router.js";
 import { createHttpApp } from "./http/app.js";
 import { ConnectionLimiter } from "./http/connection-limiter.js";
 import { LeanConnections } from "./http/lean-connections.js";
@@ -22,6 +23,8 @@ import { WriteCoalescer, type EngineConnection } from "./http/write-coalescing.j
 import type { ChatMetrics } from "./observability/metrics.js";
 import type { PresenceStore } from "./presence/presence-store.js";
 import { ViewerCounts, type ViewerCountsOptions } from "./presence/viewer-counts.js";
+import { ReplicaCommands } from "./rooms/replica-commands.js";
+import { RoomService } from "./rooms/room-service.js";
 import type { MessageStore } from "./store/message-store.js";
 import { timedMessageStore } from "./store/timed-message-store.js";
 import { LeanWebSocketServer } from "./websocket/lean-websocket-server.js";
@@ -69,6 +72,11 @@ export interface ChatServerOptions {
    * @default "lean"
    */
   wsEngine: "lean" | "ws";
+  /**
+   * The server HTTP API under /api/v1 (keys, rate per key, limits); its message length is
+   * `messageMaxLength`. @default {} (no keys: the API is off)
+   */
+  api: Partial<Omit<ApiOptions, "messageMaxLength">>;
 }
 
 export const defaultChatServerOptions: ChatServerOptions = {
@@ -86,6 +94,7 @@ export const defaultChatServerOptions: ChatServerOptions = {
   writeCoalescingMs: 20,
   batchTickMs: 25,
   wsEngine: "lean",
+  api: {},
 };
 
 export interface ChatServerDeps {
@@ -156,9 +165,12 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
   const opts = { ...defaultChatServerOptions, ...options } satisfies ChatServerOptions;
   const { logger, metrics } = deps;
   let draining = false;
+  // Mounted now, filled once the room service exists (it needs the Socket.IO server, which needs this app's HTTP server).
+  const api = express.Router();
   const app = createHttpApp({
     ready: async () => !draining && (deps.backendReady ? await deps.backendReady() : true),
     metrics: metrics?.registry,
+    mounts: { [API_BASE]: api },
   });
   const http = createServer(app);
   const limiter = new ConnectionLimiter({ maxPerIp: opts.maxConnectionsPerIp, trustProxy: opts.trustProxy });
@@ -219,10 +231,31 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     { append: (room, drafts) => store.append(room, drafts), onFlush: (n) => metrics?.sendBatchSize.observe(n) },
     { tickMs: opts.batchTickMs },
   );
+  const rooms = new RoomService({
+    store,
+    sends,
+    presence: deps.presence,
+    broadcast: {
+      emit: (room, event, payload, except) => {
+        const to = except ? io.to(room).except(except) : io.to(room);
+        // The event and payload types are checked at RoomBroadcast's signature; this only forwards.
+        (to.emit as (ev: string, arg: unknown) => boolean).call(to, event, payload);
+      },
+    },
+    replicas: new ReplicaCommands({ nsp, logger }),
+    onBroadcast: (event) => metrics?.broadcast.inc({ event }),
+  });
+  api.use(
+    createApiRouter(
+      { rooms, logger, onRequest: (route, status) => metrics?.apiRequests.inc({ route, status: String(status) }) },
+      { ...opts.api, messageMaxLength: opts.messageMaxLength },
+    ),
+  );
   const chat: ChatDeps = {
     store,
     sends,
     viewers,
+    rooms,
     limits: { messageMaxLength: opts.messageMaxLength, maxRoomsPerSocket: opts.maxRoomsPerSocket },
     logger,
     metrics,

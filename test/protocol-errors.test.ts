@@ -136,6 +136,10 @@ describe("unavailable", () => {
         notice: (r) => inner.notice(r),
         remove: (r, id) => inner.remove(r, id),
         mute: (r, u, sec) => inner.mute(r, u, sec),
+        ban: (r, u, sec) => inner.ban(r, u, sec),
+        unban: (r, u) => inner.unban(r, u),
+        access: (r, u) => inner.access(r, u),
+        configure: (r, settings) => inner.configure(r, settings),
         close: () => inner.close(),
       };
     };

@@ -1,5 +1,5 @@
 import { sendChat, sendNotice } from "./message-handlers.js";
-import { deleteMessage, muteUser } from "./moderation-handlers.js";
+import { banUser, clearChat, configureRoom, deleteMessage, muteUser, unbanUser } from "./moderation-handlers.js";
 import { joinRoom, leaveRoom } from "./room-handlers.js";
 import { sharedDispatch, type EventHandler } from "./shared-dispatch.js";
 import type { FloodOptions } from "./ack-handler.js";
@@ -21,6 +21,10 @@ export const OTHER_EVENTS: Record<string, EventHandler> = {
   "room:leave": (_deps, socket, payload) => leaveRoom(socket, payload),
   "chat:delete": deleteMessage,
   "user:mute": muteUser,
+  "user:ban": banUser,
+  "user:unban": unbanUser,
+  "chat:clear": clearChat,
+  "room:configure": configureRoom,
 };
 
 /** Every client event of the protocol, with one listener shared by all connections. */

@@ -5,7 +5,7 @@ import {
   parseNoticeSend,
   type SendResult,
 } from "../protocol/index.js";
-import type { StoredKind } from "../store/message-store.js";
+import type { AppendOutcome, StoredKind } from "../store/message-store.js";
 import type { ChatDeps, ChatSocket } from "./types.js";
 import type { VerifiedUser } from "../auth/token.js";
 import { publicUser } from "./wire.js";
@@ -16,17 +16,34 @@ export function requireJoined(socket: ChatSocket, room: string): void {
   }
 }
 
+/** Whether the user is the streamer who owns `room` (per its token). */
+export function isStreamerOf(user: VerifiedUser, room: string): boolean {
+  return user.role === "streamer" && user.rooms.includes(room);
+}
+
 /** Only the streamer who owns `room` (per its token) may moderate it or post notices to it. */
 export function requireStreamerOf(socket: ChatSocket, room: string, what: string): void {
-  const user = socket.data.user;
-  if (user.role !== "streamer" || !user.rooms.includes(room)) {
+  if (!isStreamerOf(socket.data.user, room)) {
     throw new ProtocolError(ErrorCode.Forbidden, `only the streamer of "${room}" may ${what}`);
+  }
+}
+
+/** The error a refused send acks with (nothing was stored). */
+function refusal(outcome: AppendOutcome): ProtocolError {
+  if (outcome.mutedForMs !== undefined) return new ProtocolError(ErrorCode.Forbidden, "you are muted in this room", outcome.mutedForMs);
+  switch (outcome.refused) {
+    case "banned":
+      return new ProtocolError(ErrorCode.Forbidden, "you are banned from this room", outcome.retryAfterMs);
+    case "slow_mode":
+      return new ProtocolError(ErrorCode.RateLimited, "slow mode is on in this room: wait before your next message", outcome.retryAfterMs);
+    default:
+      return new ProtocolError(ErrorCode.BadRequest, "this clientId was used for another message");
   }
 }
 
 /**
  * The send path shared by chat and notices: stored with whatever else this replica sends to the
- * room within the tick (mute check and dedup in the same atomic step); the store publishes it to
+ * room within the tick (dedup, ban, mute and slow-mode checks in the same atomic step); the store publishes it to
  * every replica once durable, and each delivers it to the room except this socket. An ok ack means
  * stored (on the shard's replica too, when it has one); a retried clientId acks the first id.
  */
@@ -38,10 +55,10 @@ async function store(deps: ChatDeps, socket: ChatSocket, req: { room: string; te
     user: publicUser(user),
     dedupKey: dedupKeyOf(user, req.clientId),
     sender: socket.id,
+    // The room's streamer is not held to bans, mutes or slow mode in their own room.
+    exempt: isStreamerOf(user, req.room),
   });
-  if (outcome.mutedForMs !== undefined) {
-    throw new ProtocolError(ErrorCode.Forbidden, "you are muted in this room", outcome.mutedForMs);
-  }
+  if (outcome.id === undefined) throw refusal(outcome);
   if (!outcome.duplicate) deps.metrics?.broadcast.inc({ event: kind === "notice" ? "notice:send" : "chat:send" });
   return { id: outcome.id };
 }

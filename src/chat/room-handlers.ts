@@ -3,8 +3,9 @@ import type { ChatDeps, ChatSocket } from "./types.js";
 import { toChatMessage, toNotice } from "./wire.js";
 
 /**
- * `room:join`: joins first, then reads history, so no message falls between the two; a message
- * that lands in both is the same id, which clients de-duplicate by (PROTOCOL.md).
+ * `room:join`: a banned user is refused before anything else (they never become a member, so no
+ * live entry reaches them); then joins, then reads history, so no message falls between the two;
+ * a message that lands in both is the same id, which clients de-duplicate by (PROTOCOL.md).
  */
 export async function joinRoom(deps: ChatDeps, socket: ChatSocket, payload: unknown): Promise<JoinResult> {
   const { room, since } = parseJoin(payload);
@@ -14,6 +15,12 @@ export async function joinRoom(deps: ChatDeps, socket: ChatSocket, payload: unkn
       ErrorCode.BadRequest,
       `a connection may be in at most ${deps.limits.maxRoomsPerSocket} rooms`,
     );
+  }
+  const { settings, ban } = await deps.store.access(room, socket.data.user.id);
+  if (ban) {
+    if (already) await socket.leave(room);
+    const left = ban.until === null ? undefined : Math.max(0, ban.until - Date.now());
+    throw new ProtocolError(ErrorCode.Forbidden, "you are banned from this room", left);
   }
   if (!already) await socket.join(room);
   try {
@@ -27,6 +34,7 @@ export async function joinRoom(deps: ChatDeps, socket: ChatSocket, payload: unkn
       recovered: history.recovered,
       messages: history.messages.map((m) => toChatMessage(m)),
       notice: notice ? toNotice(notice) : null,
+      settings,
     };
   } catch (err) {
     // A failed join changes nothing.

@@ -7,6 +7,7 @@ import type { ViewerCounts } from "../presence/viewer-counts.js";
 import type { MessageStore } from "../store/message-store.js";
 import type { SendBatcher } from "../delivery/send-batcher.js";
 import type { TokenBucket } from "./token-bucket.js";
+import type { RoomService } from "../rooms/room-service.js";
 
 export interface SocketData {
   user: VerifiedUser;
@@ -20,8 +21,16 @@ export interface SocketData {
   refusals?: { count: number; windowStart: number };
 }
 
-export type ChatIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/** Commands between replicas (Socket.IO `serverSideEmit`, see src/rooms/replica-commands.ts). */
+export interface ServerSideEvents {
+  /** Remove `userId`'s local sockets from `room` (banned); answers how many. */
+  "chat:ban-kick": (req: { room: string; userId: string; until: number | null }, ack: (removed: number) => void) => void;
+  /** Close `userId`'s local connections; answers how many. */
+  "chat:disconnect-user": (req: { userId: string }, ack: (closed: number) => void) => void;
+}
+
+export type ChatIo = Server<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
 
 export interface ChatLimits {
   /** @default 500 */
@@ -36,6 +45,8 @@ export interface ChatDeps {
   /** Sends go through here: stored (and published) per room per tick. */
   sends: Pick<SendBatcher, "submit">;
   viewers: ViewerCounts;
+  /** Room operations shared with the HTTP API (moderation, settings, clearing). */
+  rooms: RoomService;
   limits: ChatLimits;
   logger: Logger;
   /** @default undefined: no metrics */

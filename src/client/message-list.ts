@@ -29,6 +29,12 @@ const ERROR_TEXT: Record<string, string> = {
   too_large: "Too long",
 };
 
+/** What a failed own message says; a rate limit (slow mode too) says how long to wait. */
+function errorText(error: NonNullable<Outgoing["error"]>): string {
+  if (error.code === "rate_limited" && error.retryAfterMs !== undefined) return `Slow down: wait ${Math.ceil(error.retryAfterMs / 1000)} s`;
+  return ERROR_TEXT[error.code] ?? error.message;
+}
+
 export class MessageList {
   readonly element: HTMLElement;
   private readonly opts: MessageListOptions;
@@ -171,7 +177,11 @@ export class MessageList {
   }
 
   private row(msg: ChatMessage): HTMLLIElement {
-    const row = messageRow(msg.kind, msg.user.name, msg.user.role === "streamer", msg.text, msg.ts);
+    const row = messageRow(msg.kind, msg.user.name, msg.user.role === "streamer" && !msg.system, msg.text, msg.ts);
+    if (msg.system) {
+      row.classList.add("system");
+      row.querySelector(".msg-meta time")?.before(h("span", { className: "badge badge-system", text: "site" }));
+    }
     const actions = this.deps.actions?.(msg) ?? [];
     if (actions.length > 0) row.append(h("span", { className: "msg-actions" }, ...actions));
     return row;
@@ -186,7 +196,7 @@ export class MessageList {
     if (msg.state === "failed" && msg.error) {
       const retry = h("button", { className: "retry", text: "Retry", attrs: { type: "button" } });
       retry.addEventListener("click", () => this.deps.retry(msg));
-      const why = ERROR_TEXT[msg.error.code] ?? msg.error.message;
+      const why = errorText(msg.error);
       row.append(h("span", { className: "msg-error", attrs: { role: "alert" } }, `${why} `, retry));
     }
     return row;

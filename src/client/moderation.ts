@@ -1,6 +1,7 @@
-/** The studio's moderation buttons on a message (server additions `chat:delete`, `user:mute`). */
+/** The studio's moderation buttons on a message (server additions `chat:delete`, `user:mute`, `user:ban`). */
 import type { ChatMessage, RoomSubscription } from "../sdk/index.js";
 import { clock, h } from "./dom.js";
+import { banUser } from "./streamer-tools.js";
 
 export interface ModerationDeps {
   room: RoomSubscription;
@@ -19,17 +20,18 @@ function button(text: string, label: string, run: () => Promise<void>): HTMLButt
   return b;
 }
 
-/** Delete for any message (the room then says `deleted`); Mute too for a viewer's (muting a streamer makes no sense). */
+/** Delete for any message (the room then says `deleted`); Mute and Ban too for a viewer's (not a streamer's, nor the site's). */
 export function moderationButtons(deps: ModerationDeps, msg: ChatMessage): HTMLButtonElement[] {
   const { room } = deps;
   const failed = (what: string) => (err: unknown) => deps.report(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`);
   const remove = button("Delete", `Delete this message by ${msg.user.name}`, () =>
     room.deleteMessage(msg.id).then(() => undefined, failed("delete")),
   );
-  if (msg.user.role !== "viewer") return [remove];
+  if (msg.user.role !== "viewer" || msg.system) return [remove];
   const minutes = Math.round(deps.muteSec / 60);
   const mute = button(`Mute ${minutes} min`, `Mute ${msg.user.name} for ${minutes} minutes`, () =>
     room.mute(msg.user.id, deps.muteSec).then((until) => deps.report(`${msg.user.name} is muted until ${clock(until)}`), failed("mute")),
   );
-  return [remove, mute];
+  const ban = button("Ban", `Ban ${msg.user.name} from this room`, () => banUser(deps, msg.user.id, msg.user.name));
+  return [remove, mute, ban];
 }

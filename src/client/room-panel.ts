@@ -8,6 +8,7 @@ import { composer } from "./composer.js";
 import { clock, h } from "./dom.js";
 import { MessageList } from "./message-list.js";
 import { moderationButtons, type ModerationDeps } from "./moderation.js";
+import { slowModeLabel, streamerTools } from "./streamer-tools.js";
 
 export interface RoomPanelOptions {
   /** What the composer can send. @default ["chat", "question"] */
@@ -16,9 +17,11 @@ export interface RoomPanelOptions {
   maxLength: number;
   /** Seconds the studio's Mute button mutes someone for; 0 shows no moderation buttons. @default 0 */
   muteSec: number;
+  /** The studio's room tools: slow mode, clear chat, ban and unban. @default false */
+  streamerTools: boolean;
 }
 
-const defaults: RoomPanelOptions = { kinds: ["chat", "question"], maxLength: 500, muteSec: 0 };
+const defaults: RoomPanelOptions = { kinds: ["chat", "question"], maxLength: 500, muteSec: 0, streamerTools: false };
 
 export interface RoomPanelDeps {
   client: ChatClient;
@@ -36,6 +39,7 @@ export class RoomPanel {
   private readonly list: MessageList;
   private readonly noticeBar: HTMLElement;
   private readonly viewerCount: HTMLElement;
+  private readonly slowMode: HTMLElement;
   private readonly status: HTMLElement;
   private readonly stops: (() => void)[] = [];
 
@@ -52,6 +56,7 @@ export class RoomPanel {
     });
     this.noticeBar = h("div", { className: "notice", attrs: { hidden: "", role: "status" } });
     this.viewerCount = h("span", { className: "viewers", text: "– watching" });
+    this.slowMode = h("span", { className: "slow-mode", attrs: { hidden: "" } });
     this.status = h("span", { className: "room-status", attrs: { role: "status" } });
     const submit = (kind: OutgoingKind, text: string) =>
       void (kind === "notice" ? room.sendNotice(text) : room.send(text, kind)).catch(shownOnRow);
@@ -59,7 +64,8 @@ export class RoomPanel {
       "section",
       { className: "room", dataset: { room: room.id } },
       this.noticeBar,
-      h("div", { className: "room-bar" }, h("span", { className: "room-name", text: `#${room.id}` }), this.viewerCount, this.status),
+      this.opts.streamerTools && streamerTools({ room, report: (text) => (this.status.textContent = text) }),
+      h("div", { className: "room-bar" }, h("span", { className: "room-name", text: `#${room.id}` }), this.viewerCount, this.slowMode, this.status),
       this.list.element,
       composer({ room: room.id, kinds: this.opts.kinds, maxLength: this.opts.maxLength }, submit),
     );
@@ -107,6 +113,9 @@ export class RoomPanel {
       room.on("notice", ({ notice }) => this.showNotice(notice)),
       room.on("viewers", ({ count }) => (this.viewerCount.textContent = `${count} watching`)),
       room.on("deleted", ({ id }) => this.list.remove(id)),
+      // The `messages` event with `reset` that follows drops the rows; this says why.
+      room.on("cleared", ({ by, system }) => (this.status.textContent = `chat cleared by ${system ? "the site" : by.name}`)),
+      room.on("settings", ({ settings }) => this.showSlowMode(settings.slowModeSec)),
       room.on("state", ({ state }) => this.showState(state)),
       client.on("state", () => this.showState(room.state)),
     );
@@ -121,6 +130,13 @@ export class RoomPanel {
     else if (state === "joining") this.status.textContent = client.state === "connected" ? "joining…" : "waiting for the connection…";
   }
 
+  private showSlowMode(sec: number): void {
+    this.slowMode.hidden = sec === 0;
+    this.slowMode.dataset.sec = String(sec);
+    this.slowMode.textContent = `Slow mode · ${slowModeLabel(sec)}`;
+    this.slowMode.title = `One message every ${slowModeLabel(sec)}`;
+  }
+
   private showNotice(notice: Notice | null): void {
     if (!notice) {
       this.noticeBar.hidden = true;
@@ -129,7 +145,7 @@ export class RoomPanel {
     this.noticeBar.replaceChildren(
       h("span", { className: "badge badge-notice", text: "Pinned" }),
       h("span", { className: "notice-text", text: notice.text }),
-      h("span", { className: "notice-by", text: `${notice.user.name} · ${clock(notice.ts)}` }),
+      h("span", { className: "notice-by", text: `${notice.system ? "the site" : notice.user.name} · ${clock(notice.ts)}` }),
     );
     this.noticeBar.hidden = false;
   }

@@ -1,6 +1,7 @@
 /**
  * Streamer page (`/studio/:room`): connect with a streamer token (pasted, or handed over in the
- * URL fragment `#token=...`, which never reaches a server log), post pinned notices, follow the chat.
+ * URL fragment `#token=...`, which never reaches a server log), post pinned notices, follow the chat,
+ * moderate it (delete, mute, ban, slow mode, clear).
  */
 import { isRoomId } from "../protocol/index.js";
 import { ChatClient, WebStorage } from "../sdk/index.js";
@@ -57,7 +58,7 @@ function start(token: string): void {
   });
   byId("connection").hidden = false;
   showConnectionState(byId("connection"), client);
-  const panel = new RoomPanel({ client, room: client.room(room) }, { kinds: ["notice", "chat"], muteSec: 600 });
+  const panel = new RoomPanel({ client, room: client.room(room) }, { kinds: ["notice", "chat"], muteSec: 600, streamerTools: true });
   byId("rooms").append(panel.element);
   panel.open();
   panel.shown();

@@ -24,7 +24,7 @@ export const ENTRIES_MARK = 0x21;
 /** What the script publishes: `!{"r":room,"e":[[streamId, prevStreamId|"", sender, kind, body], ...]}`. */
 interface WireEntries {
   r: string;
-  e: [string, string, string, StoredKind, { t: string; u: User }][];
+  e: [string, string, string, StoredKind, { t: string; u: User; sys?: true }][];
 }
 
 export function isEntriesPayload(raw: Buffer): boolean {
@@ -45,7 +45,7 @@ export function decodeEntries(raw: Buffer): { room: string; entries: PublishedEn
   for (const e of wire.e) {
     if (!Array.isArray(e) || e.length < 5 || typeof e[0] !== "string") return undefined;
     const [streamId, prev, sender, kind, body] = e;
-    entries.push({
+    const entry: PublishedEntry = {
       id: streamIdToMessageId(streamId),
       prev: prev ? streamIdToMessageId(prev) : null,
       sender,
@@ -54,7 +54,9 @@ export function decodeEntries(raw: Buffer): { room: string; entries: PublishedEn
       text: body.t,
       user: body.u,
       ts: Number(streamId.slice(0, streamId.indexOf("-"))),
-    });
+    };
+    if (body.sys) entry.system = true;
+    entries.push(entry);
   }
   return { room, entries };
 }

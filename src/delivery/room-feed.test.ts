@@ -4,7 +4,7 @@ import { Server, type Socket } from "socket.io";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChatMemoryAdapter } from "../adapter/memory-adapter.js";
 import { wantsBatches } from "../auth/handshake.js";
-import type { ChatBatch, ChatMessage, Notice } from "../protocol/index.js";
+import type { ChatBatch, ChatCleared, ChatMessage, Notice } from "../protocol/index.js";
 import { connectClient, type ChatClient } from "../../test/support/clients.js";
 import type { PublishedEntry } from "./published-entry.js";
 import { RoomFeed } from "./room-feed.js";
@@ -95,6 +95,32 @@ describe("RoomFeed", () => {
     feed.deliver("lobby", [a, b]); // a republish after a failover starts before what we delivered
     await settle([v1.c]);
     expect(v1.got).toEqual(["chat:message:a:null", `chat:message:b:${a.id}`]);
+  });
+
+  it("maps a clear marker to chat:cleared for v1 clients and keeps it in batches; marks system posts", async () => {
+    const v1 = await client(false);
+    const b1 = await client(true);
+    const cleared: ChatCleared[] = [];
+    const messages: ChatMessage[] = [];
+    v1.c.on("chat:cleared", (c) => cleared.push(c));
+    v1.c.on("chat:message", (m) => messages.push(m));
+    const batches: ChatBatch[] = [];
+    b1.c.on("chat:batch", (b) => batches.push(b));
+    const before = entry("", "before");
+    const marker = { ...entry("", "", "clear", before.id) };
+    const sys = { ...entry("", "Alice subscribed!", "chat", marker.id), system: true as const };
+    feed.deliver("lobby", [before, marker, sys]);
+    await settle([v1.c, b1.c]);
+    expect(cleared).toEqual([{ room: "lobby", id: marker.id, user, ts: 1, prev: before.id }]);
+    expect(messages.map((m) => [m.text, m.system])).toEqual([
+      ["before", undefined],
+      ["Alice subscribed!", true],
+    ]);
+    expect(batches[0]!.entries.map((e) => [e.kind, e.system])).toEqual([
+      ["chat", undefined],
+      ["clear", undefined],
+      ["chat", true],
+    ]);
   });
 
   it("ignores rooms without local members", () => {

@@ -17,7 +17,7 @@
  * nothing here uses them.
  */
 import type { Namespace } from "socket.io";
-import type { BatchEntry, ChatBatch, ChatMessage, Notice } from "../protocol/index.js";
+import type { BatchEntry, ChatBatch, ChatCleared, ChatMessage, Notice } from "../protocol/index.js";
 import type { StoredKind } from "../store/message-store.js";
 import type { PublishedEntry } from "./published-entry.js";
 
@@ -47,18 +47,25 @@ interface MemberSocket {
 const EVENT = 2;
 
 /** How a protocol v1 client receives each kind of entry. */
-const V1_EVENTS: Record<StoredKind, (e: PublishedEntry) => [string, ChatMessage | Notice]> = {
+const V1_EVENTS: Record<StoredKind, (e: PublishedEntry) => [string, ChatMessage | Notice | ChatCleared]> = {
   chat: (e) => ["chat:message", chatMessage(e)],
   question: (e) => ["chat:message", chatMessage(e)],
-  notice: (e) => ["notice", { id: e.id, room: e.room, text: e.text, user: e.user, ts: e.ts, prev: e.prev }],
+  notice: (e) => ["notice", system<Notice>(e, { id: e.id, room: e.room, text: e.text, user: e.user, ts: e.ts, prev: e.prev })],
+  clear: (e) => ["chat:cleared", system<ChatCleared>(e, { room: e.room, id: e.id, user: e.user, ts: e.ts, prev: e.prev })],
 };
 
+/** Adds `system: true` to what the site posted; absent otherwise (v1 payloads stay as they were). */
+function system<T extends { system?: true }>(e: PublishedEntry, payload: T): T {
+  if (e.system) payload.system = true;
+  return payload;
+}
+
 function chatMessage(e: PublishedEntry): ChatMessage {
-  return { id: e.id, room: e.room, kind: e.kind as ChatMessage["kind"], text: e.text, user: e.user, ts: e.ts, prev: e.prev };
+  return system<ChatMessage>(e, { id: e.id, room: e.room, kind: e.kind as ChatMessage["kind"], text: e.text, user: e.user, ts: e.ts, prev: e.prev });
 }
 
 function batchEntry(e: PublishedEntry): BatchEntry {
-  return { id: e.id, kind: e.kind, text: e.text, user: e.user, ts: e.ts, prev: e.prev };
+  return system<BatchEntry>(e, { id: e.id, kind: e.kind, text: e.text, user: e.user, ts: e.ts, prev: e.prev });
 }
 
 export interface RoomFeedDeps {

@@ -1,4 +1,4 @@
-import express, { type Express } from "express";
+import express, { type Express, type Router } from "express";
 import type { Registry } from "prom-client";
 import { staticPages } from "./static-pages.js";
 
@@ -7,6 +7,8 @@ export interface HttpAppDeps {
   ready: () => Promise<boolean>;
   /** Served at /metrics in Prometheus text format. @default undefined: no /metrics */
   metrics?: Registry;
+  /** Routers mounted by path before the pages (the server HTTP API). @default none */
+  mounts?: Record<string, Router>;
 }
 
 /** The Express app beside Socket.IO: health, readiness, metrics (and the pages, when mounted). */
@@ -27,6 +29,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       res.type(registry.contentType).send(await registry.metrics());
     });
   }
+  for (const [path, router] of Object.entries(deps.mounts ?? {})) app.use(path, router);
   app.use(staticPages());
   return app;
 }

@@ -28,6 +28,8 @@ export interface ChatMetrics {
   deliveries: Counter<"kind">;
   redisErrors: Counter<"client">;
   redisReconnects: Counter<"client">;
+  /** Server HTTP API requests, by route (the router's path, or `unmatched`) and status. */
+  apiRequests: Counter<"route" | "status">;
 }
 
 export interface MetricsOptions {
@@ -136,6 +138,12 @@ export function createMetrics(options: Partial<MetricsOptions> = {}): ChatMetric
       name: `${prefix}redis_reconnects_total`,
       help: "Redis client reconnect attempts, by client",
       labelNames: ["client"],
+      registers,
+    }),
+    apiRequests: new Counter({
+      name: `${prefix}api_requests_total`,
+      help: "Server HTTP API requests, by route and status",
+      labelNames: ["route", "status"],
       registers,
     }),
   };

@@ -51,6 +51,17 @@ export class MemoryPresenceStore implements PresenceStore {
     return out;
   }
 
+  async totals(rooms: readonly string[]): Promise<Map<string, number>> {
+    const now = this.now();
+    const out = new Map<string, number>();
+    for (const roomId of rooms) {
+      let total = 0;
+      for (const r of this.rooms.get(roomId)?.reports.values() ?? []) if (r.expiresAt > now) total += r.count;
+      out.set(roomId, total);
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
     this.rooms.clear();
   }

@@ -47,6 +47,21 @@ export function presenceStoreSuite(name: string, make: (options: Partial<Presenc
       expect((await s.sync("alive", new Map([[room, 1]]))).get(room)).toEqual({ total: 1, announce: true, pending: false });
     });
 
+    it("answers many rooms' latest totals in one read: 0 for rooms nobody reports, or whose reports expired", async () => {
+      const s = await store({ ttlMs: 400, announceIntervalMs: 0 });
+      const [a, b, gone, never] = [fresh(), fresh(), fresh(), fresh()];
+      await s.sync("r1", new Map([[a, 3], [b, 1], [gone, 2]]));
+      await s.sync("r2", new Map([[a, 2]]));
+      expect(await s.totals([a, b, gone, never])).toEqual(new Map([[a, 5], [b, 1], [gone, 2], [never, 0]]));
+      await s.sync("r1", new Map([[gone, 0]])); // the last viewer left
+      expect((await s.totals([gone])).get(gone)).toBe(0);
+      await sleep(450); // nobody refreshed within the ttl (a crashed replica)
+      expect(await s.totals([a, b])).toEqual(new Map([[a, 0], [b, 0]]));
+      await s.sync("r2", new Map([[a, 2]]));
+      expect((await s.totals([a])).get(a)).toBe(2);
+      expect(await s.totals([])).toEqual(new Map());
+    });
+
     it("handles many rooms in one sync", async () => {
       const s = await store({ announceIntervalMs: 0 });
       const rooms = Array.from({ length: 50 }, fresh);

@@ -11,6 +11,11 @@ export interface PresenceStore {
    * announcement and none was made in the last `announceIntervalMs` (throttled over all replicas).
    */
   sync(replicaId: string, counts: ReadonlyMap<string, number>): Promise<Map<string, RoomTotal>>;
+  /**
+   * The latest totals of many rooms at once (the HTTP API's directory counts), as the replicas'
+   * syncs last computed them; 0 for a room nobody reported within `ttlMs`. One read for them all.
+   */
+  totals(rooms: readonly string[]): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 

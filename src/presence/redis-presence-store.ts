@@ -37,6 +37,50 @@ redis.call('PEXPIRE', KEYS[1], ttl * 3)
 return {total, announce and 1 or 0, (changed and not announce) and 1 or 0}
 `);
 
+/**
+ * The directory: one hash of every room's latest total ("total:expiresAtMs" per room), written by
+ * each replica with the totals its sync computed, so many rooms' counts are one HMGET away.
+ * A room's field is refreshed by every replica with viewers there (heartbeat) and expires with the
+ * reports; each write also prunes a few expired fields, resuming a scan kept in KEYS[2].
+ * KEYS: directory hash, scan cursor (same slot). ARGV: ttlMs, then room, total pairs.
+ */
+const RECORD_TOTALS = new LuaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expires = now + tonumber(ARGV[1])
+for i = 2, #ARGV, 2 do
+  if ARGV[i + 1] == '0' then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+  else
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. ':' .. expires)
+  end
+end
+local scan = redis.call('HSCAN', KEYS[1], redis.call('GET', KEYS[2]) or '0', 'COUNT', 100)
+for j = 1, #scan[2], 2 do
+  local at = tonumber(string.match(scan[2][j + 1], ':(%d+)$') or '0')
+  if at <= now then redis.call('HDEL', KEYS[1], scan[2][j]) end
+end
+redis.call('SET', KEYS[2], scan[1])
+return 1
+`);
+
+/** Live totals from the directory, in the order asked (0: none, or expired). KEYS: directory. ARGV: rooms. */
+const READ_TOTALS = new LuaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local values = redis.call('HMGET', KEYS[1], unpack(ARGV))
+local out = {}
+for i = 1, #ARGV do
+  local total, at = 0, 0
+  if values[i] then
+    local c, e = string.match(values[i], '^(%d+):(%d+)$')
+    if c then total, at = tonumber(c), tonumber(e) end
+  end
+  if at > now then out[i] = total else out[i] = 0 end
+end
+return out
+`);
+
 export interface RedisPresenceOptions extends PresenceOptions {
   /** @default 2000 */
   commandTimeoutMs: number;
@@ -68,7 +112,26 @@ export class RedisPresenceStore implements PresenceStore {
         return [room, total] as const;
       }),
     );
-    return new Map(entries);
+    const totals = new Map(entries);
+    const pairs = [...totals].flatMap(([room, t]) => [room, t.total]);
+    // The rooms' announcements are decided already (their hashes moved on): a failed directory
+    // write must not lose them. The next sync (a heartbeat at the latest) writes the totals again.
+    await this.deadline(RECORD_TOTALS.run(this.redis, this.directoryKeys(), [this.opts.ttlMs, ...pairs])).catch(() => undefined);
+    return totals;
+  }
+
+  async totals(rooms: readonly string[]): Promise<Map<string, number>> {
+    if (rooms.length === 0) return new Map();
+    const counts = (await this.deadline(READ_TOTALS.run(this.redis, this.directoryKeys().slice(0, 1), [...rooms]))) as number[];
+    return new Map(rooms.map((room, i) => [room, Number(counts[i] ?? 0)]));
+  }
+
+  private directoryKeys(): string[] {
+    return [`${this.opts.keyPrefix}:{viewers}`, `${this.opts.keyPrefix}:{viewers}:scan`];
+  }
+
+  private deadline<T>(promise: Promise<T>): Promise<T> {
+    return withDeadline(promise, this.opts.commandTimeoutMs, () => new Error("presence command timed out"));
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,12 @@ export const ErrorCode = {
   Forbidden: "forbidden",
   RateLimited: "rate_limited",
   Unavailable: "unavailable",
+  /** Server HTTP API (docs/api.md): no such room entry, ban or route. */
+  NotFound: "not_found",
+  /** Server HTTP API: a missing or wrong API key. */
+  Unauthorized: "unauthorized",
+  /** Server HTTP API: an idempotency key reused with a different request. */
+  Conflict: "conflict",
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -23,6 +23,11 @@ export interface ChatMessage {
   /** Milliseconds since the epoch. */
   ts: number;
   /**
+   * Server addition: true when the site's backend posted it (HTTP API), not a connected user.
+   * `user` is then the name the site gave, with role `streamer`. Absent otherwise.
+   */
+  system?: true;
+  /**
    * Server addition, on live events only: the id of the room's previous stored entry (message or
    * notice), or null for the first. A client whose last id is older has missed something (a
    * broker failover, a network blip) and re-joins with `since` to fill the gap.
@@ -36,6 +41,8 @@ export interface Notice {
   text: string;
   user: User;
   ts: number;
+  /** Server addition, as on {@link ChatMessage}. */
+  system?: true;
   /** Server addition, as on {@link ChatMessage}. */
   prev?: string | null;
 }
@@ -66,6 +73,8 @@ export interface JoinResult {
   recovered: boolean;
   messages: ChatMessage[];
   notice: Notice | null;
+  /** Server addition (always sent by this server): the room's current settings. */
+  settings?: RoomSettings;
 }
 
 export interface LeaveRequest {
@@ -113,6 +122,81 @@ export interface MuteResult {
   until: number;
 }
 
+/** Server addition: a room's moderation settings. */
+export interface RoomSettings {
+  /** Slow mode: seconds a viewer waits between two messages in the room (0-300; 0 = off). */
+  slowModeSec: number;
+}
+
+/** Server addition (streamer of the room): change the room's settings. */
+export interface ConfigureRequest {
+  room: string;
+  slowModeSec: number;
+}
+
+export interface ConfigureResult {
+  settings: RoomSettings;
+}
+
+/** Server addition: the room's settings changed (sent to every member). */
+export interface RoomSettingsChanged extends RoomSettings {
+  room: string;
+}
+
+/** Server addition (streamer of the room): ban a user id from the room, until lifted or for a while. */
+export interface BanRequest {
+  room: string;
+  userId: string;
+  /** 1 to 2592000 seconds (30 days); absent = until lifted. */
+  durationSec?: number;
+}
+
+export interface BanResult {
+  /** Milliseconds since the epoch when the ban ends, or null: until lifted. */
+  until: number | null;
+}
+
+export interface UnbanRequest {
+  room: string;
+  userId: string;
+}
+
+export interface UnbanResult {
+  /** False when the user was not banned there. */
+  lifted: boolean;
+}
+
+/** Server addition: sent to each connection of a banned user, which is then removed from the room. */
+export interface RoomBanned {
+  room: string;
+  until: number | null;
+}
+
+/** Server addition (streamer of the room): clear the room's chat. */
+export interface ClearRequest {
+  room: string;
+}
+
+export interface ClearResult {
+  /** Id of the clear marker stored in the room's history. */
+  id: string;
+}
+
+/**
+ * Server addition: the room's chat was cleared; drop every message with an id below `id`. Sent to
+ * protocol v1 clients (batch clients get the marker as a `clear` entry of `chat:batch`). It is an
+ * entry of the room's history, so it carries `prev` and its id counts as seen.
+ */
+export interface ChatCleared {
+  room: string;
+  id: string;
+  /** Who cleared it (the streamer, or the site with `system`). */
+  user: User;
+  ts: number;
+  system?: true;
+  prev?: string | null;
+}
+
 export interface MessageDeleted {
   room: string;
   id: string;
@@ -130,6 +214,10 @@ export interface ClientToServerEvents {
   "notice:send": (req: NoticeSendRequest, ack: (res: Ack<SendResult>) => void) => void;
   "chat:delete": (req: DeleteRequest, ack: (res: Ack<DeleteResult>) => void) => void;
   "user:mute": (req: MuteRequest, ack: (res: Ack<MuteResult>) => void) => void;
+  "user:ban": (req: BanRequest, ack: (res: Ack<BanResult>) => void) => void;
+  "user:unban": (req: UnbanRequest, ack: (res: Ack<UnbanResult>) => void) => void;
+  "chat:clear": (req: ClearRequest, ack: (res: Ack<ClearResult>) => void) => void;
+  "room:configure": (req: ConfigureRequest, ack: (res: Ack<ConfigureResult>) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -138,6 +226,9 @@ export interface ServerToClientEvents {
   "room:viewers": (count: ViewerCount) => void;
   "chat:deleted": (deleted: MessageDeleted) => void;
   "chat:batch": (batch: ChatBatch) => void;
+  "chat:cleared": (cleared: ChatCleared) => void;
+  "room:settings": (settings: RoomSettingsChanged) => void;
+  "room:banned": (banned: RoomBanned) => void;
 }
 
 /**
@@ -165,8 +256,11 @@ export interface HandshakeAuth {
   session?: string;
 }
 
-/** What a room's history holds; clients must ignore kinds they do not know but still record their ids. */
-export type EntryKind = MessageKind | "notice";
+/**
+ * What a room's history holds; clients must ignore kinds they do not know but still record their
+ * ids. `clear` (server addition) is a marker: the chat before it was cleared (its text is empty).
+ */
+export type EntryKind = MessageKind | "notice" | "clear";
 
 /**
  * One stored entry of a room as a `chat:batch` carries it (protocol v1.1): a chat message, a
@@ -178,6 +272,8 @@ export interface BatchEntry {
   text: string;
   user: User;
   ts: number;
+  /** Server addition, as on {@link ChatMessage}. */
+  system?: true;
   /** The id of the room's previous stored entry, or null for the first. */
   prev: string | null;
 }

@@ -4,13 +4,17 @@
  */
 import { ErrorCode } from "./error-codes.js";
 import type {
+  BanRequest,
   ChatSendRequest,
+  ClearRequest,
+  ConfigureRequest,
   DeleteRequest,
   MuteRequest,
   JoinRequest,
   LeaveRequest,
   MessageKind,
   NoticeSendRequest,
+  UnbanRequest,
 } from "./events.js";
 import { CLIENT_ID_MAX_LENGTH, MESSAGE_KINDS, NAME_MAX_LENGTH, ROOM_ID_PATTERN } from "./limits.js";
 import { ProtocolError } from "./protocol-error.js";
@@ -116,13 +120,48 @@ export function parseDelete(payload: unknown): DeleteRequest {
   return { room, id: p.id };
 }
 
+/** Longest timed ban; a ban without a duration lasts until lifted. */
+export const MAX_BAN_SEC = 30 * 86_400;
+/** Slow mode's longest interval between one viewer's messages. */
+export const MAX_SLOW_MODE_SEC = 300;
+
+function userIdOf(p: Obj): string {
+  if (typeof p.userId !== "string" || p.userId.length === 0 || p.userId.length > 128) bad("userId must be a user id");
+  return p.userId;
+}
+
+function wholeNumber(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    bad(`${name} must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
 export function parseMute(payload: unknown): MuteRequest {
   const p = asObject(payload);
   const room = roomOf(p);
-  if (typeof p.userId !== "string" || p.userId.length === 0 || p.userId.length > 128) bad("userId must be a user id");
-  const d = p.durationSec;
-  if (typeof d !== "number" || !Number.isInteger(d) || d < 1 || d > MAX_MUTE_SEC) {
-    bad(`durationSec must be a whole number from 1 to ${MAX_MUTE_SEC}`);
-  }
-  return { room, userId: p.userId, durationSec: d };
+  return { room, userId: userIdOf(p), durationSec: wholeNumber(p.durationSec, "durationSec", 1, MAX_MUTE_SEC) };
+}
+
+export function parseBan(payload: unknown): BanRequest {
+  const p = asObject(payload);
+  const room = roomOf(p);
+  const userId = userIdOf(p);
+  if (p.durationSec === undefined || p.durationSec === null) return { room, userId };
+  return { room, userId, durationSec: wholeNumber(p.durationSec, "durationSec", 1, MAX_BAN_SEC) };
+}
+
+export function parseUnban(payload: unknown): UnbanRequest {
+  const p = asObject(payload);
+  return { room: roomOf(p), userId: userIdOf(p) };
+}
+
+export function parseClear(payload: unknown): ClearRequest {
+  return { room: roomOf(asObject(payload)) };
+}
+
+export function parseConfigure(payload: unknown): ConfigureRequest {
+  const p = asObject(payload);
+  const room = roomOf(p);
+  return { room, slowModeSec: wholeNumber(p.slowModeSec, "slowModeSec", 0, MAX_SLOW_MODE_SEC) };
 }

@@ -275,5 +275,8 @@ export class ChatClient extends Emitter<ClientEvents> {
     socket.on("chat:batch", (batch) => room(batch.room)?.feed.batch(batch.entries));
     socket.on("room:viewers", ({ room: id, count }) => room(id)?.feed.viewers(count));
     socket.on("chat:deleted", ({ room: id, id: messageId }) => room(id)?.feed.deleted(messageId));
+    socket.on("chat:cleared", (cleared) => room(cleared.room)?.feed.cleared(cleared));
+    socket.on("room:settings", ({ room: id, ...settings }) => room(id)?.feed.settings(settings));
+    socket.on("room:banned", ({ room: id, until }) => room(id)?.handleBanned(until));
   }
 }

@@ -1,5 +1,5 @@
 /** The events a {@link ChatClient} and a room subscription emit, one payload object each. */
-import type { BatchEntry, ChatMessage, Notice } from "../protocol/index.js";
+import type { BatchEntry, ChatMessage, Notice, RoomSettings, User } from "../protocol/index.js";
 import type { ChatError } from "./chat-error.js";
 import type { Outgoing } from "./outbox.js";
 
@@ -35,6 +35,18 @@ export interface RoomEvents {
   viewers: { count: number };
   /** A message was removed (moderation). */
   deleted: { id: string };
+  /**
+   * The chat was cleared (by the streamer, or the site with `system`): every message with an id
+   * below `id` is gone from the snapshot. A `messages` event with `reset` (what is left) follows.
+   */
+  cleared: { id: string; by: User; system: boolean };
+  /** The room's settings (slow mode), from the join's answer and whenever they change. */
+  settings: { settings: RoomSettings };
+  /**
+   * We were banned from the room (`until` null: until lifted): the room fails with a `forbidden`
+   * error right after this event. Joining again is refused while the ban lasts.
+   */
+  banned: { until: number | null };
   /** A live entry of a kind this SDK does not know (a newer server): its id is recorded, nothing else. */
   entry: { entry: BatchEntry };
   /**

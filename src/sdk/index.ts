@@ -25,6 +25,8 @@ export {
   type ErrorBody,
   type MessageKind,
   type Notice,
+  type RoomSettings,
+  type ChatCleared,
   type Role,
   type User,
 } from "../protocol/index.js";

@@ -3,7 +3,7 @@
  * turned into the room's view and its events: each entry recorded once by the timeline (which
  * de-duplicates and watches for gaps), each change told to the UI once, in id order.
  */
-import type { BatchEntry, ChatMessage, JoinResult, Notice, User } from "../protocol/index.js";
+import type { BatchEntry, ChatCleared, ChatMessage, JoinResult, Notice, RoomSettings, User } from "../protocol/index.js";
 import type { RoomEvents } from "./events.js";
 import type { Outgoing } from "./outbox.js";
 import type { RoomTimeline } from "./room-timeline.js";
@@ -50,9 +50,25 @@ export class RoomFeed {
       this.showMessages(messages);
       messages = [];
       if (known) this.showNotice(known.notice);
+      else if (entry.kind === "clear") this.showCleared(entry.id, entry.user, entry.system === true);
       else this.deps.emit("entry", { entry });
     }
     this.showMessages(messages);
+  }
+
+  /** A live `chat:cleared` (protocol v1 clients; batch clients get a `clear` entry). */
+  cleared(c: ChatCleared): void {
+    if (this.deps.listening() && this.deps.timeline.receive(c.id, c.prev)) this.showCleared(c.id, c.user, c.system === true);
+  }
+
+  /** Our own clear, acked: the server leaves the sender out of its delivery. */
+  clearedByUs(id: string): void {
+    if (this.deps.timeline.accept(id)) this.showCleared(id, this.deps.self, false);
+  }
+
+  /** A `room:settings` (or a join's answer). */
+  settings(settings: RoomSettings): void {
+    if (this.deps.view.setSettings(settings)) this.deps.emit("settings", { settings: { ...settings } });
   }
 
   viewers(count: number): void {
@@ -85,6 +101,7 @@ export class RoomFeed {
       this.showMessages(res.messages.filter((m) => fresh.has(m.id)));
     }
     if (view.setNotice(res.notice, true)) emit("notice", { notice: view.notice });
+    if (res.settings) this.settings(res.settings);
     view.viewers = res.viewers;
     emit("viewers", { count: res.viewers });
     emit("joined", { recovered: res.recovered, startOver, refill, viewers: res.viewers });
@@ -114,6 +131,12 @@ export class RoomFeed {
   private showMessages(messages: readonly ChatMessage[]): void {
     if (messages.length === 0) return;
     this.deps.emit("messages", { messages: this.deps.view.add(messages), reset: false });
+    this.deps.changed();
+  }
+
+  private showCleared(id: string, by: User, system: boolean): void {
+    this.deps.emit("cleared", { id, by, system });
+    this.deps.emit("messages", { messages: this.deps.view.clearBefore(id), reset: true });
     this.deps.changed();
   }
 

@@ -3,7 +3,7 @@
  * a join that fails for a passing reason, fills gaps, de-duplicates, keeps an ordered snapshot,
  * sends with exactly-once retries, and tells the UI through typed events. The UI only renders.
  */
-import type { ChatMessage, MessageKind, Notice, User } from "../protocol/index.js";
+import { ErrorCode, type ChatMessage, type MessageKind, type Notice, type RoomSettings, type User } from "../protocol/index.js";
 import type { BackoffOptions } from "./backoff.js";
 import { ChatError } from "./chat-error.js";
 import type { Clock, TimerHandle } from "./clock.js";
@@ -144,6 +144,11 @@ export class RoomSubscription extends Emitter<RoomEvents> {
     return this.view.notice;
   }
 
+  /** The room's settings (slow mode), once a join answered. */
+  get settings(): RoomSettings | undefined {
+    return this.view.settings;
+  }
+
   /** Viewers in the room, once known. */
   get viewers(): number | undefined {
     return this.view.viewers;
@@ -235,6 +240,36 @@ export class RoomSubscription extends Emitter<RoomEvents> {
     return until;
   }
 
+  /** Moderation (the room's streamer): slow mode, 0-300 s between one viewer's messages (0 = off). */
+  async configure(settings: RoomSettings): Promise<RoomSettings> {
+    const req = { room: this.id, slowModeSec: settings.slowModeSec };
+    const res = await this.runner.run(() => this.host.requests.send("room:configure", req, this.host.ackTimeoutMs));
+    // Members are told with room:settings, we included; the ack may come first.
+    if (this.current !== "left") this.feed.settings(res.settings);
+    return res.settings;
+  }
+
+  /** Moderation (the room's streamer): bans a user id here, until lifted or for `durationSec`; resolves with when it ends (null: until lifted). */
+  async ban(userId: string, durationSec?: number): Promise<number | null> {
+    const req = durationSec === undefined ? { room: this.id, userId } : { room: this.id, userId, durationSec };
+    const { until } = await this.runner.run(() => this.host.requests.send("user:ban", req, this.host.ackTimeoutMs));
+    return until;
+  }
+
+  /** Moderation (the room's streamer): lifts a ban; false when there was none. */
+  async unban(userId: string): Promise<boolean> {
+    const { lifted } = await this.runner.run(() => this.host.requests.send("user:unban", { room: this.id, userId }, this.host.ackTimeoutMs));
+    return lifted;
+  }
+
+  /** Moderation (the room's streamer): clears the chat for everyone; resolves with the clear marker's id. */
+  async clear(): Promise<string> {
+    const { id } = await this.runner.run(() => this.host.requests.send("chat:clear", { room: this.id }, this.host.ackTimeoutMs));
+    // The server tells everyone else, not us.
+    if (this.current !== "left") this.feed.clearedByUs(id);
+    return id;
+  }
+
   /** Writes the snapshot and `since` to storage now (e.g. when the page goes away). */
   persist(): void {
     this.host.clock.clearTimeout(this.persistTimer);
@@ -247,6 +282,15 @@ export class RoomSubscription extends Emitter<RoomEvents> {
   /** @internal The connection is up: (re)join if we want to be in the room. */
   handleConnect(): void {
     if (this.current === "joining") this.joiner.start(false);
+  }
+
+  /** @internal We were banned here: the server removed us from the room; the room fails. */
+  handleBanned(until: number | null): void {
+    if (!this.listening()) return;
+    this.joiner.reset();
+    this.emit("banned", { until });
+    const message = until === null ? "you are banned from this room" : "you are banned from this room for a while";
+    this.fail(new ChatError(until === null ? { code: ErrorCode.Forbidden, message } : { code: ErrorCode.Forbidden, message, retryAfterMs: Math.max(0, until - this.host.clock.now()) }));
   }
 
   /** @internal The connection dropped: the room is joined again after the reconnect. */

@@ -2,7 +2,7 @@
  * What a room shows: the ordered snapshot of its newest messages (own sent ones included), its
  * current notice and its viewer count. The subscription feeds it and tells the UI what changed.
  */
-import type { BatchEntry, ChatMessage, Notice } from "../protocol/index.js";
+import type { BatchEntry, ChatMessage, Notice, RoomSettings } from "../protocol/index.js";
 import { compareIds, MessageWindow } from "./message-window.js";
 
 /** A wire message minus `prev`, which only the SDK needs. */
@@ -14,14 +14,17 @@ export function withoutPrev<T extends { prev?: string | null }>(entry: T): Omit<
 /** A batch entry of a kind the SDK shows, as the v1 event would carry it. */
 export function fromBatchEntry(room: string, entry: BatchEntry): { message: ChatMessage } | { notice: Notice } | undefined {
   const { id, kind, text, user, ts } = entry;
-  if (kind === "chat" || kind === "question") return { message: { id, room, kind, text, user, ts } };
-  if (kind === "notice") return { notice: { id, room, text, user, ts } };
+  const system = entry.system ? { system: true as const } : {};
+  if (kind === "chat" || kind === "question") return { message: { id, room, kind, text, user, ts, ...system } };
+  if (kind === "notice") return { notice: { id, room, text, user, ts, ...system } };
   return undefined;
 }
 
 export class RoomView {
   notice: Notice | null = null;
   viewers: number | undefined;
+  /** The room's settings, once a join answered. */
+  settings: RoomSettings | undefined;
   private readonly window: MessageWindow;
 
   constructor(size: number, stored: ChatMessage[]) {
@@ -46,6 +49,19 @@ export class RoomView {
     this.window.retain((m) => kept.has(m.id));
     this.add(messages);
     return [...this.window.messages];
+  }
+
+  /** Drops every message below a clear marker's id; returns what is left (own later sends, if any). */
+  clearBefore(id: string): ChatMessage[] {
+    this.window.retain((m) => m.id > id);
+    return [...this.window.messages];
+  }
+
+  /** Takes new settings; true when they changed. */
+  setSettings(settings: RoomSettings): boolean {
+    if (this.settings?.slowModeSec === settings.slowModeSec) return false;
+    this.settings = { ...settings };
+    return true;
   }
 
   /** Removes a deleted message (or notice); true when it was the current notice. */

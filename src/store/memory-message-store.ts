@@ -1,4 +1,6 @@
 import type { PublishedEntry } from "../delivery/published-entry.js";
+import type { RoomSettings } from "../protocol/index.js";
+import { historyWindow } from "./history-window.js";
 import {
   type AppendOutcome,
   type HistoryResult,
@@ -6,7 +8,10 @@ import {
   type MessageStore,
   type MemoryLimits,
   type MessageStoreOptions,
+  type RoomAccess,
   type StoredMessage,
+  DEFAULT_ROOM_SETTINGS,
+  PACE_TTL_MS,
   defaultMessageStoreOptions,
 } from "./message-store.js";
 import { MonotonicIds, encodeMessageId } from "./message-id.js";
@@ -18,11 +23,23 @@ interface StoredEntry extends StoredMessage {
 interface RoomState {
   entries: StoredEntry[];
   ids: MonotonicIds;
-  dedup: Map<string, { id: string; expiresAt: number }>;
+  dedup: Map<string, { id: string; fingerprint: string; expiresAt: number }>;
   notice: StoredMessage | null;
   mutes: Map<string, number>;
   expiresAt: number;
+  /** What outlives the history's TTL (as the Redis keys without a TTL do): bans, settings, pace. */
+  lasting: LastingState;
 }
+
+interface LastingState {
+  /** User id -> when the ban ends (Infinity: until lifted). */
+  bans: Map<string, number>;
+  settings: RoomSettings;
+  /** User id -> when their last slow-mode-counted message was stored. */
+  pace: Map<string, number>;
+}
+
+const freshLasting = (): LastingState => ({ bans: new Map(), settings: { ...DEFAULT_ROOM_SETTINGS }, pace: new Map() });
 
 export interface MemoryMessageStoreDeps {
   /** Milliseconds since the epoch. @default Date.now */
@@ -57,11 +74,23 @@ export class MemoryMessageStore implements MessageStore {
     const now = this.now();
     const room = this.room(roomId, now);
     const published: PublishedEntry[] = [];
+    const { bans, pace, settings } = room.lasting;
+    const slowMs = settings.slowModeSec * 1000;
     const outcomes = drafts.map((draft): AppendOutcome => {
+      const fingerprint = draft.fingerprint ?? "";
       const seen = room.dedup.get(draft.dedupKey);
-      if (seen && seen.expiresAt > now) return { id: seen.id, duplicate: true };
-      const mutedUntil = draft.kind === "notice" ? 0 : (room.mutes.get(draft.user.id) ?? 0);
-      if (mutedUntil > now) return { mutedForMs: mutedUntil - now };
+      if (seen && seen.expiresAt > now) {
+        return seen.fingerprint === fingerprint ? { id: seen.id, duplicate: true } : { refused: "conflict" };
+      }
+      const userId = draft.user.id;
+      if (!draft.exempt) {
+        const bannedUntil = bans.get(userId) ?? 0;
+        if (bannedUntil > now) return bannedUntil === Infinity ? { refused: "banned" } : { refused: "banned", retryAfterMs: bannedUntil - now };
+        const mutedUntil = draft.kind === "notice" ? 0 : (room.mutes.get(userId) ?? 0);
+        if (mutedUntil > now) return { mutedForMs: mutedUntil - now };
+        const last = pace.get(userId);
+        if (slowMs > 0 && last !== undefined && now - last < slowMs) return { refused: "slow_mode", retryAfterMs: last + slowMs - now };
+      }
       const { ms, seq } = room.ids.next(now);
       const entry: StoredEntry = {
         id: encodeMessageId(ms, seq),
@@ -71,12 +100,14 @@ export class MemoryMessageStore implements MessageStore {
         user: draft.user,
         ts: ms,
         sender: draft.sender,
+        ...(draft.system ? { system: true as const } : {}),
       };
       const prev = room.entries.at(-1)?.id ?? null;
       room.entries.push(entry);
       if (room.entries.length > this.opts.historySize) room.entries.splice(0, room.entries.length - this.opts.historySize);
       if (entry.kind === "notice") room.notice = toStored(entry);
-      room.dedup.set(draft.dedupKey, { id: entry.id, expiresAt: now + this.opts.dedupTtlSec * 1000 });
+      room.dedup.set(draft.dedupKey, { id: entry.id, fingerprint, expiresAt: now + this.opts.dedupTtlSec * 1000 });
+      if (slowMs > 0 && !draft.exempt) pace.set(userId, now);
       room.expiresAt = now + this.opts.historyTtlSec * 1000;
       published.push({ ...toStored(entry), prev, sender: entry.sender });
       return { id: entry.id, duplicate: false };
@@ -95,14 +126,38 @@ export class MemoryMessageStore implements MessageStore {
     return until;
   }
 
+  async ban(roomId: string, userId: string, durationSec?: number): Promise<number | null> {
+    const now = this.now();
+    this.room(roomId, now).lasting.bans.set(userId, durationSec === undefined ? Infinity : now + durationSec * 1000);
+    return durationSec === undefined ? null : now + durationSec * 1000;
+  }
+
+  async unban(roomId: string, userId: string): Promise<boolean> {
+    const bans = this.rooms.get(roomId)?.lasting.bans;
+    const until = bans?.get(userId);
+    bans?.delete(userId);
+    return until !== undefined && until > this.now();
+  }
+
+  async access(roomId: string, userId?: string): Promise<RoomAccess> {
+    const lasting = this.rooms.get(roomId)?.lasting;
+    const until = userId === undefined ? undefined : lasting?.bans.get(userId);
+    const ban = until !== undefined && until > this.now() ? { until: until === Infinity ? null : until } : null;
+    return { settings: { ...(lasting?.settings ?? DEFAULT_ROOM_SETTINGS) }, ban };
+  }
+
+  async configure(roomId: string, settings: RoomSettings): Promise<RoomSettings> {
+    this.room(roomId, this.now()).lasting.settings = { ...settings };
+    return { ...settings };
+  }
+
   async history(roomId: string, since?: string): Promise<HistoryResult> {
-    const entries = this.live(roomId)?.entries ?? [];
-    const chat = (list: StoredEntry[]) => list.filter((m) => m.kind !== "notice").map(toStored);
+    const entries = (this.live(roomId)?.entries ?? []).map(toStored);
     if (since !== undefined) {
       const at = entries.findIndex((m) => m.id === since);
-      if (at >= 0) return { recovered: true, messages: chat(entries.slice(at + 1)) };
+      if (at >= 0) return historyWindow(entries.slice(at + 1), true);
     }
-    return { recovered: false, messages: chat(entries) };
+    return historyWindow(entries, false);
   }
 
   async notice(roomId: string): Promise<StoredMessage | null> {
@@ -134,8 +189,9 @@ export class MemoryMessageStore implements MessageStore {
     let room = this.live(roomId);
     if (!room) {
       // An expired room keeps its id source: ids must never go backwards within a room.
-      const ids = this.rooms.get(roomId)?.ids ?? new MonotonicIds();
-      room = { entries: [], ids, dedup: new Map(), notice: null, mutes: new Map(), expiresAt: now };
+      const old = this.rooms.get(roomId);
+      const ids = old?.ids ?? new MonotonicIds();
+      room = { entries: [], ids, dedup: new Map(), notice: null, mutes: new Map(), expiresAt: now, lasting: old?.lasting ?? freshLasting() };
     }
     this.rooms.delete(roomId);
     this.rooms.set(roomId, room);
@@ -147,7 +203,11 @@ export class MemoryMessageStore implements MessageStore {
   private sweep(): void {
     const now = this.now();
     for (const [id, room] of this.rooms) {
-      if (room.expiresAt <= now) {
+      const { bans, pace, settings } = room.lasting;
+      for (const [userId, until] of bans) if (until <= now) bans.delete(userId);
+      for (const [userId, at] of pace) if (at + PACE_TTL_MS <= now) pace.delete(userId);
+      const lasts = bans.size > 0 || pace.size > 0 || settings.slowModeSec !== DEFAULT_ROOM_SETTINGS.slowModeSec;
+      if (room.expiresAt <= now && !lasts) {
         this.rooms.delete(id);
         continue;
       }
@@ -158,5 +218,7 @@ export class MemoryMessageStore implements MessageStore {
 }
 
 function toStored(e: StoredEntry): StoredMessage {
-  return { id: e.id, room: e.room, kind: e.kind, text: e.text, user: e.user, ts: e.ts };
+  const m: StoredMessage = { id: e.id, room: e.room, kind: e.kind, text: e.text, user: e.user, ts: e.ts };
+  if (e.system) m.system = true;
+  return m;
 }

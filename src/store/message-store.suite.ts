@@ -24,8 +24,8 @@ const fresh = (p: string) => `${p}-${process.pid}-${Date.now()}-${++n}`;
 /** Appends one draft that must be stored (not muted). */
 async function add(s: MessageStore, room: string, d: MessageDraft): Promise<{ id: string; duplicate: boolean }> {
   const [r] = await s.append(room, [d]);
-  if (r?.mutedForMs !== undefined) throw new Error(`unexpectedly muted for ${r.mutedForMs} ms`);
-  return r as { id: string; duplicate: boolean };
+  if (r?.id === undefined) throw new Error(`unexpectedly refused: ${JSON.stringify(r)}`);
+  return r;
 }
 
 export function messageStoreSuite(
@@ -225,6 +225,123 @@ export function messageStoreSuite(
       const room = fresh("room");
       await s.mute(room, user.id, 60);
       expect((await s.append(room, [draft("first words")]))[0]!.mutedForMs).toBeGreaterThan(0);
+    });
+
+    it("refuses a banned user's messages until the ban is lifted, but not exempt drafts or earlier retries", async () => {
+      const s = await store();
+      const room = fresh("room");
+      const early = await add(s, room, draft("before ban", { dedupKey: "early" }));
+      expect(await s.access(room, user.id)).toMatchObject({ ban: null });
+      expect(await s.ban(room, user.id)).toBeNull(); // until lifted
+      expect((await s.access(room, user.id)).ban).toEqual({ until: null });
+      expect((await s.access(room, "someone-else")).ban).toBeNull();
+      const [banned, retry, exempt] = await s.append(room, [
+        draft("while banned"),
+        draft("before ban", { dedupKey: "early" }),
+        draft("the streamer", { exempt: true }),
+      ]);
+      expect(banned).toEqual({ refused: "banned" });
+      expect(retry).toEqual({ id: early.id, duplicate: true });
+      expect(exempt!.duplicate).toBe(false);
+      expect((await s.history(room)).messages.map((m) => m.text)).toEqual(["before ban", "the streamer"]);
+      expect(await s.unban(room, user.id)).toBe(true);
+      expect(await s.unban(room, user.id)).toBe(false);
+      expect((await s.access(room, user.id)).ban).toBeNull();
+      expect((await add(s, room, draft("after unban"))).duplicate).toBe(false);
+    });
+
+    it("bans for a while: the refusal says how long, and the ban ends by itself", async () => {
+      const s = await store();
+      const room = fresh("room");
+      const until = await s.ban(room, user.id, 1);
+      expect(until).toBeGreaterThan(Date.now() - 5_000);
+      expect((await s.access(room, user.id)).ban).toEqual({ until });
+      const [refused] = await s.append(room, [draft("banned")]);
+      expect(refused!.refused).toBe("banned");
+      expect(refused!.retryAfterMs).toBeGreaterThan(0);
+      expect(refused!.retryAfterMs).toBeLessThanOrEqual(1_000);
+      await new Promise((r) => setTimeout(r, refused!.retryAfterMs! + 50)); // the ban's own length
+      expect((await s.access(room, user.id)).ban).toBeNull();
+      expect((await add(s, room, draft("back"))).duplicate).toBe(false);
+    });
+
+    it("keeps room settings until changed and enforces slow mode per user, exempting the streamer and retries", async () => {
+      const s = await store();
+      const room = fresh("room");
+      expect((await s.access(room)).settings).toEqual({ slowModeSec: 0 });
+      // Off: one user may send back to back.
+      await s.append(room, [draft("a"), draft("b")]);
+      expect(await s.configure(room, { slowModeSec: 1 })).toEqual({ slowModeSec: 1 });
+      expect((await s.access(room, user.id)).settings).toEqual({ slowModeSec: 1 });
+      const bob: User = { id: "u2", name: "Bo", role: "viewer" };
+      const first = await add(s, room, draft("first", { dedupKey: "first" }));
+      const [tooSoon, inBatch, other, streamer, retry] = await s.append(room, [
+        draft("too soon"),
+        draft("also too soon"),
+        draft("bob's first", { user: bob }),
+        draft("the streamer", { exempt: true }),
+        draft("first", { dedupKey: "first" }),
+      ]);
+      expect(tooSoon!.refused).toBe("slow_mode");
+      expect(tooSoon!.retryAfterMs).toBeGreaterThan(0);
+      expect(tooSoon!.retryAfterMs).toBeLessThanOrEqual(1_000);
+      expect(inBatch!.refused).toBe("slow_mode");
+      expect(other!.duplicate).toBe(false);
+      expect(streamer!.duplicate).toBe(false);
+      expect(retry).toEqual({ id: first.id, duplicate: true });
+      // Bob's message started his own interval, in the same step.
+      expect((await s.append(room, [draft("bob again", { user: bob })]))[0]!.refused).toBe("slow_mode");
+      await new Promise((r) => setTimeout(r, tooSoon!.retryAfterMs! + 50)); // the interval itself
+      expect((await add(s, room, draft("after the wait"))).duplicate).toBe(false);
+      // Turned off, it holds no one back.
+      await s.configure(room, { slowModeSec: 0 });
+      expect((await add(s, room, draft("right away"))).duplicate).toBe(false);
+      expect((await s.access(room)).settings).toEqual({ slowModeSec: 0 });
+    });
+
+    it("publishes a clear marker in order; history starts after the newest one", async () => {
+      const t = await setup();
+      const room = fresh("room");
+      await t.watch(room);
+      const old = await add(t.store, room, draft("old"));
+      const pinned = await add(t.store, room, draft("pinned", { kind: "notice" }));
+      const marker = await add(t.store, room, draft("", { kind: "clear", exempt: true, sender: "sock-9" }));
+      const fresh1 = await add(t.store, room, draft("after clear"));
+      const got = await t.published(room, 4);
+      expect(got.map((e) => [e.kind, e.prev])).toEqual([
+        ["chat", null],
+        ["notice", old.id],
+        ["clear", pinned.id],
+        ["chat", marker.id],
+      ]);
+      expect(got[2]).toMatchObject({ id: marker.id, sender: "sock-9", user });
+      // A late joiner sees nothing from before the clear; the notice is kept apart and stays.
+      expect(await t.store.history(room)).toEqual({ recovered: false, messages: [expect.objectContaining({ id: fresh1.id })] });
+      expect((await t.store.notice(room))?.id).toBe(pinned.id);
+      // A client that last saw a cleared message gets a fresh start; one that saw the marker, the rest.
+      expect(await t.store.history(room, old.id)).toEqual({ recovered: false, messages: [expect.objectContaining({ id: fresh1.id })] });
+      expect(await t.store.history(room, marker.id)).toEqual({ recovered: true, messages: [expect.objectContaining({ id: fresh1.id })] });
+      expect(await t.store.history(room, fresh1.id)).toEqual({ recovered: true, messages: [] });
+      // The newest marker wins.
+      await add(t.store, room, draft("", { kind: "clear", exempt: true }));
+      expect(await t.store.history(room)).toEqual({ recovered: false, messages: [] });
+    });
+
+    it("stores system posts as such and tells a reused dedup key with another fingerprint from a retry", async () => {
+      const t = await setup();
+      const room = fresh("room");
+      await t.watch(room);
+      const site: User = { id: "system", name: "Site", role: "streamer" };
+      const sys = (text: string, fingerprint: string) => draft(text, { user: site, system: true, exempt: true, dedupKey: "sys:k1", fingerprint });
+      const first = await add(t.store, room, sys("Alice subscribed!", "fp-1"));
+      expect(await t.store.append(room, [sys("Alice subscribed!", "fp-1")])).toEqual([{ id: first.id, duplicate: true }]);
+      expect(await t.store.append(room, [sys("something else", "fp-2")])).toEqual([{ refused: "conflict" }]);
+      expect((await t.published(room, 1))[0]).toMatchObject({ id: first.id, system: true, user: site });
+      expect((await t.store.history(room)).messages).toEqual([expect.objectContaining({ id: first.id, system: true, text: "Alice subscribed!" })]);
+      // Users' messages carry no system mark.
+      const plain = await add(t.store, room, draft("hi"));
+      expect((await t.published(room, 2))[1]).toMatchObject({ id: plain.id });
+      expect((await t.published(room, 2))[1]!.system).toBeUndefined();
     });
 
     it("keeps ids increasing for a room across a new store instance", async () => {

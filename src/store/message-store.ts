@@ -1,7 +1,10 @@
-import type { MessageKind, User } from "../protocol/index.js";
+import { MAX_SLOW_MODE_SEC, type EntryKind, type RoomSettings, type User } from "../protocol/index.js";
 
-/** What a room's history holds: chat and question messages, and streamers' notices. */
-export type StoredKind = MessageKind | "notice";
+/**
+ * What a room's history holds: chat and question messages, streamers' notices, and `clear`
+ * markers (the chat before one was cleared: history reads start after the newest).
+ */
+export type StoredKind = EntryKind;
 
 export interface StoredMessage {
   id: string;
@@ -10,6 +13,8 @@ export interface StoredMessage {
   text: string;
   user: User;
   ts: number;
+  /** Posted by the site's backend (HTTP API), not by a connected user. */
+  system?: true;
 }
 
 export interface MessageDraft {
@@ -23,7 +28,28 @@ export interface MessageDraft {
   dedupKey: string;
   /** Socket id of the sender, left out of that socket's live delivery; "" for none. */
   sender: string;
+  /**
+   * The room's own streamer or the site: no ban, mute or slow-mode check (notices and clear markers
+   * skip the mute check anyway). @default false
+   */
+  exempt?: boolean;
+  /** Posted by the site's backend (stored and delivered with `system: true`). @default absent */
+  system?: true;
+  /**
+   * What the request that made this draft said (e.g. a hash of an API call's body): a draft whose
+   * dedup key was stored with another fingerprint is refused as a `conflict`. @default ""
+   */
+  fingerprint?: string;
 }
+
+/** Why a draft was not stored (besides a mute, reported as `mutedForMs`). */
+export type Refusal =
+  /** The author is banned from the room; `retryAfterMs` when the ban is timed. */
+  | "banned"
+  /** Slow mode: the author's previous message is too recent; `retryAfterMs` says how long to wait. */
+  | "slow_mode"
+  /** The dedup key was stored before with another fingerprint. */
+  | "conflict";
 
 export type AppendOutcome =
   | {
@@ -32,18 +58,44 @@ export type AppendOutcome =
       /** True when the dedup key was seen before: nothing new was stored. */
       duplicate: boolean;
       mutedForMs?: undefined;
+      refused?: undefined;
+      retryAfterMs?: undefined;
     }
   | {
       /** The author is muted in this room for this long: nothing was stored. */
       mutedForMs: number;
       id?: undefined;
       duplicate?: undefined;
+      refused?: undefined;
+      retryAfterMs?: undefined;
+    }
+  | {
+      /** Nothing was stored. */
+      refused: Refusal;
+      retryAfterMs?: number;
+      id?: undefined;
+      duplicate?: undefined;
+      mutedForMs?: undefined;
     };
+
+/** What a join needs to know about a room and its user, in one read. */
+export interface RoomAccess {
+  settings: RoomSettings;
+  /** The user's ban in the room, or null; `until` null = until lifted. */
+  ban: { until: number | null } | null;
+}
+
+/** A room's settings when none were ever set. */
+export const DEFAULT_ROOM_SETTINGS: RoomSettings = { slowModeSec: 0 };
 
 export interface HistoryResult {
   /** True when `since` was found: `messages` are exactly the ones after it. */
   recovered: boolean;
-  /** Chat and question messages, oldest first (notices are reported by {@link MessageStore.notice}). */
+  /**
+   * Chat and question messages, oldest first (notices are reported by {@link MessageStore.notice}),
+   * never from before the room's newest clear marker. When a marker falls after `since`, the
+   * result is a fresh start (`recovered: false`): the client drops what it shows.
+   */
   messages: StoredMessage[];
 }
 
@@ -59,8 +111,9 @@ export interface HistoryResult {
  */
 export interface MessageStore {
   /**
-   * Stores drafts for one room in order, as one atomic step per call: per draft a dedup check, a
-   * mute check (not for notices) and the append. Resolves when every stored entry is durable.
+   * Stores drafts for one room in order, as one atomic step per call: per draft a dedup check, then
+   * (unless exempt) a ban, mute (not for notices) and slow-mode check, and the append; in slow
+   * mode a stored non-exempt draft starts its author's interval. Resolves when every stored entry is durable.
    * Throws {@link StoreUnavailableError} when the store cannot be reached or cannot confirm
    * durability: then the caller must not report success, and a retry with the same dedup keys
    * stores each draft at most once.
@@ -68,6 +121,14 @@ export interface MessageStore {
   append(room: string, drafts: MessageDraft[]): Promise<AppendOutcome[]>;
   /** Mutes `userId` in `room` for `durationSec`; returns when it ends (ms since the epoch). */
   mute(room: string, userId: string, durationSec: number): Promise<number>;
+  /** Bans `userId` from `room` for `durationSec`, or until lifted; returns when it ends, or null. */
+  ban(room: string, userId: string, durationSec?: number): Promise<number | null>;
+  /** Lifts a ban; false when there was none. */
+  unban(room: string, userId: string): Promise<boolean>;
+  /** The room's settings and, with a user id, that user's ban (one read, for joins). */
+  access(room: string, userId?: string): Promise<RoomAccess>;
+  /** Replaces the room's settings (they last until changed); returns them. */
+  configure(room: string, settings: RoomSettings): Promise<RoomSettings>;
   /**
    * Published messages after `since` (recovered), or the latest ones when `since` is absent or
    * unknown; never more than the history size. Entries not yet published are left out: they
@@ -103,6 +164,12 @@ export interface MessageStoreOptions {
    */
   dedupTtlSec: number;
 }
+
+/**
+ * How long a slow-mode pace mark lasts: the longest interval (MAX_SLOW_MODE_SEC), so a raised
+ * interval applies from the next message on.
+ */
+export const PACE_TTL_MS = MAX_SLOW_MODE_SEC * 1000;
 
 export interface MemoryLimits {
   /**

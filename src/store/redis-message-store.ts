@@ -4,31 +4,43 @@ import { LuaScript, type RedisCommands } from "../redis/lua-script.js";
 import type { ReplicatedWrites } from "../redis/replicated-writes.js";
 import { withDeadline } from "../util/with-deadline.js";
 import { messageIdToStreamId, streamIdToMessageId } from "./message-id.js";
+import type { RoomSettings } from "../protocol/index.js";
+import { historyWindow } from "./history-window.js";
 import {
   type AppendOutcome,
   type HistoryResult,
   type MessageDraft,
   type MessageStore,
   type MessageStoreOptions,
+  type RoomAccess,
   type StoredKind,
   type StoredMessage,
+  PACE_TTL_MS,
   StoreUnavailableError,
   defaultMessageStoreOptions,
 } from "./message-store.js";
 import { LUA_HELPERS } from "./redis-publish-lua.js";
 
 /**
- * Per draft: dedup check, mute check (not for notices), XADD. Then, when the shard needs no
+ * Per draft: dedup check (a key stored with another fingerprint is a conflict); unless exempt, ban,
+ * mute (not for notices) and slow-mode checks; XADD; in slow mode and unless exempt, the author's
+ * pace mark (the time of this message, read by the next one's slow-mode check; rooms without slow
+ * mode write none). Then, when the shard needs no
  * replica's confirmation (ARGV[4] = 1), publishes right away; otherwise the caller publishes with
  * PUBLISH once WAIT confirmed the write.
- * KEYS: stream, notice hash, publish cursor, then per draft: dedup key, author's mute key.
- * ARGV: maxlen, history ttl, dedup ttl, publish now (0/1), channel, publish cap, room, n, then per
- * draft: kind, body JSON, sender socket id.
- * Returns per draft {0, id} stored, {1, id} duplicate or {2, ms} muted.
+ * KEYS: stream, notice hash, publish cursor, settings hash, then per draft: dedup key, author's
+ * mute, ban and pace keys.
+ * ARGV: maxlen, history ttl, dedup ttl, publish now (0/1), channel, publish cap, room, n, pace ttl
+ * (ms), then per draft: kind, body JSON, sender socket id, exempt (0/1), fingerprint.
+ * Returns per draft {0, id} stored, {1, id} duplicate, {2, ms} muted, {3, ms or -1} banned (-1:
+ * until lifted), {4, ms} slow mode, {5, ''} conflict.
  */
 const APPEND = new LuaScript(`${LUA_HELPERS}
 local stream, notice, cursor = KEYS[1], KEYS[2], KEYS[3]
-local ttl, n = tonumber(ARGV[2]), tonumber(ARGV[8])
+local ttl, n, paceTtl = tonumber(ARGV[2]), tonumber(ARGV[8]), ARGV[9]
+local slow = tonumber(redis.call('HGET', KEYS[4], 'slow') or '0') * 1000
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local out, first, last, added = {}, nil, nil, false
 -- A room's first append starts its publish cursor just before itself, so a publish of a later
 -- entry (another replica's, confirmed first) also carries this one.
@@ -39,19 +51,41 @@ if redis.call('EXISTS', cursor) == 0 then
   redis.call('SET', cursor, start, 'EX', ttl)
 end
 for i = 1, n do
-  local dedup, mute = KEYS[2 + 2 * i], KEYS[3 + 2 * i]
-  local kind, body, sender = ARGV[6 + 3 * i], ARGV[7 + 3 * i], ARGV[8 + 3 * i]
-  local id = redis.call('GET', dedup)
-  if id then
-    out[i] = {1, id}
+  local k, a = 4 * i, 4 + 5 * i
+  local dedup, mute, ban, pace = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]
+  local kind, body, sender, exempt, fp = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4] == '1', ARGV[a + 5]
+  local id = nil
+  local seen = redis.call('GET', dedup)
+  if seen then
+    local sid, sfp = string.match(seen, '^([^|]+)|?(.*)$')
+    if sfp == fp then
+      id = sid
+      out[i] = {1, id}
+    else
+      out[i] = {5, ''}
+    end
   else
-    local left = 0
-    if kind ~= 'notice' then left = redis.call('PTTL', mute) end
-    if left > 0 then
-      out[i] = {2, tostring(left)}
+    local refusal = nil
+    if not exempt then
+      local banned = redis.call('PTTL', ban)
+      if banned ~= -2 then refusal = {3, tostring(banned)} end
+      if not refusal and kind ~= 'notice' then
+        local left = redis.call('PTTL', mute)
+        if left > 0 then refusal = {2, tostring(left)} end
+      end
+      if not refusal and slow > 0 then
+        local at = tonumber(redis.call('GET', pace) or '')
+        if at and now - at < slow then refusal = {4, tostring(at + slow - now)} end
+      end
+    end
+    if refusal then
+      out[i] = refusal
     else
       id = redis.call('XADD', stream, 'MAXLEN', ARGV[1], '*', 'k', kind, 'm', body, 's', sender)
-      redis.call('SET', dedup, id, 'EX', ARGV[3])
+      local mark = id
+      if fp ~= '' then mark = id .. '|' .. fp end
+      redis.call('SET', dedup, mark, 'EX', ARGV[3])
+      if slow > 0 and not exempt then redis.call('SET', pace, tostring(now), 'PX', paceTtl) end
       out[i] = {0, id}
       added = true
     end
@@ -99,12 +133,49 @@ if redis.call('HGET', KEYS[2], 'id') == ARGV[1] then redis.call('DEL', KEYS[2]) 
 return n
 `);
 
+/**
+ * Sets the ban key to when the ban ends ('0': until lifted), with that TTL when timed; returns the
+ * end by the server's clock, or -1.
+ */
+const BAN = new LuaScript(`
+if ARGV[1] == '' then
+  redis.call('SET', KEYS[1], '0')
+  return -1
+end
+local t = redis.call('TIME')
+local untilMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1]) * 1000
+redis.call('SET', KEYS[1], tostring(untilMs), 'PX', tonumber(ARGV[1]) * 1000)
+return untilMs
+`);
+
+/**
+ * The slow-mode interval and, when KEYS[2] is given, the user's ban: {slow, -2} not banned,
+ * {slow, -1} until lifted, {slow, until} timed (what BAN stored).
+ */
+const ACCESS = new LuaScript(`
+local slow = tonumber(redis.call('HGET', KEYS[1], 'slow') or '0')
+if not KEYS[2] then return {slow, -2} end
+local ban = redis.call('GET', KEYS[2])
+if not ban then return {slow, -2} end
+if ban == '0' then return {slow, -1} end
+return {slow, tonumber(ban)}
+`);
+
 /** Sets the mute key with its TTL; returns when it ends, by the server's clock. */
 const MUTE = new LuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
 return now + tonumber(ARGV[1]) * 1000
+`);
+
+/** Deletes the ban key: 1 when there was one. */
+const UNBAN = new LuaScript(`return redis.call('DEL', KEYS[1])`);
+
+/** Sets the settings hash; a setting at its default is removed (no key for a room with none). */
+const CONFIGURE = new LuaScript(`
+if ARGV[1] == '0' then redis.call('HDEL', KEYS[1], 'slow') else redis.call('HSET', KEYS[1], 'slow', ARGV[1]) end
+return 1
 `);
 
 /** The notice hash as {id, json}, or {}: read with a script so the reply shape is the same in RESP2 and RESP3. */
@@ -118,6 +189,8 @@ return v
 interface EntryBody {
   t: string;
   u: User;
+  /** Posted by the site's backend. */
+  sys?: true;
 }
 
 type StreamEntry = [string, string[]];
@@ -172,32 +245,65 @@ export class RedisMessageStore implements MessageStore {
 
   async append(room: string, drafts: MessageDraft[]): Promise<AppendOutcome[]> {
     if (drafts.length === 0) return [];
-    const keys = [this.key(room, "h"), this.key(room, "n"), this.key(room, "p")];
+    const keys = [this.key(room, "h"), this.key(room, "n"), this.key(room, "p"), this.key(room, "s")];
     const args: (string | number)[] = [];
     for (const d of drafts) {
-      keys.push(this.key(room, `c:${d.dedupKey}`), this.key(room, `mute:${d.user.id}`));
-      args.push(d.kind, JSON.stringify({ t: d.text, u: d.user } satisfies EntryBody), d.sender);
+      const user = d.user.id;
+      keys.push(this.key(room, `c:${d.dedupKey}`), this.key(room, `mute:${user}`), this.key(room, `ban:${user}`), this.key(room, `pace:${user}`));
+      const body: EntryBody = d.system ? { t: d.text, u: d.user, sys: true } : { t: d.text, u: d.user };
+      args.push(d.kind, JSON.stringify(body), d.sender, d.exempt ? 1 : 0, d.fingerprint ?? "");
     }
     const { historySize, historyTtlSec, dedupTtlSec, publishCap } = this.opts;
     const run = async () => {
       const write = await this.deps.writes.begin(keys[0]!);
-      const head = [historySize, historyTtlSec, dedupTtlSec, write.required === 0 ? 1 : 0, roomChannel(room), publishCap, room, drafts.length];
+      const head = [historySize, historyTtlSec, dedupTtlSec, write.required === 0 ? 1 : 0, roomChannel(room), publishCap, room, drafts.length, PACE_TTL_MS];
       const reply = (await write.run(APPEND, keys, [...head, ...args])) as [number, string][];
       if (!(await write.confirm())) throw new StoreUnavailableError("the shard's replica did not confirm the write in time");
       return { reply, published: write.required === 0 };
     };
     const { reply, published } = await this.deadline(run());
     const outcomes = reply.map(([code, value]): AppendOutcome => {
-      if (Number(code) === 2) return { mutedForMs: Number(value) };
-      return { id: streamIdToMessageId(value), duplicate: Number(code) === 1 };
+      switch (Number(code)) {
+        case 2:
+          return { mutedForMs: Number(value) };
+        case 3:
+          return Number(value) < 0 ? { refused: "banned" } : { refused: "banned", retryAfterMs: Number(value) };
+        case 4:
+          return { refused: "slow_mode", retryAfterMs: Number(value) };
+        case 5:
+          return { refused: "conflict" };
+        default:
+          return { id: streamIdToMessageId(value), duplicate: Number(code) === 1 };
+      }
     });
-    const ids = reply.filter(([code]) => Number(code) !== 2).map(([, id]) => id);
+    const ids = reply.filter(([code]) => Number(code) <= 1).map(([, id]) => id);
     if (!published && ids.length > 0) this.publish(room, ids);
     return outcomes;
   }
 
   async mute(room: string, userId: string, durationSec: number): Promise<number> {
     return Number(await this.call(MUTE, [this.key(room, `mute:${userId}`)], [durationSec]));
+  }
+
+  async ban(room: string, userId: string, durationSec?: number): Promise<number | null> {
+    const until = Number(await this.call(BAN, [this.key(room, `ban:${userId}`)], [durationSec ?? ""]));
+    return until < 0 ? null : until;
+  }
+
+  async unban(room: string, userId: string): Promise<boolean> {
+    return Number(await this.call(UNBAN, [this.key(room, `ban:${userId}`)], [])) === 1;
+  }
+
+  async access(room: string, userId?: string): Promise<RoomAccess> {
+    const keys = [this.key(room, "s")];
+    if (userId !== undefined) keys.push(this.key(room, `ban:${userId}`));
+    const [slow, ban] = ((await this.call(ACCESS, keys, [])) as [number, number]).map(Number) as [number, number];
+    return { settings: { slowModeSec: slow }, ban: ban === -2 ? null : { until: ban === -1 ? null : ban } };
+  }
+
+  async configure(room: string, settings: RoomSettings): Promise<RoomSettings> {
+    await this.call(CONFIGURE, [this.key(room, "s")], [settings.slowModeSec]);
+    return { ...settings };
   }
 
   async history(room: string, since?: string): Promise<HistoryResult> {
@@ -209,8 +315,10 @@ export class RedisMessageStore implements MessageStore {
     )) as [number, StreamEntry[]];
     const recovered = Number(found) === 1;
     const ordered = recovered ? entries : [...entries].reverse();
-    const messages = ordered.map(([id, fields]) => parseEntry(room, id, fields)).filter((m) => m.kind !== "notice");
-    return { recovered, messages };
+    return historyWindow(
+      ordered.map(([id, fields]) => parseEntry(room, id, fields)),
+      recovered,
+    );
   }
 
   async notice(room: string): Promise<StoredMessage | null> {
@@ -275,7 +383,9 @@ export function compareStreamIds(a: string, b: string): number {
 
 function toMessage(room: string, streamId: string, kind: StoredKind, body: EntryBody): StoredMessage {
   const ts = Number(streamId.slice(0, streamId.indexOf("-")));
-  return { id: streamIdToMessageId(streamId), room, kind, text: body.t, user: body.u, ts };
+  const m: StoredMessage = { id: streamIdToMessageId(streamId), room, kind, text: body.t, user: body.u, ts };
+  if (body.sys) m.system = true;
+  return m;
 }
 
 function field(fields: string[], name: string): string | undefined {

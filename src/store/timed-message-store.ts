@@ -13,6 +13,10 @@ export function timedMessageStore(store: MessageStore, latency: Histogram<"op">)
     notice: (room) => time("notice", () => store.notice(room)),
     remove: (room, id) => time("remove", () => store.remove(room, id)),
     mute: (room, userId, sec) => time("mute", () => store.mute(room, userId, sec)),
+    ban: (room, userId, sec) => time("ban", () => store.ban(room, userId, sec)),
+    unban: (room, userId) => time("unban", () => store.unban(room, userId)),
+    access: (room, userId) => time("access", () => store.access(room, userId)),
+    configure: (room, settings) => time("configure", () => store.configure(room, settings)),
     close: () => store.close(),
   };
 }

@@ -282,6 +282,55 @@ describe("browser pages", () => {
     expect(await grace.$$eval(".messages .msg-text", (els) => els.map((e) => e.textContent))).toEqual(delivered);
   }, 60_000);
 
+  it("the studio sets slow mode and clears the chat: viewers on the other replica see the mode, are held to it, and lose the cleared rows, also after a reload", async () => {
+    const [urlA, urlB] = targets.urls;
+    const room = `tools-${RUN}`;
+    const studio = await newPage();
+    studio.on("dialog", (dialog) => void dialog.accept()); // "Clear the chat ... for everyone?"
+    await studio.goto(`${urlA}/studio/${room}#token=${await targets.streamerToken("Sam", [room])}`);
+    await connected(studio);
+    const alice = await pages.openViewer(urlB, room, "Alice");
+    expect(await alice.locator(".slow-mode").isHidden()).toBe(true);
+    await send(alice, "before the clear");
+    await acked(alice, "before the clear");
+    await seeOnce(studio, "before the clear");
+
+    await studio.selectOption(".slow-mode-select", "30");
+    await studio.locator(".room-status", { hasText: "slow mode: one message every 30 s" }).waitFor();
+    await alice.locator(".slow-mode", { hasText: "Slow mode · 30 s" }).waitFor();
+    await send(alice, "first under slow mode");
+    await acked(alice, "first under slow mode");
+    await send(alice, "second, too soon");
+    const held = alice.locator(".msg.own.failed", { hasText: "second, too soon" });
+    await held.waitFor();
+    expect(await held.locator(".msg-error").textContent()).toMatch(/Slow down: wait (29|30) s/);
+    // The streamer is not held to it.
+    await send(studio, "streamer one", "chat");
+    await send(studio, "streamer two", "chat");
+    await seeOnce(alice, "streamer two");
+
+    await studio.click(".clear-chat");
+    await studio.locator(".room-status", { hasText: "chat cleared" }).waitFor();
+    await alice.locator(".room-status", { hasText: "chat cleared by Sam" }).waitFor();
+    for (const page of [alice, studio]) {
+      await page.waitForFunction(() => [...document.querySelectorAll(".messages li:not(.failed) .msg-text")].length === 0);
+    }
+    // Someone who comes later sees none of it, and the mode; Alice's reload keeps it cleared.
+    const carol = await pages.openViewer(urlA, room, "Carol");
+    await carol.locator(".slow-mode", { hasText: "Slow mode · 30 s" }).waitFor();
+    await alice.reload();
+    await connected(alice);
+    for (const page of [carol, alice]) {
+      for (const text of ["before the clear", "first under slow mode", "streamer one", "streamer two"]) expect(await rowsWithText(page, text)).toBe(0);
+    }
+    await send(studio, "after the clear", "chat");
+    await seeOnce(carol, "after the clear");
+    await seeOnce(alice, "after the clear");
+
+    await studio.selectOption(".slow-mode-select", "0");
+    await alice.locator(".slow-mode").waitFor({ state: "hidden" });
+  }, 60_000);
+
   it("the studio turns away a token the server refuses, and one that is not for this room, with a reason", async () => {
     const [urlA] = targets.urls;
     const studio = await newPage();
