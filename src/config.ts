@@ -33,6 +33,8 @@ export interface Config {
   trustProxy: boolean;
   writeCoalescingMs: number;
   batchTickMs: number;
+  /** Only rooms a streamer or the site opened accept viewers' messages. */
+  requireOpenRooms: boolean;
   /** Embedded mode only: rooms kept in memory (the room idle longest is dropped past it). */
   embeddedMaxRooms: number;
   /** Replicas that must confirm a send before its ok ack; "auto": 1 on a cluster, 0 standalone. */
@@ -160,6 +162,7 @@ export function loadConfig(env: Env = process.env): Config {
     writeCoalescingMs: int(env, "WRITE_COALESCING_MS", 20, 0, 1_000),
     batchTickMs: int(env, "BATCH_TICK_MS", 25, 0, 1_000),
     embeddedMaxRooms: int(env, "EMBEDDED_MAX_ROOMS", 10_000, 1, 10_000_000),
+    requireOpenRooms: bool(env, "REQUIRE_OPEN_ROOMS", false),
     ackReplicas: ackReplicas(env),
     ackTimeoutMs: int(env, "ACK_TIMEOUT_MS", 1_000, 10, 60_000),
     wsEngine: wsEngine(env),

@@ -47,7 +47,7 @@ export function embeddedBackend(storeOptions: Partial<MessageStoreOptions & Memo
 
 /** Embedded (one process, in memory) or Redis (cluster or standalone): chosen by config alone. */
 async function createBackend(config: Config, logger: Logger, metrics: ChatMetrics): Promise<Backend> {
-  const storeOptions = { historySize: config.historySize, historyTtlSec: config.historyTtlSec };
+  const storeOptions = { historySize: config.historySize, historyTtlSec: config.historyTtlSec, requireOpenRooms: config.requireOpenRooms };
   if (!config.redis) {
     logger.info("no REDIS_URL or REDIS_CLUSTER_NODES: embedded mode (in-memory adapter and history, one process)");
     return embeddedBackend({ ...storeOptions, maxRooms: config.embeddedMaxRooms });

@@ -78,6 +78,18 @@ export function parseSettingsBody(room: string, raw: unknown): ConfigureRequest 
   return parseConfigure({ ...body(raw), room });
 }
 
+/** Longest a room can be opened for in one call: a year. */
+export const MAX_OPEN_SEC = 365 * 86_400;
+
+/** `POST /rooms/{room}/open`: an optional `{ durationSec }` (default: the history TTL). */
+export function parseOpenBody(raw: unknown): { durationSec?: number } {
+  if (raw === undefined || (typeof raw === "object" && raw !== null && Object.keys(raw).length === 0)) return {};
+  const d = body(raw).durationSec;
+  if (d === undefined) return {};
+  if (typeof d !== "number" || !Number.isInteger(d) || d < 1 || d > MAX_OPEN_SEC) bad(`durationSec must be a whole number from 1 to ${MAX_OPEN_SEC}`);
+  return { durationSec: d };
+}
+
 /** `?since=&limit=` of a history read. */
 export function parseHistoryQuery(query: Obj, maxLimit: number): { since?: string; limit: number } {
   const { since, limit } = query;

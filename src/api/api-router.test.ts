@@ -131,6 +131,16 @@ describe("validation", () => {
 });
 
 describe("system posts", () => {
+  it("opens a room for viewers' messages, for the default or a given time", async () => {
+    const before = Date.now();
+    const byDefault = await on("POST", "/rooms/open-me/open");
+    expect(byDefault.status).toBe(200);
+    expect(byDefault.body.until).toBeGreaterThan(before + 3_600_000);
+    const hour = await on("POST", "/rooms/open-me/open", { body: { durationSec: 3_600 } });
+    expect(hour.body.until).toBeLessThanOrEqual(Date.now() + 3_600_000);
+    expectError(await on("POST", "/rooms/open-me/open", { body: { durationSec: 0 } }), 400, "bad_request");
+  });
+
   it("stores a system message once per idempotency key, delivers it marked as system, and refuses the key for another body (409)", async () => {
     const room = uniqueId("sys");
     const viewer = await client();

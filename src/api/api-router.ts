@@ -17,6 +17,7 @@ import {
   parseBanBody,
   parseHistoryQuery,
   parseMuteBody,
+  parseOpenBody,
   parseSettingsBody,
   parseSystemPost,
   parseViewersQuery,
@@ -131,6 +132,14 @@ export function createApiRouter(deps: ApiDeps, options: Partial<ApiOptions> = {}
         const room = roomParam(req.params.room);
         if (!(await rooms.remove(room, messageIdParam(req.params.id)))) return notFound(res, "no such message in this room's history");
         res.json({ deleted: true });
+      },
+    },
+    {
+      method: "post",
+      path: "/rooms/:room/open",
+      handler: async (req, res) => {
+        const room = roomParam(req.params.room);
+        res.json({ until: await rooms.open(room, parseOpenBody(req.body).durationSec) });
       },
     },
     {

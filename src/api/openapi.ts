@@ -4,6 +4,7 @@
  * that it lists exactly the routes the router mounts.
  */
 import { MAX_BAN_SEC, MAX_MUTE_SEC, MAX_SLOW_MODE_SEC, ROOM_ID_PATTERN } from "../protocol/index.js";
+import { MAX_OPEN_SEC } from "./api-requests.js";
 
 type Json = Record<string, unknown>;
 
@@ -164,6 +165,16 @@ const paths: Json = {
         ),
         ...errors("BadRequest"),
       },
+    },
+  },
+  "/rooms/{room}/open": {
+    parameters: [roomParam],
+    post: {
+      operationId: "openRoom",
+      summary: "Open the room for viewers' messages (matters with REQUIRE_OPEN_ROOMS)",
+      description: "With REQUIRE_OPEN_ROOMS=true only rooms a streamer joined with its token, or the site opened here, accept viewers' messages; others refuse them with forbidden. Default duration: the history TTL.",
+      requestBody: { required: false, content: { "application/json": { schema: { type: "object", properties: { durationSec: { type: "integer", minimum: 1, maximum: MAX_OPEN_SEC } } } } } },
+      responses: { "200": json({ type: "object", required: ["until"], properties: { until: { type: "integer" } } }, "Open until (ms since the epoch)"), ...errors("BadRequest", "TooLarge") },
     },
   },
   "/rooms/{room}/mutes": {

@@ -34,6 +34,8 @@ function refusal(outcome: AppendOutcome): ProtocolError {
   switch (outcome.refused) {
     case "banned":
       return new ProtocolError(ErrorCode.Forbidden, "you are banned from this room", outcome.retryAfterMs);
+    case "closed":
+      return new ProtocolError(ErrorCode.Forbidden, "this room is not open: its streamer has not opened it");
     case "slow_mode":
       return new ProtocolError(ErrorCode.RateLimited, "slow mode is on in this room: wait before your next message", outcome.retryAfterMs);
     default:

@@ -16,7 +16,10 @@ export async function joinRoom(deps: ChatDeps, socket: ChatSocket, payload: unkn
       `a connection may be in at most ${deps.limits.maxRoomsPerSocket} rooms`,
     );
   }
-  const { settings, ban } = await deps.store.access(room, socket.data.user.id);
+  const user = socket.data.user;
+  // A streamer joining its own room opens it for viewers' messages (REQUIRE_OPEN_ROOMS).
+  const opening = user.role === "streamer" && user.rooms.includes(room) ? deps.store.open(room) : undefined;
+  const [{ settings, ban }] = await Promise.all([deps.store.access(room, user.id), opening]);
   if (ban) {
     if (already) await socket.leave(room);
     const left = ban.until === null ? undefined : Math.max(0, ban.until - Date.now());

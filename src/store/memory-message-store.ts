@@ -37,9 +37,11 @@ interface LastingState {
   settings: RoomSettings;
   /** User id -> when their last slow-mode-counted message was stored. */
   pace: Map<string, number>;
+  /** Until when viewers' messages are accepted with `requireOpenRooms` (ms). */
+  openUntil: number;
 }
 
-const freshLasting = (): LastingState => ({ bans: new Map(), settings: { ...DEFAULT_ROOM_SETTINGS }, pace: new Map() });
+const freshLasting = (): LastingState => ({ bans: new Map(), settings: { ...DEFAULT_ROOM_SETTINGS }, pace: new Map(), openUntil: 0 });
 
 export interface MemoryMessageStoreDeps {
   /** Milliseconds since the epoch. @default Date.now */
@@ -76,6 +78,7 @@ export class MemoryMessageStore implements MessageStore {
     const published: PublishedEntry[] = [];
     const { bans, pace, settings } = room.lasting;
     const slowMs = settings.slowModeSec * 1000;
+    const closed = this.opts.requireOpenRooms && room.lasting.openUntil < now;
     const outcomes = drafts.map((draft): AppendOutcome => {
       const fingerprint = draft.fingerprint ?? "";
       const seen = room.dedup.get(draft.dedupKey);
@@ -84,6 +87,7 @@ export class MemoryMessageStore implements MessageStore {
       }
       const userId = draft.user.id;
       if (!draft.exempt) {
+        if (closed) return { refused: "closed" };
         const bannedUntil = bans.get(userId) ?? 0;
         if (bannedUntil > now) return bannedUntil === Infinity ? { refused: "banned" } : { refused: "banned", retryAfterMs: bannedUntil - now };
         const mutedUntil = draft.kind === "notice" ? 0 : (room.mutes.get(userId) ?? 0);
@@ -146,6 +150,13 @@ export class MemoryMessageStore implements MessageStore {
     return { settings: { ...(lasting?.settings ?? DEFAULT_ROOM_SETTINGS) }, ban };
   }
 
+  async open(roomId: string, durationSec = this.opts.historyTtlSec): Promise<number> {
+    const now = this.now();
+    const room = this.room(roomId, now);
+    room.lasting.openUntil = now + durationSec * 1000;
+    return room.lasting.openUntil;
+  }
+
   async configure(roomId: string, settings: RoomSettings): Promise<RoomSettings> {
     this.room(roomId, this.now()).lasting.settings = { ...settings };
     return { ...settings };
@@ -206,7 +217,7 @@ export class MemoryMessageStore implements MessageStore {
       const { bans, pace, settings } = room.lasting;
       for (const [userId, until] of bans) if (until <= now) bans.delete(userId);
       for (const [userId, at] of pace) if (at + PACE_TTL_MS <= now) pace.delete(userId);
-      const lasts = bans.size > 0 || pace.size > 0 || settings.slowModeSec !== DEFAULT_ROOM_SETTINGS.slowModeSec;
+      const lasts = bans.size > 0 || pace.size > 0 || settings.slowModeSec !== DEFAULT_ROOM_SETTINGS.slowModeSec || room.lasting.openUntil > now;
       if (room.expiresAt <= now && !lasts) {
         this.rooms.delete(id);
         continue;

@@ -344,6 +344,20 @@ export function messageStoreSuite(
       expect((await t.published(room, 2))[1]!.system).toBeUndefined();
     });
 
+    it("with requireOpenRooms, refuses viewers' messages until the room is opened, but not exempt ones", async () => {
+      const s = await store({ requireOpenRooms: true });
+      const room = fresh("room");
+      const [refused, exempt] = await s.append(room, [draft("anyone here?"), draft("the streamer", { exempt: true })]);
+      expect(refused).toEqual({ refused: "closed" });
+      expect(exempt!.duplicate).toBe(false);
+      const until = await s.open(room, 60);
+      expect(until).toBeGreaterThan(Date.now() + 50_000);
+      expect((await s.append(room, [draft("now it is open")]))[0]!.duplicate).toBe(false);
+      expect((await s.history(room)).messages.map((m) => m.text)).toEqual(["the streamer", "now it is open"]);
+      // Off by default: any room takes messages.
+      expect((await (await store()).append(fresh("room"), [draft("hi")]))[0]!.duplicate).toBe(false);
+    });
+
     it("keeps ids increasing for a room across a new store instance", async () => {
       const room = fresh("room");
       const s1 = await store();

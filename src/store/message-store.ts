@@ -49,7 +49,9 @@ export type Refusal =
   /** Slow mode: the author's previous message is too recent; `retryAfterMs` says how long to wait. */
   | "slow_mode"
   /** The dedup key was stored before with another fingerprint. */
-  | "conflict";
+  | "conflict"
+  /** `requireOpenRooms` is on and the room's streamer (or the site) has not opened the room. */
+  | "closed";
 
 export type AppendOutcome =
   | {
@@ -130,6 +132,11 @@ export interface MessageStore {
   /** Replaces the room's settings (they last until changed); returns them. */
   configure(room: string, settings: RoomSettings): Promise<RoomSettings>;
   /**
+   * Opens the room for viewers' messages for `durationSec` (default: the history TTL); only
+   * matters with `requireOpenRooms`. Returns when it closes again (ms since the epoch).
+   */
+  open(room: string, durationSec?: number): Promise<number>;
+  /**
    * Published messages after `since` (recovered), or the latest ones when `since` is absent or
    * unknown; never more than the history size. Entries not yet published are left out: they
    * reach a subscribed client live.
@@ -163,6 +170,13 @@ export interface MessageStoreOptions {
    * @default 600
    */
   dedupTtlSec: number;
+  /**
+   * Only rooms a streamer opened (joined with its token) or the site opened through the API accept
+   * viewers' messages; other rooms refuse them (`closed`). Stops anyone from filling storage with
+   * messages to rooms nobody runs.
+   * @default false
+   */
+  requireOpenRooms: boolean;
 }
 
 /**
@@ -185,4 +199,5 @@ export const defaultMessageStoreOptions: MessageStoreOptions = {
   historySize: 100,
   historyTtlSec: 86_400,
   dedupTtlSec: 600,
+  requireOpenRooms: false,
 };

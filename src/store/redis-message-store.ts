@@ -31,9 +31,10 @@ import { LUA_HELPERS } from "./redis-publish-lua.js";
  * KEYS: stream, notice hash, publish cursor, settings hash, then per draft: dedup key, author's
  * mute, ban and pace keys.
  * ARGV: maxlen, history ttl, dedup ttl, publish now (0/1), channel, publish cap, room, n, pace ttl
- * (ms), then per draft: kind, body JSON, sender socket id, exempt (0/1), fingerprint.
+ * (ms), require open (0/1), then per draft: kind, body JSON, sender socket id, exempt (0/1),
+ * fingerprint.
  * Returns per draft {0, id} stored, {1, id} duplicate, {2, ms} muted, {3, ms or -1} banned (-1:
- * until lifted), {4, ms} slow mode, {5, ''} conflict.
+ * until lifted), {4, ms} slow mode, {5, ''} conflict, {6, ''} closed (not opened).
  */
 const APPEND = new LuaScript(`${LUA_HELPERS}
 local stream, notice, cursor = KEYS[1], KEYS[2], KEYS[3]
@@ -41,6 +42,7 @@ local ttl, n, paceTtl = tonumber(ARGV[2]), tonumber(ARGV[8]), ARGV[9]
 local slow = tonumber(redis.call('HGET', KEYS[4], 'slow') or '0') * 1000
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local closed = ARGV[10] == '1' and tonumber(redis.call('HGET', KEYS[4], 'open') or '0') < now
 local out, first, last, added = {}, nil, nil, false
 -- A room's first append starts its publish cursor just before itself, so a publish of a later
 -- entry (another replica's, confirmed first) also carries this one.
@@ -51,7 +53,7 @@ if redis.call('EXISTS', cursor) == 0 then
   redis.call('SET', cursor, start, 'EX', ttl)
 end
 for i = 1, n do
-  local k, a = 4 * i, 4 + 5 * i
+  local k, a = 4 * i, 5 + 5 * i
   local dedup, mute, ban, pace = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]
   local kind, body, sender, exempt, fp = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4] == '1', ARGV[a + 5]
   local id = nil
@@ -66,7 +68,8 @@ for i = 1, n do
     end
   else
     local refusal = nil
-    if not exempt then
+    if not exempt and closed then refusal = {6, ''} end
+    if not exempt and not refusal then
       local banned = redis.call('PTTL', ban)
       if banned ~= -2 then refusal = {3, tostring(banned)} end
       if not refusal and kind ~= 'notice' then
@@ -173,6 +176,14 @@ return now + tonumber(ARGV[1]) * 1000
 const UNBAN = new LuaScript(`return redis.call('DEL', KEYS[1])`);
 
 /** Sets the settings hash; a setting at its default is removed (no key for a room with none). */
+/** Opens the room until now + ARGV[1] s by the server's clock (in the lasting settings hash); returns that. */
+const OPEN = new LuaScript(`
+local t = redis.call('TIME')
+local untilMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1]) * 1000
+redis.call('HSET', KEYS[1], 'open', untilMs)
+return untilMs
+`);
+
 const CONFIGURE = new LuaScript(`
 if ARGV[1] == '0' then redis.call('HDEL', KEYS[1], 'slow') else redis.call('HSET', KEYS[1], 'slow', ARGV[1]) end
 return 1
@@ -256,7 +267,7 @@ export class RedisMessageStore implements MessageStore {
     const { historySize, historyTtlSec, dedupTtlSec, publishCap } = this.opts;
     const run = async () => {
       const write = await this.deps.writes.begin(keys[0]!);
-      const head = [historySize, historyTtlSec, dedupTtlSec, write.required === 0 ? 1 : 0, roomChannel(room), publishCap, room, drafts.length, PACE_TTL_MS];
+      const head = [historySize, historyTtlSec, dedupTtlSec, write.required === 0 ? 1 : 0, roomChannel(room), publishCap, room, drafts.length, PACE_TTL_MS, this.opts.requireOpenRooms ? 1 : 0];
       const reply = (await write.run(APPEND, keys, [...head, ...args])) as [number, string][];
       if (!(await write.confirm())) throw new StoreUnavailableError("the shard's replica did not confirm the write in time");
       return { reply, published: write.required === 0 };
@@ -272,6 +283,8 @@ export class RedisMessageStore implements MessageStore {
           return { refused: "slow_mode", retryAfterMs: Number(value) };
         case 5:
           return { refused: "conflict" };
+        case 6:
+          return { refused: "closed" };
         default:
           return { id: streamIdToMessageId(value), duplicate: Number(code) === 1 };
       }
@@ -299,6 +312,10 @@ export class RedisMessageStore implements MessageStore {
     if (userId !== undefined) keys.push(this.key(room, `ban:${userId}`));
     const [slow, ban] = ((await this.call(ACCESS, keys, [])) as [number, number]).map(Number) as [number, number];
     return { settings: { slowModeSec: slow }, ban: ban === -2 ? null : { until: ban === -1 ? null : ban } };
+  }
+
+  async open(room: string, durationSec = this.opts.historyTtlSec): Promise<number> {
+    return Number(await this.call(OPEN, [this.key(room, "s")], [durationSec]));
   }
 
   async configure(room: string, settings: RoomSettings): Promise<RoomSettings> {

@@ -17,6 +17,7 @@ export function timedMessageStore(store: MessageStore, latency: Histogram<"op">)
     unban: (room, userId) => time("unban", () => store.unban(room, userId)),
     access: (room, userId) => time("access", () => store.access(room, userId)),
     configure: (room, settings) => time("configure", () => store.configure(room, settings)),
+    open: (room, sec) => time("open", () => store.open(room, sec)),
     close: () => store.close(),
   };
 }

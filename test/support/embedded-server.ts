@@ -3,7 +3,7 @@ import { pino } from "pino";
 import type { ChatMetrics } from "../../src/observability/metrics.js";
 import { embeddedBackend } from "../../src/runtime.js";
 import { createChatServer, type ChatServer, type ChatServerOptions } from "../../src/server.js";
-import type { MessageStore } from "../../src/store/message-store.js";
+import type { MessageStore, MessageStoreOptions } from "../../src/store/message-store.js";
 
 export const TEST_SECRET = "test-secret-0123456789abcdef";
 
@@ -18,10 +18,12 @@ export interface EmbeddedExtras {
   /** Wraps the in-memory store, e.g. to make it fail. @default none */
   wrapStore?: (store: MessageStore) => MessageStore;
   metrics?: ChatMetrics;
+  /** Options of the in-memory store. @default its defaults */
+  storeOptions?: Partial<MessageStoreOptions>;
 }
 
 export async function startEmbedded(options: Partial<ChatServerOptions> = {}, extras: EmbeddedExtras = {}): Promise<EmbeddedServer> {
-  const backend = embeddedBackend();
+  const backend = embeddedBackend(extras.storeOptions);
   const { presence, bus } = backend;
   const store = extras.wrapStore ? extras.wrapStore(backend.store) : backend.store;
   const server = createChatServer(
