@@ -1,11 +1,42 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Three projects, so a change can be checked in seconds and the whole suite still runs in one command:
+ *
+ * - `unit`: `src/**` tests that need no Redis and start no server processes (a few start an in-process
+ *   server on a free loopback port). `npm run test:unit`, well under a minute, no redis-server needed.
+ * - `cluster`: everything under `test/` but the browser, plus `src/**` tests named `redis-*.test.ts`
+ *   (storage suites against the real Redis): one shared 6-node Redis Cluster (test/global-setup.ts);
+ *   fault tests start their own. `npm run test:cluster`.
+ * - `e2e`: Debian's Chromium driving the pages and the embed example against replicas on the shared
+ *   cluster. `npm run test:e2e`.
+ *
+ * `npm test` runs all three (after the type-check).
+ */
+const REDIS_BACKED_UNITS = "src/**/redis-*.test.ts";
+
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    // One shared Redis Cluster for the suite (test/global-setup.ts).
-    globalSetup: ["test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: ["src/**/*.test.ts"], exclude: [REDIS_BACKED_UNITS] },
+      },
+      {
+        extends: true,
+        test: {
+          name: "cluster",
+          include: ["test/**/*.test.ts", REDIS_BACKED_UNITS],
+          exclude: ["test/e2e/**"],
+          globalSetup: ["test/global-setup.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], globalSetup: ["test/global-setup.ts"] },
+      },
+    ],
   },
 });

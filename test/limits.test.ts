@@ -37,8 +37,11 @@ it("caps concurrent connections per IP and frees the slot on disconnect", async 
   await client(srv.url);
   await expect(connectClient(srv.url)).rejects.toThrow();
   a.close();
-  await new Promise((r) => setTimeout(r, 100));
-  await client(srv.url);
+  // The slot frees when the server sees the close: retry until it has, rather than guess a delay.
+  for (const deadline = Date.now() + 5_000; ; ) {
+    const ok = await client(srv.url).then(() => true, (err: unknown) => (Date.now() < deadline ? false : Promise.reject(err)));
+    if (ok) break;
+  }
 });
 
 it("disconnects a client that keeps flooding after being rate limited; others are unaffected", async () => {
@@ -64,8 +67,7 @@ it("allows only the configured CORS origins", async () => {
 it("refuses new connections and reports not ready while draining", async () => {
   const srv = await server({});
   const c = await client(srv.url);
-  const closing = srv.server.close({ delayMs: 500, spreadMs: 0 });
-  await new Promise((r) => setTimeout(r, 50));
+  const closing = srv.server.close({ delayMs: 500, spreadMs: 0 }); // marks the server draining at once
   expect((await fetch(`${srv.url}/readyz`)).status).toBe(503);
   await expect(connectClient(srv.url)).rejects.toThrow();
   const moved = new Promise<string>((resolve) => c.once("disconnect", resolve));

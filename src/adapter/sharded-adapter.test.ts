@@ -43,7 +43,7 @@ it("acks a join only after the room's channel subscription is confirmed", async 
     acked = true;
     return res;
   });
-  await new Promise((r) => setTimeout(r, 300));
+  await new Promise((r) => setTimeout(r, 300)); // a negative check needs a window: no ack while the SSUBSCRIBE is pending
   expect(acked).toBe(false);
   pending.resolve();
   expect((await ack).ok).toBe(true);

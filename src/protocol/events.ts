@@ -1,6 +1,7 @@
 /**
- * Wire protocol v1 (../shared/PROTOCOL.md) as Socket.IO typed event maps. The server, the browser
- * client, the load generators and the tests all import these types; nothing re-declares an event.
+ * The wire protocol (docs/protocol.md: v1, server additions, v1.1 capabilities) as Socket.IO typed
+ * event maps. The server, the SDK, the browser pages, the load generators and the tests all import
+ * these types; nothing re-declares an event.
  */
 import type { ErrorCode } from "./error-codes.js";
 

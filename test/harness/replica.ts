@@ -51,6 +51,8 @@ export interface Replica {
   replicaId: string;
   /** Settles when the process has exited, whoever ended it. */
   exited: Promise<ReplicaExit>;
+  /** True while the process has not exited (read synchronously, unlike {@link exited}). */
+  running(): boolean;
   /** stdout and stderr lines (pino JSON), for waiting on a log line and for failure messages. */
   output: OutputLines;
   /** The JSON log records so far. */
@@ -110,6 +112,7 @@ export async function startReplica(options: Partial<ReplicaOptions> = {}): Promi
     pid: child.pid ?? -1,
     replicaId: listening.replicaId,
     exited,
+    running: () => child.exitCode === null && child.signalCode === null,
     output,
     logRecords: () => output.lines.map(parseRecord).filter((r) => r !== undefined),
     kill: (signal = "SIGKILL") => {
