@@ -1,0 +1,32 @@
+/**
+ * `docker compose up` cannot run here (no Docker engine), but Debian's docker-compose 1.29 validates
+ * and resolves a compose file without one: the schema, variable interpolation (`${VAR:?}` included),
+ * `depends_on` conditions. compose-file.test.ts checks the file's content against the harness and the
+ * server's configuration; this runs the real compose tool over it. `.ci/run` installs docker-compose.
+ */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+function composeConfig(env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
+  return new Promise((resolve) => {
+    execFile("docker-compose", ["-f", "docker-compose.yml", "config"], { cwd: REPO_ROOT, env: childEnv, timeout: 30_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe("docker-compose config", () => {
+  it("accepts docker-compose.yml and resolves the services a scaled deployment needs", async () => {
+    const res = await composeConfig({ AUTH_SECRET: "compose-test-secret-0123456789" });
+    expect(res.code, res.stderr).toBe(0);
+    const resolved = parse(res.stdout) as { services: Record<string, { environment?: Record<string, string> }> };
+    expect(Object.keys(resolved.services)).toEqual(expect.arrayContaining(["chat", "lb", "redis-init", "redis-1", "redis-6"]));
+    expect(resolved.services.chat!.environment).toMatchObject({ AUTH_SECRET: "compose-test-secret-0123456789", NODE_ENV: "production" });
+  });
+});
