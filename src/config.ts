@@ -32,6 +32,8 @@ export interface Config {
   drainDelayMs: number;
   trustProxy: boolean;
   writeCoalescingMs: number;
+  /** Bytes that may wait for one client before it is closed as a slow consumer. */
+  maxClientQueueBytes: number;
   batchTickMs: number;
   /** Only rooms a streamer or the site opened accept viewers' messages. */
   requireOpenRooms: boolean;
@@ -160,6 +162,7 @@ export function loadConfig(env: Env = process.env): Config {
     drainDelayMs: int(env, "DRAIN_DELAY_MS", 2_000, 0, 600_000),
     trustProxy: bool(env, "TRUST_PROXY", false),
     writeCoalescingMs: int(env, "WRITE_COALESCING_MS", 20, 0, 1_000),
+    maxClientQueueBytes: int(env, "MAX_CLIENT_QUEUE_BYTES", 1_048_576, 65_536, 1_073_741_824),
     batchTickMs: int(env, "BATCH_TICK_MS", 25, 0, 1_000),
     embeddedMaxRooms: int(env, "EMBEDDED_MAX_ROOMS", 10_000, 1, 10_000_000),
     requireOpenRooms: bool(env, "REQUIRE_OPEN_ROOMS", false),

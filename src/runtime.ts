@@ -129,6 +129,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
       writeCoalescingMs: config.writeCoalescingMs,
+      maxClientQueueBytes: config.maxClientQueueBytes,
       batchTickMs: config.batchTickMs,
       wsEngine: config.wsEngine,
       api: { keys: config.apiKeys, ratePerSec: config.apiRatePerSec, rateBurst: config.apiRateBurst },

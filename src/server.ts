@@ -9,6 +9,8 @@ import { ErrorCode, ProtocolError } from "./protocol/index.js";
 import { withDeadline } from "./util/with-deadline.js";
 import { handshakeMiddleware } from "./auth/handshake.js";
 import { defaultFloodOptions, type FloodOptions } from "./chat/ack-handler.js";
+import { ClientQueueLimit, type QueuedConnection } from "./http/client-queue-limit.js";
+import { originAllowed } from "./http/origin-check.js";
 import { connectionSetup } from "./chat/connection.js";
 import type { ChatDeps, ChatIo } from "./chat/types.js";
 import type { EntryBus } from "./delivery/entry-bus.js";
@@ -48,8 +50,15 @@ export interface ChatServerOptions {
   maxConnectionsPerIp: number;
   /** Take the client IP from X-Forwarded-For (set by our load balancer). @default false */
   trustProxy: boolean;
-  /** Allowed browser origins for the Socket.IO endpoint; undefined allows same-origin only. */
+  /**
+   * Browser origins allowed to connect besides the server's own (CORS for long-polling, and the
+   * `Origin` of every handshake and WebSocket upgrade); undefined allows same-origin only. Requests
+   * without an `Origin` (non-browser clients) are allowed.
+   */
   corsOrigins: string[] | undefined;
+  /** Bytes that may wait for one client before it is closed as a slow consumer. @default 1048576 */
+  maxClientQueueBytes: number;
+
   /** @default {} (ViewerCounts defaults) */
   viewerCounts: Partial<ViewerCountsOptions>;
   /**
@@ -90,6 +99,7 @@ export const defaultChatServerOptions: ChatServerOptions = {
   maxConnectionsPerIp: 200,
   trustProxy: false,
   corsOrigins: undefined,
+  maxClientQueueBytes: 1_048_576,
   viewerCounts: {},
   writeCoalescingMs: 20,
   batchTickMs: 25,
@@ -184,11 +194,18 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     cors: opts.corsOrigins ? { origin: opts.corsOrigins, credentials: true } : undefined,
     allowRequest: (req: IncomingMessage, callback) => {
       if (draining) return callback("server is draining; reconnect", false);
+      if (!originAllowed(req, opts.corsOrigins)) return callback("origin not allowed", false);
       const refused = limiter.admit(req);
       callback(refused ?? null, refused === undefined);
     },
   });
-  const coalescer = new WriteCoalescer({ tickMs: opts.writeCoalescingMs });
+  const queueLimit = new ClientQueueLimit({ maxBytes: opts.maxClientQueueBytes }, (conn, bytes) => {
+    metrics?.slowConsumers.inc();
+    logger.warn({ conn: conn.id, bytes }, "slow consumer disconnected: client queue over MAX_CLIENT_QUEUE_BYTES");
+  });
+  const coalescer = new WriteCoalescer({ tickMs: opts.writeCoalescingMs }, (conn) =>
+    queueLimit.admit(conn as unknown as QueuedConnection),
+  );
   // One close listener for every connection (`this` is the connection), and the address it was
   // counted under as a field: no closure per viewer.
   function releaseSlot(this: TrackedConnection): void {
@@ -262,6 +279,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     roomReady: roomReadiness(nsp.adapter),
   };
   io.use(handshakeMiddleware({ authSecret: opts.authSecret, logger }));
+
   // Created once, shared by every connection: no closures per viewer (see shared-dispatch.ts).
   const setupSocket = connectionSetup(chat, opts);
   // Last: it shares what the setup attached, and drops what the middlewares read.

@@ -30,6 +30,8 @@ export interface ChatMetrics {
   redisReconnects: Counter<"client">;
   /** Server HTTP API requests, by route (the router's path, or `unmatched`) and status. */
   apiRequests: Counter<"route" | "status">;
+  /** Connections closed because more than MAX_CLIENT_QUEUE_BYTES waited for them. */
+  slowConsumers: Counter;
 }
 
 export interface MetricsOptions {
@@ -144,6 +146,11 @@ export function createMetrics(options: Partial<MetricsOptions> = {}): ChatMetric
       name: `${prefix}api_requests_total`,
       help: "Server HTTP API requests, by route and status",
       labelNames: ["route", "status"],
+      registers,
+    }),
+    slowConsumers: new Counter({
+      name: `${prefix}slow_consumers_total`,
+      help: "Connections closed as slow consumers (more than MAX_CLIENT_QUEUE_BYTES queued for them)",
       registers,
     }),
   };
