@@ -1,10 +1,15 @@
 /** What one `npm run bench` does, with defaults that finish in under 10 minutes on 2 cores. */
 import { parseArgs } from "node:util";
-import type { ServerKind } from "./servers/server-kinds.js";
+import { SERVER_KINDS, type ServerKind } from "./servers/server-kinds.js";
 
 export interface BenchOptions {
   /** @default ["ours", "classic", "sharded", "coalesced"] */
   kinds: ServerKind[];
+  /**
+   * A checkout of an older commit of this server, run as kind `before` (with plain v1 clients),
+   * e.g. `git worktree add /work/wt-before ce5ac1e` for issue 10's before/after. @default undefined
+   */
+  beforeDir?: string;
   /** Tick of the `coalesced` kind (stock sharded + src/http/write-coalescing.ts). @default 20 */
   coalesceMs: number;
   /**
@@ -80,7 +85,9 @@ export const defaultBenchOptions: BenchOptions = {
 };
 
 const HELP = `npm run bench -- [options]
-  --kinds ours,classic,sharded,coalesced   servers to compare
+  --kinds ours,classic,sharded,coalesced   servers to compare; also ours-ack0 (ACK_REPLICAS=0),
+                                 ours-plain (v1 clients, no batches), before (needs --before)
+  --before DIR                   kind "before": DIR/src/main.ts, a checkout of an older commit
   --coalesce-ms 20               tick of "coalesced" (stock sharded + write coalescing)
   --ack-replicas auto            this server's ACK_REPLICAS (auto as shipped; 0 = no replication wait)
   --batch-tick-ms 25             this server's BATCH_TICK_MS
@@ -105,6 +112,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     args: argv,
     options: {
       kinds: { type: "string" },
+      before: { type: "string" },
       "coalesce-ms": { type: "string" },
       "ack-replicas": { type: "string" },
       "batch-tick-ms": { type: "string" },
@@ -134,9 +142,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   }
   if (values.kinds) {
     const kinds = list(values.kinds);
-    for (const k of kinds) if (!["ours", "classic", "sharded", "coalesced"].includes(k)) throw new Error(`unknown kind ${k}\n${HELP}`);
+    for (const k of kinds) if (!(SERVER_KINDS as readonly string[]).includes(k)) throw new Error(`unknown kind ${k}\n${HELP}`);
     o.kinds = kinds as ServerKind[];
   }
+  if (values.before) o.beforeDir = values.before;
+  if (o.kinds.includes("before") && !o.beforeDir) throw new Error(`kind before needs --before DIR\n${HELP}`);
   if (values.masters) o.masters = nums(values.masters);
   if (values["coalesce-ms"]) o.coalesceMs = Number(values["coalesce-ms"]);
   if (values["ack-replicas"]) o.ackReplicas = values["ack-replicas"];

@@ -5,6 +5,7 @@
  * tables for the README) and results.svg. Every process it starts is stopped when it ends, fails
  * or is interrupted.
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseBenchOptions, type BenchOptions } from "./bench-options.js";
@@ -17,7 +18,7 @@ import { svgChart } from "./report/svg-chart.js";
 import { markdownTable, textTable } from "./report/text-table.js";
 import { runHotRoom } from "./scenarios/hot-room.js";
 import { runManyRooms } from "./scenarios/many-rooms.js";
-import { KIND_LABELS, startServers, type ServerKind } from "./servers/server-kinds.js";
+import { KIND_LABELS, startServers, usesSdk, type ServerKind } from "./servers/server-kinds.js";
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -36,8 +37,11 @@ async function runKind(
   log(`${KIND_LABELS[kind]}, ${masters} masters: starting ${options.replicas} replicas`);
   const nodeArgs = withHotRoom && kind === "ours" && options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
   try {
-    const servers = await startServers({ kind, replicas: options.replicas, seeds, nodeArgs, coalesceMs: options.coalesceMs, ackReplicas: options.ackReplicas, batchTickMs: options.batchTickMs }, register);
-    const common = { textLength: options.textLength, loadProcesses: options.loadProcesses, sdk: kind === "ours" && options.ourClients === "sdk" };
+    const servers = await startServers(
+      { kind, replicas: options.replicas, seeds, nodeArgs, coalesceMs: options.coalesceMs, ackReplicas: options.ackReplicas, batchTickMs: options.batchTickMs, beforeDir: options.beforeDir },
+      register,
+    );
+    const common = { textLength: options.textLength, loadProcesses: options.loadProcesses, sdk: usesSdk(kind, options.ourClients) };
     const result: KindRun = { kind, masters };
     if (withHotRoom && !options.skipHot) {
       log(`${KIND_LABELS[kind]}: hot room`);
@@ -70,6 +74,15 @@ function publish(results: BenchResults, outDir: string): void {
   log(`wrote ${join(outDir, "results.json")}, results.md and results.svg`);
 }
 
+/** The short commit a checkout is at, for the `before` kind's label. */
+function commitOf(dir: string): string {
+  try {
+    return execFileSync("git", ["-C", dir, "rev-parse", "--short", "HEAD"]).toString().trim();
+  } catch {
+    return dir;
+  }
+}
+
 async function main(): Promise<void> {
   // `--render FILE`: only redraw the tables and the chart of an earlier run.
   const render = process.argv.indexOf("--render");
@@ -89,6 +102,7 @@ async function main(): Promise<void> {
     machine: describeMachine(),
     options,
     runs: [],
+    ...(options.beforeDir ? { beforeCommit: commitOf(options.beforeDir) } : {}),
   };
   try {
     for (const [i, masters] of options.masters.entries()) {

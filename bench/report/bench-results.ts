@@ -30,6 +30,8 @@ export interface BenchResults {
   machine: Machine;
   options: BenchOptions;
   runs: KindRun[];
+  /** The commit the `before` kind ran (from `--before DIR`). */
+  beforeCommit?: string;
 }
 
 export function describeMachine(): Machine {

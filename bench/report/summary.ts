@@ -20,6 +20,11 @@ const ratio = (a: number | undefined, b: number | undefined) =>
 const x = (r: number | undefined) => (r === undefined ? "-" : `${r.toFixed(2)}x`);
 const kb = (b: number) => (b / 1024).toFixed(1);
 
+/** A kind's name in the tables; `before` names the commit it ran. */
+function label(results: BenchResults, kind: ServerKind): string {
+  return kind === "before" ? `this server at ${results.beforeCommit ?? "--before"} (before)` : KIND_LABELS[kind];
+}
+
 function run(results: BenchResults, kind: ServerKind, masters: number): KindRun | undefined {
   return results.runs.find((r) => r.kind === kind && r.masters === masters);
 }
@@ -33,14 +38,6 @@ function lastStep(r: KindRun | undefined): StepResult | undefined {
   return r?.hot?.steps[r.hot.steps.length - 1];
 }
 
-/** The issue's hot room: 2,000 viewers over 2 replicas at 50 messages/s. */
-const TARGET_RATE = 50;
-
-/** The step at the issue's rate, or the ladder's top when the ladder does not have it. */
-function targetStep(r: KindRun | undefined): StepResult | undefined {
-  return r?.hot?.steps.find((s) => s.ratePerSec === TARGET_RATE) ?? lastStep(r);
-}
-
 export function sections(results: BenchResults): Section[] {
   const { kinds, masters } = results.options;
   const first = masters[0]!;
@@ -51,13 +48,13 @@ export function sections(results: BenchResults): Section[] {
     const classic = run(results, "classic", m)?.manyRooms?.step.redis.bytesPerMessage;
     out.push({
       title: `Many rooms: ${o.rooms.count} rooms x ${o.rooms.viewersPerRoom} viewers, ${o.rooms.ratePerSec} msg/s, ${m} masters + ${m * o.replicasPerMaster} replicas, ${o.replicas} server replicas`,
-      header: ["server", "Redis B/msg", "vs classic", "bus B/msg", "bus msgs/msg", "client B/msg", "p50 ms", "p99 ms", "delivered", "CPU us/delivery"],
+      header: ["server", "Redis B/msg", "vs classic", "bus B/msg", "bus msgs/msg", "client B/msg", "p50 ms", "p99 ms", "ack p50 ms", "ack p99 ms", "delivered", "CPU us/delivery"],
       rows: kinds.map((k) => {
         const r = run(results, k, m);
         const s = r?.manyRooms?.step;
-        if (!s) return [KIND_LABELS[k], r?.error ?? "not run", "", "", "", "", "", "", "", ""];
+        if (!s) return [label(results, k), r?.error ?? "not run", "", "", "", "", "", "", "", "", "", ""];
         return [
-          KIND_LABELS[k],
+          label(results, k),
           s.redis.bytesPerMessage,
           x(ratio(s.redis.bytesPerMessage, classic)),
           s.redis.busBytesPerMessage,
@@ -65,10 +62,13 @@ export function sections(results: BenchResults): Section[] {
           s.redis.clientBytesPerMessage + s.redis.replicationBytesPerMessage,
           s.cross.p50,
           s.cross.p99,
+          s.ack.p50,
+          s.ack.p99,
           pct(s.delivered, s.expected),
           s.serverCpuUsPerDelivery,
         ];
       }),
+      note: "p50/p99: send to receive, viewers on another replica than the sender's. Ack: send to the sender's ack (after the stream append, and the replica's copy unless ACK_REPLICAS=0).",
     });
   }
 
@@ -79,7 +79,7 @@ export function sections(results: BenchResults): Section[] {
       header: ["server", ...masters.map((m) => `${m} masters`), `${last} vs ${first}`],
       rows: kinds.map((k) => {
         const v = masters.map((m) => run(results, k, m)?.manyRooms?.step.redis.bytesPerMessage);
-        return [KIND_LABELS[k], ...v.map((b) => b ?? "-"), x(ratio(v[v.length - 1], v[0]))];
+        return [label(results, k), ...v.map((b) => b ?? "-"), x(ratio(v[v.length - 1], v[0]))];
       }),
     });
   }
@@ -93,13 +93,14 @@ export function sections(results: BenchResults): Section[] {
         if (!s) continue;
         rows.push([
           s.ratePerSec,
-          KIND_LABELS[r.kind],
+          label(results, r.kind),
           s.offeredDeliveriesPerSec,
           s.deliveriesPerSec,
           s.cross.p50,
           s.cross.p95,
           s.cross.p99,
           pct(s.delivered, s.expected),
+          s.disconnects,
           s.redis.bytesPerMessage,
           s.serverCpuUsPerDelivery,
           s.loadCpuUsPerDelivery ?? "-",
@@ -108,11 +109,16 @@ export function sections(results: BenchResults): Section[] {
     }
     out.push({
       title: `Hot room: ${o.hot.viewers} viewers over ${o.replicas} replicas, ${o.hot.senders} senders, ${o.hot.stepMs / 1000} s per rate, ${first} masters`,
-      header: ["msg/s", "server", "offered deliv/s", "deliveries/s", "p50 ms", "p95 ms", "p99 ms", "delivered", "Redis B/msg", "CPU us/delivery", "load CPU us/delivery"],
+      header: ["msg/s", "server", "expected deliv/s", "deliveries/s", "p50 ms", "p95 ms", "p99 ms", "delivered", "disconnected", "Redis B/msg", "CPU us/delivery", "load CPU us/delivery"],
       rows,
       note:
-        "Latency: send to receive, viewers on the other replica than the sender's, same machine clock. " +
-        "Load CPU: the load generator's processes, which share the machine's cores with the servers.",
+        "Expected: messages sent per second times viewers. Latency: send to receive, viewers on the other replica than the sender's, same machine clock. " +
+        "Disconnected: viewers dropped so far (they receive nothing more, so later steps deliver less). " +
+        "Load CPU: the load generator's processes, which share the machine's cores with the servers." +
+        hotRuns
+          .filter((r) => r.hot!.failedAt !== undefined)
+          .map((r) => ` ${label(results, r.kind)}: the ladder stopped at ${r.hot!.failedAt} msg/s (${r.hot!.failure}).`)
+          .join(""),
     });
     const sharded = saturation(run(results, "sharded", first));
     const classic = saturation(run(results, "classic", first));
@@ -125,7 +131,7 @@ export function sections(results: BenchResults): Section[] {
       title: "Hot room saturation: highest deliveries/s over the ladder, and server capacity per core at the top rate",
       header: ["server", "deliveries/s", "vs stock sharded", "vs stock classic", "deliveries/s per server core", "vs stock sharded"],
       rows: hotRuns.map((r) => [
-        KIND_LABELS[r.kind],
+        label(results, r.kind),
         saturation(r) ?? "-",
         x(ratio(saturation(r), sharded)),
         x(ratio(saturation(r), classic)),
@@ -141,7 +147,7 @@ export function sections(results: BenchResults): Section[] {
       title: `Memory per idle connected viewer (slope from ${Math.floor(o.hot.viewers / 2)} to ${o.hot.viewers} websocket viewers, after GC)`,
       header: ["server", "heap KB", "RSS KB", "heap vs stock", "RSS vs stock"],
       rows: hotRuns.map((r) => [
-        KIND_LABELS[r.kind],
+        label(results, r.kind),
         kb(r.hot!.memory.heapBytesPerViewer),
         kb(r.hot!.memory.rssBytesPerViewer),
         x(ratio(r.hot!.memory.heapBytesPerViewer, stock?.heapBytesPerViewer)),
@@ -198,7 +204,7 @@ function targets(results: BenchResults): Section {
 export function panels(results: BenchResults): Panel[] {
   const { kinds, masters } = results.options;
   const first = masters[0]!;
-  const name = (k: ServerKind) => KIND_LABELS[k];
+  const name = (k: ServerKind) => label(results, k);
   const steps = (k: ServerKind) => run(results, k, first)?.hot?.steps ?? [];
   const rates = results.options.hot.rates.map((r) => `${r} msg/s`);
   return [

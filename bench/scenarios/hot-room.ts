@@ -32,6 +32,10 @@ export interface HotRoomResult {
   memory: MemoryPerViewer;
   idle: IdleRate;
   steps: StepResult[];
+  /** The rate at which the ladder stopped because a step failed (a server died), if one did. */
+  failedAt?: number;
+  /** Why that step failed. */
+  failure?: string;
 }
 
 export async function runHotRoom(
@@ -73,7 +77,16 @@ export async function runHotRoom(
     await runStep(ctx, Math.min(...options.rates), Math.min(2_000, options.stepMs), idle);
     const steps: StepResult[] = [];
     for (const rate of options.rates) {
-      const step = await runStep(ctx, rate, options.stepMs, idle);
+      let step: StepResult;
+      try {
+        step = await runStep(ctx, rate, options.stepMs, idle);
+      } catch (err) {
+        // A server that dies under a rate (a baseline running out of memory) ends the ladder; the
+        // steps it finished still count.
+        const failure = err instanceof Error ? err.message.split("\n")[0]! : String(err);
+        log(`  ${rate} msg/s failed, ladder stopped: ${failure}`);
+        return { viewers: options.viewers, memory, idle, steps, failedAt: rate, failure };
+      }
       steps.push(step);
       log(
         `  ${rate} msg/s: ${step.deliveriesPerSec} deliveries/s of ${step.offeredDeliveriesPerSec} offered, ` +
