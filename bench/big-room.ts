@@ -10,11 +10,12 @@
  */
 import { parseArgs } from "node:util";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { startBenchCluster } from "./cluster.js";
 import { RedisTrafficMeter } from "./measure/redis-traffic.js";
 import { Cleanup } from "./process/cleanup.js";
 import { describeMachine } from "./report/bench-results.js";
-import { textTable } from "./report/text-table.js";
+import { markdownTable, textTable } from "./report/text-table.js";
 import { runHotRoom } from "./scenarios/hot-room.js";
 import { startServers } from "./servers/server-kinds.js";
 
@@ -55,17 +56,35 @@ async function main(): Promise<void> {
       register,
       log,
     );
-    const step = hot.steps[0]!;
-    const result = { startedAt: new Date(started).toISOString(), durationSec: Math.round((Date.now() - started) / 1000), machine: describeMachine(), viewers, replicas, rate, stepMs, step };
-    mkdirSync("bench/results", { recursive: true });
-    writeFileSync(values.out!, JSON.stringify(result, null, 2) + "\n");
-    console.log(
-      `\nBig room: ${viewers} viewers (SDK, batches) over ${replicas} replicas, ${rate} msg/s for ${stepMs / 1000} s\n` +
-        textTable(
-          ["sent", "acked", "delivered", "deliveries/s", "offered/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "disconnected", "server CPU us/delivery", "load CPU us/delivery"],
-          [[step.sent, step.acked, `${step.delivered}/${step.expected} (${((100 * step.delivered) / step.expected).toFixed(2)}%)`, step.deliveriesPerSec, step.offeredDeliveriesPerSec, step.all.p50, step.all.p95, step.all.p99, step.all.max, step.disconnects, step.serverCpuUsPerDelivery, step.loadCpuUsPerDelivery]],
-        ),
-    );
+    const step = hot.steps[0];
+    if (!step) throw new Error(`the big room failed at ${hot.failedAt} msg/s: ${hot.failure}`);
+    const result = { startedAt: new Date(started).toISOString(), durationSec: Math.round((Date.now() - started) / 1000), machine: describeMachine(), viewers, replicas, rate, stepMs, memory: hot.memory, step };
+    const out = values.out!;
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
+    const title = `Big room: ${viewers} viewers (SDK, batches) over ${replicas} replicas, ${rate} msg/s for ${stepMs / 1000} s`;
+    const header = ["sent", "acked", "delivered", "deliveries/s", "expected/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "disconnected", "slow consumers", "SDK refills", "server CPU us/delivery", "load CPU us/delivery"];
+    const rows = [
+      [
+        step.sent,
+        step.acked,
+        `${step.delivered}/${step.expected} (${((100 * step.delivered) / Math.max(1, step.expected)).toFixed(2)}%)`,
+        step.deliveriesPerSec,
+        step.offeredDeliveriesPerSec,
+        step.all.p50,
+        step.all.p95,
+        step.all.p99,
+        step.all.max,
+        step.disconnects,
+        step.slowConsumers ?? "-",
+        step.refills ?? "-",
+        step.serverCpuUsPerDelivery,
+        step.loadCpuUsPerDelivery,
+      ],
+    ];
+    const note = `Run of ${result.startedAt} (${result.durationSec} s). Latency over all viewers, send to receive. Slow consumers: connections this server closed for more than MAX_CLIENT_QUEUE_BYTES queued (its /metrics, cumulative).`;
+    writeFileSync(out.replace(/\.json$/, "") + ".md", `**${title}**\n\n${markdownTable(header, rows)}\n\n${note}\n`);
+    console.log(`\n${title}\n${textTable(header, rows)}\n${note}`);
   } finally {
     await cleanup.run();
   }

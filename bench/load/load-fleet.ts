@@ -21,6 +21,7 @@ export interface MergedReport {
   all: Histogram;
   otherEvents: number;
   disconnects: number;
+  gaps?: { refills: number; suspectedGaps: number; realGaps: number };
 }
 
 export interface MergedSend {
@@ -112,6 +113,12 @@ export class LoadFleet {
       merged.deliveries += p.deliveries;
       merged.disconnects += p.disconnects;
       merged.otherEvents += p.otherEvents;
+      if (p.gaps) {
+        const g = (merged.gaps ??= { refills: 0, suspectedGaps: 0, realGaps: 0 });
+        g.refills += p.gaps.refills;
+        g.suspectedGaps += p.gaps.suspectedGaps;
+        g.realGaps += p.gaps.realGaps;
+      }
       for (const [slot, n] of Object.entries(p.timeline)) {
         merged.timeline.set(Number(slot), (merged.timeline.get(Number(slot)) ?? 0) + n);
       }

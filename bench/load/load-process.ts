@@ -3,7 +3,7 @@
  * IPC. It exits when its parent goes away, so a crashed bench leaves no load behind.
  */
 import type { ChatMessage } from "../../src/protocol/index.js";
-import { ChatClient as SdkClient, MemoryStorage } from "../../src/sdk/index.js";
+import { ChatClient as SdkClient, MemoryStorage, type TimelineStats } from "../../src/sdk/index.js";
 import { socketIo } from "../../src/sdk/socket-io.js";
 import { connectClient, join, type ChatClient } from "../../test/support/clients.js";
 import { Histogram } from "./histogram.js";
@@ -35,6 +35,19 @@ let otherEvents = 0;
 let disconnects = 0;
 let timeline = new Map<number, number>();
 let clientSeq = 0;
+/** SDK viewers' rooms, for their gap-handling counters; and the counters at the last reset. */
+const sdkRooms: { stats: Readonly<TimelineStats> }[] = [];
+let gapsAtReset = { refills: 0, suspectedGaps: 0, realGaps: 0 };
+
+function gapTotals(): { refills: number; suspectedGaps: number; realGaps: number } {
+  const t = { refills: 0, suspectedGaps: 0, realGaps: 0 };
+  for (const r of sdkRooms) {
+    t.refills += r.stats.refills;
+    t.suspectedGaps += r.stats.suspectedGaps;
+    t.realGaps += r.stats.realGaps;
+  }
+  return t;
+}
 
 function onMessage(replica: number, message: ChatMessage): void {
   const now = preciseNow();
@@ -70,6 +83,7 @@ async function openSdk(spec: ClientSpec, viewer: boolean): Promise<void> {
         if (!reset) for (const m of messages) onMessage(spec.replica, m);
       });
       room.on("viewers", () => otherEvents++);
+      sdkRooms.push(room);
     }
     await room.join();
     if (!viewer) {
@@ -192,6 +206,18 @@ function report(): ReportResult {
     local: local.toJSON(),
     otherEvents,
     disconnects,
+    ...(sdkRooms.length > 0
+      ? (() => {
+          const t = gapTotals();
+          return {
+            gaps: {
+              refills: t.refills - gapsAtReset.refills,
+              suspectedGaps: t.suspectedGaps - gapsAtReset.suspectedGaps,
+              realGaps: t.realGaps - gapsAtReset.realGaps,
+            },
+          };
+        })()
+      : {}),
   };
 }
 
@@ -206,6 +232,7 @@ async function handle(cmd: LoadCommand): Promise<unknown> {
       deliveries = 0;
       otherEvents = 0;
       timeline = new Map();
+      gapsAtReset = gapTotals();
       return {};
     case "send":
       return send(cmd);

@@ -49,6 +49,8 @@ export interface ReportResult {
   otherEvents: number;
   /** Viewers the server dropped (e.g. missed heartbeats under overload); they receive no more. */
   disconnects: number;
+  /** SDK viewers' gap handling since the last reset, summed over their rooms. @default undefined (plain clients) */
+  gaps?: { refills: number; suspectedGaps: number; realGaps: number };
 }
 
 export type LoadReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };

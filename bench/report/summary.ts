@@ -100,7 +100,7 @@ export function sections(results: BenchResults): Section[] {
           s.cross.p95,
           s.cross.p99,
           pct(s.delivered, s.expected),
-          s.disconnects,
+          s.slowConsumers !== undefined && s.disconnects > 0 ? `${s.disconnects} (${s.slowConsumers} slow)` : s.disconnects,
           s.redis.bytesPerMessage,
           s.serverCpuUsPerDelivery,
           s.loadCpuUsPerDelivery ?? "-",
@@ -113,7 +113,7 @@ export function sections(results: BenchResults): Section[] {
       rows,
       note:
         "Expected: messages sent per second times viewers. Latency: send to receive, viewers on the other replica than the sender's, same machine clock. " +
-        "Disconnected: viewers dropped so far (they receive nothing more, so later steps deliver less). " +
+        "Disconnected: viewers dropped so far (they receive nothing more, so later steps deliver less); slow: of them, closed by this server as slow consumers (its /metrics). " +
         "Load CPU: the load generator's processes, which share the machine's cores with the servers." +
         hotRuns
           .filter((r) => r.hot!.failedAt !== undefined)

@@ -6,6 +6,7 @@ import { LoadFleet } from "../load/load-fleet.js";
 import type { ClientSpec } from "../load/load-protocol.js";
 import { perViewer, sampleMemory, type MemoryPerViewer as Slope, type MemorySample } from "../measure/memory-sample.js";
 import type { RedisTrafficMeter } from "../measure/redis-traffic.js";
+import { slowConsumers } from "../measure/server-metrics.js";
 import type { ServerProcess } from "../servers/server-process.js";
 import { measureIdle, runStep, type IdleRate, type StepResult } from "./load-step.js";
 
@@ -87,12 +88,15 @@ export async function runHotRoom(
         log(`  ${rate} msg/s failed, ladder stopped: ${failure}`);
         return { viewers: options.viewers, memory, idle, steps, failedAt: rate, failure };
       }
+      const slow = await slowConsumers(servers);
+      if (slow !== undefined) step.slowConsumers = slow;
       steps.push(step);
       log(
         `  ${rate} msg/s: ${step.deliveriesPerSec} deliveries/s of ${step.offeredDeliveriesPerSec} offered, ` +
           `cross p50/p99 ${step.cross.p50}/${step.cross.p99} ms, ${step.delivered}/${step.expected} delivered, ` +
           `${step.redis.bytesPerMessage} Redis B/msg, load CPU ${step.loadCpuUsPerDelivery} us/delivery` +
-          (step.disconnects > 0 ? `, ${step.disconnects} viewers disconnected` : ""),
+          (step.disconnects > 0 ? `, ${step.disconnects} viewers disconnected (${step.slowConsumers ?? "?"} as slow consumers)` : "") +
+          (step.refills ? `, ${step.refills} SDK refills` : ""),
       );
     }
     return { viewers: options.viewers, memory, idle, steps };

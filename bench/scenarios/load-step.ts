@@ -68,6 +68,12 @@ export interface StepResult {
   loadCpuUsPerDelivery: number;
   /** Viewers disconnected so far (they stop receiving, so `delivered` falls short). */
   disconnects: number;
+  /** Of those, closed by this server as slow consumers so far (its /metrics; baselines: undefined). */
+  slowConsumers?: number;
+  /** SDK viewers: refills (re-joins for a real gap) during the step, summed over rooms. */
+  refills?: number;
+  /** SDK viewers: live entries whose `prev` was unseen on arrival (suspected gaps) during the step. */
+  suspectedGaps?: number;
 }
 
 export function latency(h: Histogram): Latency {
@@ -144,5 +150,6 @@ export async function runStep(
     serverCpuUsPerDelivery: Math.round(((busyMs * 1000) / Math.max(1, report.deliveries)) * 100) / 100,
     loadCpuUsPerDelivery: Math.round((((load1 - load0) * 1000) / Math.max(1, report.deliveries)) * 100) / 100,
     disconnects: report.disconnects,
+    ...(report.gaps ? { refills: report.gaps.refills, suspectedGaps: report.gaps.suspectedGaps } : {}),
   };
 }
