@@ -253,3 +253,5 @@ process.on("message", (raw: { id: number; cmd: LoadCommand }) => {
 });
 // The bench owns this process: when it goes away (even killed), so does the load.
 process.on("disconnect", () => process.exit(0));
+// An exit rather than death by signal, so a `--cpu-prof` profile (BENCH_LOAD_PROF_DIR) gets written.
+process.on("SIGTERM", () => process.exit(0));

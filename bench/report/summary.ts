@@ -44,7 +44,7 @@ export function sections(results: BenchResults): Section[] {
   const out: Section[] = [];
   const o = results.options;
 
-  for (const m of masters) {
+  for (const m of results.options.skipRooms ? [] : masters) {
     const classic = run(results, "classic", m)?.manyRooms?.step.redis.bytesPerMessage;
     out.push({
       title: `Many rooms: ${o.rooms.count} rooms x ${o.rooms.viewersPerRoom} viewers, ${o.rooms.ratePerSec} msg/s, ${m} masters + ${m * o.replicasPerMaster} replicas, ${o.replicas} server replicas`,
@@ -72,7 +72,7 @@ export function sections(results: BenchResults): Section[] {
     });
   }
 
-  if (masters.length > 1) {
+  if (masters.length > 1 && !results.options.skipRooms) {
     const last = masters[masters.length - 1]!;
     out.push({
       title: `Redis bytes per message vs cluster size (many rooms)`,
