@@ -36,23 +36,32 @@ async function runKind(
   const register = (name: string, stop: () => Promise<void>) => void stops.push(cleanup.add(name, stop));
   log(`${KIND_LABELS[kind]}, ${masters} masters: starting ${options.replicas} replicas`);
   const nodeArgs = withHotRoom && kind === "ours" && options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
-  try {
-    const servers = await startServers(
-      { kind, replicas: options.replicas, seeds, nodeArgs, coalesceMs: options.coalesceMs, ackReplicas: options.ackReplicas, batchTickMs: options.batchTickMs, beforeDir: options.beforeDir },
+  const start = (args: string[]) =>
+    startServers(
+      { kind, replicas: options.replicas, seeds, nodeArgs: args, coalesceMs: options.coalesceMs, ackReplicas: options.ackReplicas, batchTickMs: options.batchTickMs, beforeDir: options.beforeDir },
       register,
     );
-    const common = { textLength: options.textLength, loadProcesses: options.loadProcesses, sdk: usesSdk(kind, options.ourClients) };
-    const result: KindRun = { kind, masters };
+  const common = { textLength: options.textLength, loadProcesses: options.loadProcesses, sdk: usesSdk(kind, options.ourClients) };
+  const result: KindRun = { kind, masters };
+  try {
     if (withHotRoom && !options.skipHot) {
+      const servers = await start(nodeArgs);
       log(`${KIND_LABELS[kind]}: hot room`);
       result.hot = await runHotRoom(servers, meter, { ...options.hot, ...common }, `hot-${tag}`, register, log);
+      // Fresh replicas for the next scenario: the ladder's top rates leave big heaps behind, or a
+      // dead baseline (out of memory).
+      for (const stop of stops.splice(0).reverse()) await stop();
     }
-    if (!options.skipRooms) log(`${KIND_LABELS[kind]}: many rooms`);
-    if (!options.skipRooms) result.manyRooms = await runManyRooms(servers, meter, { ...options.rooms, ...common }, `r-${tag}`, register, log);
+    if (!options.skipRooms) {
+      const servers = await start([]);
+      log(`${KIND_LABELS[kind]}: many rooms`);
+      result.manyRooms = await runManyRooms(servers, meter, { ...options.rooms, ...common }, `r-${tag}`, register, log);
+    }
     return result;
   } catch (err) {
     log(`${KIND_LABELS[kind]}, ${masters} masters failed: ${err instanceof Error ? err.message : String(err)}`);
-    return { kind, masters, error: err instanceof Error ? err.message.split("\n")[0]! : String(err) };
+    // What did finish (the hot room, when many rooms failed) still counts.
+    return { ...result, error: err instanceof Error ? err.message.split("\n")[0]! : String(err) };
   } finally {
     for (const stop of stops.reverse()) await stop();
   }

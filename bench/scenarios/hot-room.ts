@@ -84,7 +84,8 @@ export async function runHotRoom(
       } catch (err) {
         // A server that dies under a rate (a baseline running out of memory) ends the ladder; the
         // steps it finished still count.
-        const failure = err instanceof Error ? err.message.split("\n")[0]! : String(err);
+        const dead = servers.find((s) => s.exitReason !== undefined);
+        const failure = dead ? `a replica ${dead.exitReason}` : err instanceof Error ? err.message.split("\n")[0]! : String(err);
         log(`  ${rate} msg/s failed, ladder stopped: ${failure}`);
         return { viewers: options.viewers, memory, idle, steps, failedAt: rate, failure };
       }

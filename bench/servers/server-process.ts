@@ -39,13 +39,20 @@ export interface MemoryUsage {
 
 export class ServerProcess {
   private exited = false;
-  private readonly tail: string[] = [];
+  /** How it ended (exit code or signal, and its last output lines), once it has. */
+  private ending: string | undefined;
 
   private constructor(
     private readonly child: ChildProcess,
     readonly port: number,
+    /** Its last 40 output lines, kept up to date (shared with the line readers). */
+    private readonly tail: string[],
   ) {
-    child.once("exit", () => (this.exited = true));
+    child.once("exit", (code, signal) => {
+      this.exited = true;
+      const last = this.tail.filter((l) => /error|heap|memory|killed/i.test(l)).slice(-1)[0];
+      this.ending = `exited (${code ?? signal})${last ? `: ${last.slice(0, 160)}` : ""}`;
+    });
   }
 
   get pid(): number {
@@ -101,14 +108,17 @@ export class ServerProcess {
           if (typeof port !== "number") return;
           clearTimeout(timer);
           child.removeAllListeners("exit");
-          const server = new ServerProcess(child, port);
-          server.tail.push(...output);
-          resolve(server);
+          resolve(new ServerProcess(child, port, output));
         } catch {
           // A pretty-printed or partial line: keep waiting for the JSON one.
         }
       });
     });
+  }
+
+  /** Undefined while it runs; else how it ended (e.g. a baseline out of memory under a high rate). */
+  get exitReason(): string | undefined {
+    return this.ending;
   }
 
   /** GC twice inside the server, then its memory usage as the server sees it. */
