@@ -24,6 +24,12 @@ export interface Config {
   redis: RedisConfig | undefined;
   ratePerSec: number;
   rateBurst: number;
+  /** Messages per second over all connections of one client IP on a replica. */
+  ratePerIpPerSec: number;
+  /** Messages per second over all connections of one user (token or session) on a replica. */
+  ratePerUserPerSec: number;
+  /** How long a client disconnected for flooding is refused, by IP and by user. */
+  floodPenaltySec: number;
   maxRoomsPerSocket: number;
   maxHttpBufferSize: number;
   maxConnectionsPerIp: number;
@@ -152,6 +158,9 @@ export function loadConfig(env: Env = process.env): Config {
     redis: redisConfig(env),
     ratePerSec: int(env, "RATE_LIMIT_PER_SEC", 5, 1, 100_000),
     rateBurst: int(env, "RATE_LIMIT_BURST", 10, 1, 100_000),
+    ratePerIpPerSec: int(env, "RATE_LIMIT_PER_IP_PER_SEC", 60, 1, 1_000_000),
+    ratePerUserPerSec: int(env, "RATE_LIMIT_PER_USER_PER_SEC", 10, 1, 1_000_000),
+    floodPenaltySec: int(env, "FLOOD_PENALTY_SEC", 60, 0, 86_400),
     maxRoomsPerSocket: int(env, "MAX_ROOMS_PER_SOCKET", 20, 1, 10_000),
     maxHttpBufferSize: int(env, "MAX_HTTP_BUFFER_SIZE", 16_384, 1_024, 100_000_000),
     maxConnectionsPerIp: int(env, "MAX_CONNECTIONS_PER_IP", 200, 1, 1_000_000),

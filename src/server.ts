@@ -9,6 +9,7 @@ import { ErrorCode, ProtocolError } from "./protocol/index.js";
 import { withDeadline } from "./util/with-deadline.js";
 import { handshakeMiddleware } from "./auth/handshake.js";
 import { defaultFloodOptions, type FloodOptions } from "./chat/ack-handler.js";
+import { AbuseControl, type AbuseControlOptions } from "./chat/abuse-control.js";
 import { connectionSetup } from "./chat/connection.js";
 import type { ChatDeps, ChatIo } from "./chat/types.js";
 import type { EntryBus } from "./delivery/entry-bus.js";
@@ -42,6 +43,8 @@ export interface ChatServerOptions {
   rateBurst: number;
   /** When a rate-limited client is disconnected as a flood. @default 50 refusals per 10 s */
   flood: FloodOptions;
+  /** Rates across one IP's and one user's connections, and the flood penalty. @default {} (AbuseControl defaults: 60/s per IP, 10/s per user, 60 s) */
+  abuse: Partial<AbuseControlOptions>;
   /** Largest Socket.IO packet a client may send, in bytes. @default 16384 */
   maxHttpBufferSize: number;
   /** Concurrent connections per client IP. @default 200 */
@@ -86,6 +89,7 @@ export const defaultChatServerOptions: ChatServerOptions = {
   ratePerSec: 5,
   rateBurst: 10,
   flood: defaultFloodOptions,
+  abuse: {},
   maxHttpBufferSize: 16_384,
   maxConnectionsPerIp: 200,
   trustProxy: false,
@@ -251,6 +255,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
       { ...opts.api, messageMaxLength: opts.messageMaxLength },
     ),
   );
+  const abuse = new AbuseControl(opts.abuse);
   const chat: ChatDeps = {
     store,
     sends,
@@ -259,9 +264,11 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     limits: { messageMaxLength: opts.messageMaxLength, maxRoomsPerSocket: opts.maxRoomsPerSocket },
     logger,
     metrics,
+    abuse,
     roomReady: roomReadiness(nsp.adapter),
   };
   io.use(handshakeMiddleware({ authSecret: opts.authSecret, logger }));
+  io.use(abuse.middleware());
   // Created once, shared by every connection: no closures per viewer (see shared-dispatch.ts).
   const setupSocket = connectionSetup(chat, opts);
   // Last: it shares what the setup attached, and drops what the middlewares read.
@@ -301,6 +308,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
       await viewers.stop();
       stopFeed();
       coalescer.close();
+      abuse.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
     },
   };
