@@ -28,6 +28,8 @@ export interface Config {
   ratePerIpPerSec: number;
   /** Messages per second over all connections of one user (token or session) on a replica. */
   ratePerUserPerSec: number;
+  /** Bytes queued for one connection before it is closed as a slow consumer. */
+  maxClientQueueBytes: number;
   /** How long a client disconnected for flooding is refused, by IP and by user. */
   floodPenaltySec: number;
   maxRoomsPerSocket: number;
@@ -160,6 +162,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateBurst: int(env, "RATE_LIMIT_BURST", 10, 1, 100_000),
     ratePerIpPerSec: int(env, "RATE_LIMIT_PER_IP_PER_SEC", 60, 1, 1_000_000),
     ratePerUserPerSec: int(env, "RATE_LIMIT_PER_USER_PER_SEC", 10, 1, 1_000_000),
+    maxClientQueueBytes: int(env, "MAX_CLIENT_QUEUE_BYTES", 4 * 1024 * 1024, 65_536, 1_073_741_824),
     floodPenaltySec: int(env, "FLOOD_PENALTY_SEC", 60, 0, 86_400),
     maxRoomsPerSocket: int(env, "MAX_ROOMS_PER_SOCKET", 20, 1, 10_000),
     maxHttpBufferSize: int(env, "MAX_HTTP_BUFFER_SIZE", 16_384, 1_024, 100_000_000),

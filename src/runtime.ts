@@ -124,6 +124,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       maxRoomsPerSocket: config.maxRoomsPerSocket,
       ratePerSec: config.ratePerSec,
       rateBurst: config.rateBurst,
+      maxClientQueueBytes: config.maxClientQueueBytes,
       abuse: { perIpPerSec: config.ratePerIpPerSec, perUserPerSec: config.ratePerUserPerSec, penaltyMs: config.floodPenaltySec * 1000 },
       maxHttpBufferSize: config.maxHttpBufferSize,
       maxConnectionsPerIp: config.maxConnectionsPerIp,

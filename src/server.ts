@@ -13,6 +13,7 @@ import { AbuseControl, type AbuseControlOptions } from "./chat/abuse-control.js"
 import { connectionSetup } from "./chat/connection.js";
 import type { ChatDeps, ChatIo } from "./chat/types.js";
 import type { EntryBus } from "./delivery/entry-bus.js";
+import { ClientQueue, defaultClientQueueOptions } from "./delivery/client-queue.js";
 import { RoomFeed } from "./delivery/room-feed.js";
 import { SendBatcher } from "./delivery/send-batcher.js";
 import { API_BASE, createApiRouter, type ApiOptions } from "./api/api-router.js";
@@ -43,6 +44,8 @@ export interface ChatServerOptions {
   rateBurst: number;
   /** When a rate-limited client is disconnected as a flood. @default 50 refusals per 10 s */
   flood: FloodOptions;
+  /** Bytes one connection may have queued before it is closed as a slow consumer. @default 4194304 (4 MiB) */
+  maxClientQueueBytes: number;
   /** Rates across one IP's and one user's connections, and the flood penalty. @default {} (AbuseControl defaults: 60/s per IP, 10/s per user, 60 s) */
   abuse: Partial<AbuseControlOptions>;
   /** Largest Socket.IO packet a client may send, in bytes. @default 16384 */
@@ -90,6 +93,7 @@ export const defaultChatServerOptions: ChatServerOptions = {
   rateBurst: 10,
   flood: defaultFloodOptions,
   abuse: {},
+  maxClientQueueBytes: defaultClientQueueOptions.maxBytes,
   maxHttpBufferSize: 16_384,
   maxConnectionsPerIp: 200,
   trustProxy: false,
@@ -228,7 +232,11 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
   }
 
   const store = metrics ? timedMessageStore(deps.store, metrics.storeLatency) : deps.store;
-  const feed = new RoomFeed({ nsp, onWrite: (kind, n) => metrics?.deliveries.inc({ kind }, n) });
+  const queue = new ClientQueue({ maxBytes: opts.maxClientQueueBytes }, (_conn, bytes) => {
+    metrics?.slowConsumers.inc();
+    logger.warn({ bytes }, "slow consumer closed: too much queued and unread");
+  });
+  const feed = new RoomFeed({ nsp, queue, onWrite: (kind, n) => metrics?.deliveries.inc({ kind }, n) });
   const stopFeed = deps.bus.listen((room, entries) => feed.deliver(room, entries));
   nsp.adapter.on("delete-room", (room: string) => feed.forget(room));
   const sends = new SendBatcher(
@@ -264,6 +272,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     limits: { messageMaxLength: opts.messageMaxLength, maxRoomsPerSocket: opts.maxRoomsPerSocket },
     logger,
     metrics,
+    queue,
     abuse,
     roomReady: roomReadiness(nsp.adapter),
   };

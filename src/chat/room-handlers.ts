@@ -3,6 +3,14 @@ import type { ChatDeps, ChatSocket } from "./types.js";
 import { toChatMessage, toNotice } from "./wire.js";
 
 /**
+ * Messages in the ack of a join of a room the socket is already in, when it cannot recover from
+ * `since`. Such a re-join is cheap: a client that lost track asks with `since` (only what follows
+ * comes back); without one it gets this page, not the whole history again (each full-history ack
+ * is ~100-300 KB; a re-join loop was a memory attack, issue #11).
+ */
+export const REJOIN_PAGE = 20;
+
+/**
  * `room:join`: a banned user is refused before anything else (they never become a member, so no
  * live entry reaches them); then joins, then reads history, so no message falls between the two;
  * a message that lands in both is the same id, which clients de-duplicate by (PROTOCOL.md).
@@ -31,11 +39,12 @@ export async function joinRoom(deps: ChatDeps, socket: ChatSocket, payload: unkn
     await deps.roomReady?.(room);
     const [history, notice] = await Promise.all([deps.store.history(room, since), deps.store.notice(room)]);
     deps.metrics?.joins.inc();
+    const messages = already && !history.recovered ? history.messages.slice(-REJOIN_PAGE) : history.messages;
     return {
       room,
       viewers: deps.viewers.estimate(room),
       recovered: history.recovered,
-      messages: history.messages.map((m) => toChatMessage(m)),
+      messages: messages.map((m) => toChatMessage(m)),
       notice: notice ? toNotice(notice) : null,
       settings,
     };

@@ -1,5 +1,6 @@
 import { ErrorCode, ProtocolError } from "../protocol/index.js";
 import { admit, clientAddress, toErrorBody, type AckFn, type FloodOptions } from "./ack-handler.js";
+import type { QueuedConnection } from "../delivery/client-queue.js";
 import { TokenBucket } from "./token-bucket.js";
 import type { ChatDeps, ChatSocket } from "./types.js";
 
@@ -53,6 +54,8 @@ export function sharedDispatch(deps: ChatDeps, options: DispatchOptions): (socke
     const bucket = isMessage
       ? (data.sendBucket ??= new TokenBucket(options.ratePerSec, options.rateBurst))
       : (data.eventBucket ??= new TokenBucket(options.ratePerSec * EVENT_RATE_FACTOR, options.rateBurst * EVENT_RATE_FACTOR));
+    // Counted before the bucket, as before: "received" includes the rate-limited ones.
+    if (handler && reply) deps.metrics?.received.inc({ event: name });
     // Every packet is charged, ack or not: a client that never asks for acks must not get a free
     // lane (a no-ack flood is cut off like any other).
     if (!admit(deps, socket, label, bucket, reply, flood)) return;
@@ -75,9 +78,12 @@ export function sharedDispatch(deps: ChatDeps, options: DispatchOptions): (socke
         return;
       }
     }
-    deps.metrics?.received.inc({ event: name });
     handler(deps, socket, args.length >= 2 ? args[0] : undefined).then(
-      (result) => reply({ ok: true, ...result }),
+      (result) => {
+        reply({ ok: true, ...result });
+        // An ack can be large (a join's history): a client that asks and never reads is closed.
+        deps.queue?.check(socket.conn as unknown as QueuedConnection, true);
+      },
       (err: unknown) => {
         const error = toErrorBody(err, deps.logger, { event: name, socket: socket.id });
         deps.metrics?.rejected.inc({ event: name, code: error.code });

@@ -26,6 +26,8 @@ export interface ChatMetrics {
   sendBatchSize: Histogram;
   /** Packets written to room members: `message` (one v1 entry) or `batch`. */
   deliveries: Counter<"kind">;
+  /** Connections closed for having more than MAX_CLIENT_QUEUE_BYTES queued. */
+  slowConsumers: Counter;
   redisErrors: Counter<"client">;
   redisReconnects: Counter<"client">;
   /** Server HTTP API requests, by route (the router's path, or `unmatched`) and status. */
@@ -126,6 +128,11 @@ export function createMetrics(options: Partial<MetricsOptions> = {}): ChatMetric
       name: `${prefix}deliveries_total`,
       help: "Packets written to room members, by kind (message: one protocol v1 event; batch: one chat:batch)",
       labelNames: ["kind"],
+      registers,
+    }),
+    slowConsumers: new Counter({
+      name: `${prefix}slow_consumers_total`,
+      help: "Connections closed for having more than MAX_CLIENT_QUEUE_BYTES queued (clients that stopped reading)",
       registers,
     }),
     redisErrors: new Counter({

@@ -70,6 +70,11 @@ export class RawSocketIo {
     this.ws.send(`42${JSON.stringify([event, ...args])}`);
   }
 
+  /** Sends an event packet asking for an ack, and never reads the ack (an attacker's request). */
+  request(event: string, payload: unknown): void {
+    this.ws.send(`42${++this.ackSeq}${JSON.stringify([event, payload])}`);
+  }
+
   /** Sends an event packet with an ack id; resolves with the ack's argument. */
   call<T = unknown>(event: string, payload: unknown, ms = 5_000): Promise<T> {
     const id = ++this.ackSeq;
@@ -92,6 +97,11 @@ export class RawSocketIo {
     const timer = setInterval(() => this.isOpen && this.ws.send("3"), pongEveryMs);
     timer.unref();
     void this.closed.then(() => clearInterval(timer));
+  }
+
+  /** Reads again (after {@link pauseReading}): what piled up arrives, then whatever closed it. */
+  resumeReading(): void {
+    (this.ws as unknown as { _socket: NetSocket })._socket.resume();
   }
 
   get isOpen(): boolean {
