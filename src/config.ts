@@ -14,6 +14,8 @@ export interface RedisConfig {
 export interface Config {
   port: number;
   host: string;
+  /** Serve /metrics only on this port (not through the load balancer); undefined: on `port`. */
+  metricsPort: number | undefined;
   production: boolean;
   authSecret: string | undefined;
   historySize: number;
@@ -150,6 +152,7 @@ export function loadConfig(env: Env = process.env): Config {
   const cors = env.CORS_ORIGINS?.trim();
   return {
     port: int(env, "PORT", 3000, 0, 65535),
+    metricsPort: env.METRICS_PORT?.trim() ? int(env, "METRICS_PORT", 0, 0, 65535) : undefined,
     host: env.HOST?.trim() || "0.0.0.0",
     production,
     authSecret,

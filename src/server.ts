@@ -117,6 +117,8 @@ export interface ChatServerDeps {
   adapter?: ServerOptions["adapter"];
   /** @default undefined: no metrics, no /metrics */
   metrics?: ChatMetrics;
+  /** Serve /metrics on the main port (false: the runtime serves it on METRICS_PORT). @default true */
+  metricsOnMainPort?: boolean;
   /** Whether the backends are reachable (Redis pinged and subscribed). @default always true */
   backendReady?: () => Promise<boolean>;
 }
@@ -177,7 +179,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
   const api = express.Router();
   const app = createHttpApp({
     ready: async () => !draining && (deps.backendReady ? await deps.backendReady() : true),
-    metrics: metrics?.registry,
+    metrics: deps.metricsOnMainPort === false ? undefined : metrics?.registry,
     mounts: { [API_BASE]: api },
   });
   const http = createServer(app);

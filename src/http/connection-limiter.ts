@@ -3,7 +3,10 @@ import type { IncomingMessage } from "node:http";
 export interface ConnectionLimiterOptions {
   /** @default 200 */
   maxPerIp: number;
-  /** Use the first X-Forwarded-For address (only behind our own load balancer). @default false */
+  /**
+   * Use the address our load balancer saw: the right-most X-Forwarded-For entry, the one it
+   * appended (only behind our own load balancer). @default false
+   */
   trustProxy: boolean;
 }
 
@@ -15,9 +18,12 @@ export class ConnectionLimiter {
 
   ipOf(req: IncomingMessage): string {
     if (this.opts.trustProxy) {
+      // Everything left of the last hop is whatever the client wrote: rotating it bypassed the
+      // per-IP limit (issue #11). Node joins repeated headers with ", ", so the last is the proxy's.
       const fwd = req.headers["x-forwarded-for"];
-      const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(",")[0]?.trim();
-      if (first) return first;
+      const raw = Array.isArray(fwd) ? fwd.join(",") : fwd;
+      const last = raw?.slice(raw.lastIndexOf(",") + 1).trim();
+      if (last) return last;
     }
     return req.socket.remoteAddress ?? "unknown";
   }

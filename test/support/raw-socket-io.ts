@@ -60,7 +60,11 @@ export class RawSocketIo {
       };
       ws.on("message", onMessage);
       ws.once("error", reject);
-      ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+      ws.once("unexpected-response", (_req, res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += String(c)));
+        res.on("end", () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body}`), { status: res.statusCode, body })));
+      });
       ws.once("close", () => reject(new Error("closed during the handshake")));
     });
   }
