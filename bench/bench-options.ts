@@ -8,10 +8,15 @@ export interface BenchOptions {
   /** Tick of the `coalesced` kind (stock sharded + src/http/write-coalescing.ts). @default 20 */
   coalesceMs: number;
   /**
-   * This server's PUBLISH_COALESCING_MS in the bench: as shipped (0, off) unless asked.
-   * @default 0
+   * This server's ACK_REPLICAS: `auto` as shipped (a send is acked once the shard's replica has
+   * it), or `0` to measure what that replication wait costs.
+   * @default "auto"
    */
-  publishCoalesceMs: number;
+  ackReplicas: string;
+  /** This server's BATCH_TICK_MS. @default 25 (the server's default) */
+  batchTickMs: number;
+  /** This server's clients: the SDK with batches (`sdk`, as shipped) or plain v1 socket.io-client (`plain`). @default "sdk" */
+  ourClients: "sdk" | "plain";
   /** Cluster sizes compared for Redis bytes per message. @default [3, 6] */
   masters: number[];
   /** @default 1 */
@@ -42,11 +47,15 @@ export interface BenchOptions {
     viewers: number;
     /** Sender connections, spread over the replicas. @default 4 */
     senders: number;
-    /** Messages per second, one step each. @default [10, 25, 50, 100] */
+    /** Messages per second, one step each. @default [10, 25, 50, 100, 200, 400] */
     rates: number[];
     /** @default 5000 */
     stepMs: number;
   };
+  /** Leave the hot room out. @default false */
+  skipHot?: boolean;
+  /** Leave the many-rooms scenario out. @default false */
+  skipRooms?: boolean;
   /** Where the JSON and the SVG go. @default "bench/results" */
   outDir: string;
   /** Write `--cpu-prof` profiles of this server's replicas in the hot room here. @default undefined */
@@ -56,14 +65,16 @@ export interface BenchOptions {
 export const defaultBenchOptions: BenchOptions = {
   kinds: ["ours", "classic", "sharded", "coalesced"],
   coalesceMs: 20,
-  publishCoalesceMs: 0,
+  ackReplicas: "auto",
+  batchTickMs: 25,
+  ourClients: "sdk",
   masters: [3, 6],
   replicasPerMaster: 1,
   replicas: 2,
   loadProcesses: 2,
   textLength: 80,
   rooms: { count: 100, viewersPerRoom: 4, ratePerSec: 100, windowMs: 9_000 },
-  hot: { viewers: 2_000, senders: 4, rates: [10, 25, 50, 100], stepMs: 5_000 },
+  hot: { viewers: 2_000, senders: 4, rates: [10, 25, 50, 100, 200, 400], stepMs: 5_000 },
   outDir: "bench/results",
   cpuProfDir: undefined,
 };
@@ -71,10 +82,13 @@ export const defaultBenchOptions: BenchOptions = {
 const HELP = `npm run bench -- [options]
   --kinds ours,classic,sharded,coalesced   servers to compare
   --coalesce-ms 20               tick of "coalesced" (stock sharded + write coalescing)
-  --publish-coalesce-ms 0        this server's PUBLISH_COALESCING_MS (0 = off, the server default)
+  --ack-replicas auto            this server's ACK_REPLICAS (auto as shipped; 0 = no replication wait)
+  --batch-tick-ms 25             this server's BATCH_TICK_MS
+  --our-clients sdk              this server's load clients: sdk (the SDK, batches) or plain (v1 socket.io-client)
   --masters 3,6                  cluster sizes (the hot room runs on the first)
   --replicas 2                   chat server replicas per kind
-  --hot-viewers 2000  --hot-rates 10,25,50,100  --hot-step-ms 5000
+  --hot-viewers 2000  --hot-rates 10,25,50,100,200,400  --hot-step-ms 5000
+  --skip-hot / --skip-rooms      leave a scenario out
   --rooms 100  --room-viewers 4  --rooms-rate 100  --rooms-window-ms 9000
   --quick                        a small run (a minute or two) to check the bench itself
   --out bench/results            where results.json and results.svg go
@@ -92,7 +106,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     options: {
       kinds: { type: "string" },
       "coalesce-ms": { type: "string" },
-      "publish-coalesce-ms": { type: "string" },
+      "ack-replicas": { type: "string" },
+      "batch-tick-ms": { type: "string" },
+      "our-clients": { type: "string" },
+      "skip-hot": { type: "boolean" },
+      "skip-rooms": { type: "boolean" },
       masters: { type: "string" },
       replicas: { type: "string" },
       "hot-viewers": { type: "string" },
@@ -121,7 +139,14 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   }
   if (values.masters) o.masters = nums(values.masters);
   if (values["coalesce-ms"]) o.coalesceMs = Number(values["coalesce-ms"]);
-  if (values["publish-coalesce-ms"]) o.publishCoalesceMs = Number(values["publish-coalesce-ms"]);
+  if (values["ack-replicas"]) o.ackReplicas = values["ack-replicas"];
+  if (values["batch-tick-ms"]) o.batchTickMs = Number(values["batch-tick-ms"]);
+  if (values["our-clients"]) {
+    if (values["our-clients"] !== "sdk" && values["our-clients"] !== "plain") throw new Error(`--our-clients sdk|plain\n${HELP}`);
+    o.ourClients = values["our-clients"];
+  }
+  if (values["skip-hot"]) o.skipHot = true;
+  if (values["skip-rooms"]) o.skipRooms = true;
   if (values.replicas) o.replicas = Number(values.replicas);
   if (values["hot-viewers"]) o.hot.viewers = Number(values["hot-viewers"]);
   if (values["hot-rates"]) o.hot.rates = nums(values["hot-rates"]);

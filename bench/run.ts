@@ -36,15 +36,15 @@ async function runKind(
   log(`${KIND_LABELS[kind]}, ${masters} masters: starting ${options.replicas} replicas`);
   const nodeArgs = withHotRoom && kind === "ours" && options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
   try {
-    const servers = await startServers({ kind, replicas: options.replicas, seeds, nodeArgs, coalesceMs: options.coalesceMs, publishCoalesceMs: options.publishCoalesceMs }, register);
-    const common = { textLength: options.textLength, loadProcesses: options.loadProcesses };
+    const servers = await startServers({ kind, replicas: options.replicas, seeds, nodeArgs, coalesceMs: options.coalesceMs, ackReplicas: options.ackReplicas, batchTickMs: options.batchTickMs }, register);
+    const common = { textLength: options.textLength, loadProcesses: options.loadProcesses, sdk: kind === "ours" && options.ourClients === "sdk" };
     const result: KindRun = { kind, masters };
-    if (withHotRoom) {
+    if (withHotRoom && !options.skipHot) {
       log(`${KIND_LABELS[kind]}: hot room`);
       result.hot = await runHotRoom(servers, meter, { ...options.hot, ...common }, `hot-${tag}`, register, log);
     }
-    log(`${KIND_LABELS[kind]}: many rooms`);
-    result.manyRooms = await runManyRooms(servers, meter, { ...options.rooms, ...common }, `r-${tag}`, register, log);
+    if (!options.skipRooms) log(`${KIND_LABELS[kind]}: many rooms`);
+    if (!options.skipRooms) result.manyRooms = await runManyRooms(servers, meter, { ...options.rooms, ...common }, `r-${tag}`, register, log);
     return result;
   } catch (err) {
     log(`${KIND_LABELS[kind]}, ${masters} masters failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -30,8 +30,6 @@ export interface Config {
   ratePerIpPerSec: number;
   /** Messages per second over all connections of one user (token or session) on a replica. */
   ratePerUserPerSec: number;
-  /** Bytes queued for one connection before it is closed as a slow consumer. */
-  maxClientQueueBytes: number;
   /** How long a client disconnected for flooding is refused, by IP and by user. */
   floodPenaltySec: number;
   maxRoomsPerSocket: number;
@@ -42,6 +40,8 @@ export interface Config {
   drainDelayMs: number;
   trustProxy: boolean;
   writeCoalescingMs: number;
+  /** Bytes that may wait for one client before it is closed as a slow consumer. */
+  maxClientQueueBytes: number;
   batchTickMs: number;
   /** Only rooms a streamer or the site opened accept viewers' messages. */
   requireOpenRooms: boolean;
@@ -165,7 +165,6 @@ export function loadConfig(env: Env = process.env): Config {
     rateBurst: int(env, "RATE_LIMIT_BURST", 10, 1, 100_000),
     ratePerIpPerSec: int(env, "RATE_LIMIT_PER_IP_PER_SEC", 60, 1, 1_000_000),
     ratePerUserPerSec: int(env, "RATE_LIMIT_PER_USER_PER_SEC", 10, 1, 1_000_000),
-    maxClientQueueBytes: int(env, "MAX_CLIENT_QUEUE_BYTES", 4 * 1024 * 1024, 65_536, 1_073_741_824),
     floodPenaltySec: int(env, "FLOOD_PENALTY_SEC", 60, 0, 86_400),
     maxRoomsPerSocket: int(env, "MAX_ROOMS_PER_SOCKET", 20, 1, 10_000),
     maxHttpBufferSize: int(env, "MAX_HTTP_BUFFER_SIZE", 16_384, 1_024, 100_000_000),
@@ -175,6 +174,7 @@ export function loadConfig(env: Env = process.env): Config {
     drainDelayMs: int(env, "DRAIN_DELAY_MS", 2_000, 0, 600_000),
     trustProxy: bool(env, "TRUST_PROXY", false),
     writeCoalescingMs: int(env, "WRITE_COALESCING_MS", 20, 0, 1_000),
+    maxClientQueueBytes: int(env, "MAX_CLIENT_QUEUE_BYTES", 1_048_576, 65_536, 1_073_741_824),
     batchTickMs: int(env, "BATCH_TICK_MS", 25, 0, 1_000),
     embeddedMaxRooms: int(env, "EMBEDDED_MAX_ROOMS", 10_000, 1, 10_000_000),
     requireOpenRooms: bool(env, "REQUIRE_OPEN_ROOMS", false),

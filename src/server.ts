@@ -10,10 +10,11 @@ import { withDeadline } from "./util/with-deadline.js";
 import { handshakeMiddleware } from "./auth/handshake.js";
 import { defaultFloodOptions, type FloodOptions } from "./chat/ack-handler.js";
 import { AbuseControl, type AbuseControlOptions } from "./chat/abuse-control.js";
+import { ClientQueueLimit, type QueuedConnection } from "./http/client-queue-limit.js";
+import { originAllowed } from "./http/origin-check.js";
 import { connectionSetup } from "./chat/connection.js";
 import type { ChatDeps, ChatIo } from "./chat/types.js";
 import type { EntryBus } from "./delivery/entry-bus.js";
-import { ClientQueue, defaultClientQueueOptions } from "./delivery/client-queue.js";
 import { RoomFeed } from "./delivery/room-feed.js";
 import { SendBatcher } from "./delivery/send-batcher.js";
 import { API_BASE, createApiRouter, type ApiOptions } from "./api/api-router.js";
@@ -44,8 +45,6 @@ export interface ChatServerOptions {
   rateBurst: number;
   /** When a rate-limited client is disconnected as a flood. @default 50 refusals per 10 s */
   flood: FloodOptions;
-  /** Bytes one connection may have queued before it is closed as a slow consumer. @default 4194304 (4 MiB) */
-  maxClientQueueBytes: number;
   /** Rates across one IP's and one user's connections, and the flood penalty. @default {} (AbuseControl defaults: 60/s per IP, 10/s per user, 60 s) */
   abuse: Partial<AbuseControlOptions>;
   /** Largest Socket.IO packet a client may send, in bytes. @default 16384 */
@@ -54,8 +53,15 @@ export interface ChatServerOptions {
   maxConnectionsPerIp: number;
   /** Take the client IP from X-Forwarded-For (set by our load balancer). @default false */
   trustProxy: boolean;
-  /** Allowed browser origins for the Socket.IO endpoint; undefined allows same-origin only. */
+  /**
+   * Browser origins allowed to connect besides the server's own (CORS for long-polling, and the
+   * `Origin` of every handshake and WebSocket upgrade); undefined allows same-origin only. Requests
+   * without an `Origin` (non-browser clients) are allowed.
+   */
   corsOrigins: string[] | undefined;
+  /** Bytes that may wait for one client before it is closed as a slow consumer. @default 1048576 */
+  maxClientQueueBytes: number;
+
   /** @default {} (ViewerCounts defaults) */
   viewerCounts: Partial<ViewerCountsOptions>;
   /**
@@ -93,11 +99,11 @@ export const defaultChatServerOptions: ChatServerOptions = {
   rateBurst: 10,
   flood: defaultFloodOptions,
   abuse: {},
-  maxClientQueueBytes: defaultClientQueueOptions.maxBytes,
   maxHttpBufferSize: 16_384,
   maxConnectionsPerIp: 200,
   trustProxy: false,
   corsOrigins: undefined,
+  maxClientQueueBytes: 1_048_576,
   viewerCounts: {},
   writeCoalescingMs: 20,
   batchTickMs: 25,
@@ -194,11 +200,18 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     cors: opts.corsOrigins ? { origin: opts.corsOrigins, credentials: true } : undefined,
     allowRequest: (req: IncomingMessage, callback) => {
       if (draining) return callback("server is draining; reconnect", false);
+      if (!originAllowed(req, opts.corsOrigins)) return callback("origin not allowed", false);
       const refused = limiter.admit(req);
       callback(refused ?? null, refused === undefined);
     },
   });
-  const coalescer = new WriteCoalescer({ tickMs: opts.writeCoalescingMs });
+  const queueLimit = new ClientQueueLimit({ maxBytes: opts.maxClientQueueBytes }, (conn, bytes) => {
+    metrics?.slowConsumers.inc();
+    logger.warn({ conn: conn.id, bytes }, "slow consumer disconnected: client queue over MAX_CLIENT_QUEUE_BYTES");
+  });
+  const coalescer = new WriteCoalescer({ tickMs: opts.writeCoalescingMs }, (conn) =>
+    queueLimit.admit(conn as unknown as QueuedConnection),
+  );
   // One close listener for every connection (`this` is the connection), and the address it was
   // counted under as a field: no closure per viewer.
   function releaseSlot(this: TrackedConnection): void {
@@ -234,11 +247,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
   }
 
   const store = metrics ? timedMessageStore(deps.store, metrics.storeLatency) : deps.store;
-  const queue = new ClientQueue({ maxBytes: opts.maxClientQueueBytes }, (_conn, bytes) => {
-    metrics?.slowConsumers.inc();
-    logger.warn({ bytes }, "slow consumer closed: too much queued and unread");
-  });
-  const feed = new RoomFeed({ nsp, queue, onWrite: (kind, n) => metrics?.deliveries.inc({ kind }, n) });
+  const feed = new RoomFeed({ nsp, onWrite: (kind, n) => metrics?.deliveries.inc({ kind }, n) });
   const stopFeed = deps.bus.listen((room, entries) => feed.deliver(room, entries));
   nsp.adapter.on("delete-room", (room: string) => feed.forget(room));
   const sends = new SendBatcher(
@@ -274,7 +283,6 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     limits: { messageMaxLength: opts.messageMaxLength, maxRoomsPerSocket: opts.maxRoomsPerSocket },
     logger,
     metrics,
-    queue,
     abuse,
     roomReady: roomReadiness(nsp.adapter),
   };

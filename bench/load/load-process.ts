@@ -3,6 +3,8 @@
  * IPC. It exits when its parent goes away, so a crashed bench leaves no load behind.
  */
 import type { ChatMessage } from "../../src/protocol/index.js";
+import { ChatClient as SdkClient, MemoryStorage } from "../../src/sdk/index.js";
+import { socketIo } from "../../src/sdk/socket-io.js";
 import { connectClient, join, type ChatClient } from "../../test/support/clients.js";
 import { Histogram } from "./histogram.js";
 import {
@@ -17,12 +19,13 @@ import {
 import { preciseNow, readStamp, stampText } from "./message-stamp.js";
 
 interface Lane {
-  socket: ChatClient;
+  /** Sends one message; resolves with the ack's outcome (`ok` or an error code). */
+  send(room: string, text: string, clientId: string): Promise<string>;
   room: string;
   replica: number;
 }
 
-const sockets: ChatClient[] = [];
+const sockets: { close(): void }[] = [];
 const lanes: Lane[] = [];
 let recordFrom = Number.POSITIVE_INFINITY;
 let cross = new Histogram();
@@ -43,7 +46,63 @@ function onMessage(replica: number, message: ChatMessage): void {
   (stamp.replica === replica ? local : cross).record(now - stamp.sentAt);
 }
 
-async function open(spec: ClientSpec, viewer: boolean): Promise<ChatClient> {
+/**
+ * A client as this server's users run it: the SDK (protocol v1.1 batches, recovery, reorder grace,
+ * de-duplication, exactly-once send retries). Its work per message is what the bench measures.
+ */
+async function openSdk(spec: ClientSpec, viewer: boolean): Promise<void> {
+  const client = new SdkClient({
+    url: spec.url,
+    storage: new MemoryStorage(),
+    socket: socketIo({ reconnection: false, localAddress: spec.localAddress }),
+    // Keep only a small window of messages per room: the load process holds thousands of clients.
+    rooms: { snapshotSize: 20 },
+  });
+  sockets.push(client);
+  await sdkConnected(client);
+  client.on("state", ({ state }) => {
+    if (state !== "connected") disconnects++;
+  });
+  for (const id of spec.rooms) {
+    const room = client.room(id);
+    if (viewer) {
+      room.on("messages", ({ messages, reset }) => {
+        if (!reset) for (const m of messages) onMessage(spec.replica, m);
+      });
+      room.on("viewers", () => otherEvents++);
+    }
+    await room.join();
+    if (!viewer) {
+      lanes.push({
+        room: id,
+        replica: spec.replica,
+        send: (_room, text) => room.send(text).then(() => "ok", (err: { code?: string }) => err.code ?? "error"),
+      });
+    }
+  }
+}
+
+function sdkConnected(client: SdkClient, ms = 20_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not connected within ${ms} ms (state ${client.state})`)), ms);
+    const check = () => {
+      if (client.state === "connected") {
+        clearTimeout(timer);
+        off();
+        resolve();
+      } else if (client.state === "refused") {
+        clearTimeout(timer);
+        off();
+        reject(new Error(`refused: ${client.refusal}`));
+      }
+    };
+    const off = client.on("state", check);
+    check();
+  });
+}
+
+async function open(spec: ClientSpec, viewer: boolean): Promise<void> {
+  if (spec.sdk) return openSdk(spec, viewer);
   const socket = await connectClient(spec.url, { localAddress: spec.localAddress });
   sockets.push(socket);
   if (viewer) socket.on("chat:message", (m) => onMessage(spec.replica, m));
@@ -52,9 +111,19 @@ async function open(spec: ClientSpec, viewer: boolean): Promise<ChatClient> {
   for (const room of spec.rooms) {
     const ack = await join(socket, room);
     if (!ack.ok) throw new Error(`join ${room}: ${ack.error.code}`);
-    if (!viewer) lanes.push({ socket, room, replica: spec.replica });
+    if (!viewer) {
+      lanes.push({
+        room,
+        replica: spec.replica,
+        send: (r, text, clientId) =>
+          new Promise((resolve) => {
+            socket.timeout(10_000).emit("chat:send", { room: r, text, kind: "chat", clientId }, (err: Error | null, res?: { ok: boolean; error?: { code: string } }) =>
+              resolve(err ? "timeout" : res?.ok ? "ok" : (res?.error?.code ?? "bad_ack")),
+            );
+          }),
+      });
+    }
   }
-  return socket;
 }
 
 async function connectAll(cmd: Extract<LoadCommand, { type: "connect" }>): Promise<ConnectResult> {
@@ -96,22 +165,15 @@ function send(cmd: Extract<LoadCommand, { type: "send" }>): Promise<SendResult> 
       while (sent < total && startedAt + (sent * 1000) / cmd.ratePerSec <= now) {
         const lane = lanes[sent % lanes.length]!;
         const sentAt = preciseNow();
-        const payload = {
-          room: lane.room,
-          text: stampText({ sentAt, replica: lane.replica }, cmd.textLength),
-          kind: "chat" as const,
-          clientId: `b${process.pid}-${++clientSeq}`,
-        };
+        const text = stampText({ sentAt, replica: lane.replica }, cmd.textLength);
         sent++;
-        lane.socket.timeout(10_000).emit("chat:send", payload, (err: Error | null, res?: { ok: boolean; error?: { code: string } }) => {
+        void lane.send(lane.room, text, `b${process.pid}-${++clientSeq}`).then((outcome) => {
           settled++;
-          if (err) errors.timeout = (errors.timeout ?? 0) + 1;
-          else if (res?.ok) {
+          if (outcome === "ok") {
             acked++;
             ack.record(preciseNow() - sentAt);
           } else {
-            const code = res?.error?.code ?? "bad_ack";
-            errors[code] = (errors[code] ?? 0) + 1;
+            errors[outcome] = (errors[outcome] ?? 0) + 1;
           }
           if (sent === total && settled === total) finish();
         });

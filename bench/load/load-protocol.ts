@@ -9,6 +9,8 @@ export interface ClientSpec {
   rooms: string[];
   /** Source address to connect from. @default the system's choice */
   localAddress?: string;
+  /** Connect with the client SDK (src/sdk: protocol v1.1 batches, recovery, reorder grace) instead of plain socket.io-client. @default false */
+  sdk?: boolean;
 }
 
 export type LoadCommand =

@@ -20,7 +20,13 @@ export class IpcChild<Cmd> {
     private readonly options: Partial<IpcChildOptions> = {},
   ) {
     this.process = fork(script, options.args ?? [], {
-      execArgv: [...(options.execArgv ?? []), "--import", "tsx"],
+      // BENCH_LOAD_PROF_DIR: CPU profiles of the load processes (what a client's work per message is).
+      execArgv: [
+        ...(options.execArgv ?? []),
+        ...(process.env.BENCH_LOAD_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_LOAD_PROF_DIR}`] : []),
+        "--import",
+        "tsx",
+      ],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     this.process.on("message", (raw: { id: number; ok: boolean; result?: unknown; error?: string }) => {

@@ -16,6 +16,10 @@ export interface HotRoomOptions {
   stepMs: number;
   textLength: number;
   loadProcesses: number;
+  /** This server's clients use the SDK (batches). @default false */
+  sdk?: boolean;
+  /** Connect viewers from 127.0.0.2-9 in turn, so a big room does not run out of ephemeral ports. @default false */
+  spreadAddresses?: boolean;
 }
 
 export interface MemoryPerViewer extends Slope {
@@ -38,7 +42,13 @@ export async function runHotRoom(
   register: (name: string, stop: () => Promise<void>) => void,
   log: (line: string) => void,
 ): Promise<HotRoomResult> {
-  const at = (i: number): ClientSpec => ({ url: servers[i % servers.length]!.url, replica: i % servers.length, rooms: [room] });
+  const at = (i: number): ClientSpec => ({
+    url: servers[i % servers.length]!.url,
+    replica: i % servers.length,
+    rooms: [room],
+    sdk: options.sdk,
+    ...(options.spreadAddresses ? { localAddress: `127.0.0.${2 + (i % 8)}` } : {}),
+  });
   const viewers = Array.from({ length: options.viewers }, (_, i) => at(i));
   const senders = Array.from({ length: options.senders }, (_, i) => at(i));
 

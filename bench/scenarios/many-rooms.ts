@@ -15,6 +15,8 @@ export interface ManyRoomsOptions {
   windowMs: number;
   textLength: number;
   loadProcesses: number;
+  /** This server's clients use the SDK (batches). @default false */
+  sdk?: boolean;
 }
 
 export interface ManyRoomsResult {
@@ -33,7 +35,7 @@ export async function runManyRooms(
   log: (line: string) => void,
 ): Promise<ManyRoomsResult> {
   const n = servers.length;
-  const spec = (replica: number, room: string): ClientSpec => ({ url: servers[replica % n]!.url, replica: replica % n, rooms: [room] });
+  const spec = (replica: number, room: string): ClientSpec => ({ url: servers[replica % n]!.url, replica: replica % n, rooms: [room], sdk: options.sdk });
   const rooms = Array.from({ length: options.count }, (_, i) => `${roomPrefix}-${i}`);
   // Each room's viewers sit on every replica; its sender on one of them.
   const viewers = rooms.flatMap((room, i) => Array.from({ length: options.viewersPerRoom }, (_, j) => spec(i + j, room)));

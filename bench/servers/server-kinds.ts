@@ -20,8 +20,10 @@ export interface StartOptions {
   nodeArgs: string[];
   /** Tick of the `coalesced` kind, and this server's WRITE_COALESCING_MS. */
   coalesceMs: number;
-  /** This server's PUBLISH_COALESCING_MS. */
-  publishCoalesceMs: number;
+  /** This server's ACK_REPLICAS. */
+  ackReplicas: string;
+  /** This server's BATCH_TICK_MS. */
+  batchTickMs: number;
 }
 
 /** Starts `replicas` processes of one kind; on failure stops the ones that did start. */
@@ -45,9 +47,12 @@ export async function startServers(
               // The load is many connections from one address, sending faster than a person.
               RATE_LIMIT_PER_SEC: "100000",
               RATE_LIMIT_BURST: "100000",
+              RATE_LIMIT_PER_IP_PER_SEC: "1000000",
+              RATE_LIMIT_PER_USER_PER_SEC: "1000000",
               MAX_CONNECTIONS_PER_IP: "1000000",
               WRITE_COALESCING_MS: String(options.coalesceMs),
-              PUBLISH_COALESCING_MS: String(options.publishCoalesceMs),
+              ACK_REPLICAS: options.ackReplicas,
+              BATCH_TICK_MS: String(options.batchTickMs),
             },
           })
         : await ServerProcess.start({

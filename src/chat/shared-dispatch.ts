@@ -1,6 +1,5 @@
 import { ErrorCode, ProtocolError } from "../protocol/index.js";
 import { admit, clientAddress, toErrorBody, type AckFn, type FloodOptions } from "./ack-handler.js";
-import type { QueuedConnection } from "../delivery/client-queue.js";
 import { TokenBucket } from "./token-bucket.js";
 import type { ChatDeps, ChatSocket } from "./types.js";
 
@@ -79,11 +78,7 @@ export function sharedDispatch(deps: ChatDeps, options: DispatchOptions): (socke
       }
     }
     handler(deps, socket, args.length >= 2 ? args[0] : undefined).then(
-      (result) => {
-        reply({ ok: true, ...result });
-        // An ack can be large (a join's history): a client that asks and never reads is closed.
-        deps.queue?.check(socket.conn as unknown as QueuedConnection, true);
-      },
+      (result) => reply({ ok: true, ...result }),
       (err: unknown) => {
         const error = toErrorBody(err, deps.logger, { event: name, socket: socket.id });
         deps.metrics?.rejected.inc({ event: name, code: error.code });

@@ -9,7 +9,6 @@ import type { SendBatcher } from "../delivery/send-batcher.js";
 import type { TokenBucket } from "./token-bucket.js";
 import type { RoomService } from "../rooms/room-service.js";
 import type { AbuseControl } from "./abuse-control.js";
-import type { ClientQueue } from "../delivery/client-queue.js";
 
 export interface SocketData {
   user: VerifiedUser;
@@ -53,8 +52,6 @@ export interface ChatDeps {
   logger: Logger;
   /** @default undefined: no metrics */
   metrics?: ChatMetrics;
-  /** Closes a connection whose unread queue passed MAX_CLIENT_QUEUE_BYTES (checked after each ack). @default none */
-  queue?: Pick<ClientQueue, "check">;
   /** Limits across one IP's and one user's connections, and the flood penalty. @default none */
   abuse?: AbuseControl;
   /** Resolves when broadcasts to `room` from other replicas reach this one. @default none (one process) */

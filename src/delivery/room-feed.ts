@@ -19,7 +19,6 @@
 import type { Namespace } from "socket.io";
 import type { BatchEntry, ChatBatch, ChatCleared, ChatMessage, Notice } from "../protocol/index.js";
 import type { StoredKind } from "../store/message-store.js";
-import type { ClientQueue, QueuedConnection } from "./client-queue.js";
 import type { PublishedEntry } from "./published-entry.js";
 
 /** An encoded packet and the options Socket.IO's broadcast passes with it. */
@@ -42,7 +41,6 @@ export interface WritableClient {
 interface MemberSocket {
   data: { batch?: boolean };
   client: unknown;
-  conn: unknown;
 }
 
 /** Socket.IO's EVENT packet type. */
@@ -74,8 +72,6 @@ export interface RoomFeedDeps {
   nsp: Pick<Namespace, "name" | "sockets" | "adapter">;
   /** Counts packets written to members, by kind (`message` per v1 entry, `batch`). @default none */
   onWrite?: (kind: "message" | "batch", count: number) => void;
-  /** Closes members that stopped reading (MAX_CLIENT_QUEUE_BYTES), checked after each member's writes. @default none */
-  queue?: Pick<ClientQueue, "check">;
 }
 
 export class RoomFeed {
@@ -114,8 +110,6 @@ export class RoomFeed {
 
     let messages = 0;
     let batches = 0;
-    const queue = this.deps.queue;
-    // A member closed as a slow consumer leaves `members` during the loop; Set iteration allows that.
     for (const sid of members) {
       const socket = this.deps.nsp.sockets.get(sid) as MemberSocket | undefined;
       if (!socket) continue;
@@ -125,7 +119,6 @@ export class RoomFeed {
         if (frame) {
           client.writeToEngine(frame.packets, frame.opts);
           batches++;
-          queue?.check(socket.conn as QueuedConnection);
         }
         continue;
       }
@@ -135,7 +128,6 @@ export class RoomFeed {
         client.writeToEngine(frame.packets, frame.opts);
         messages++;
       }
-      queue?.check(socket.conn as QueuedConnection);
     }
     if (messages > 0) this.deps.onWrite?.("message", messages);
     if (batches > 0) this.deps.onWrite?.("batch", batches);

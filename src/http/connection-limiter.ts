@@ -3,10 +3,7 @@ import type { IncomingMessage } from "node:http";
 export interface ConnectionLimiterOptions {
   /** @default 200 */
   maxPerIp: number;
-  /**
-   * Use the address our load balancer saw: the right-most X-Forwarded-For entry, the one it
-   * appended (only behind our own load balancer). @default false
-   */
+  /** Use the right-most X-Forwarded-For address, the one our load balancer appended. @default false */
   trustProxy: boolean;
 }
 
@@ -16,13 +13,18 @@ export class ConnectionLimiter {
 
   constructor(private readonly opts: ConnectionLimiterOptions) {}
 
+  /**
+   * The client's address. Behind the load balancer (`trustProxy`): the right-most
+   * `X-Forwarded-For` entry, the one our HAProxy appended from the TCP peer it saw. Everything to
+   * its left was written by the client and proves nothing (taking the left-most let a client
+   * rotate a header to bypass the per-IP limits).
+   */
   ipOf(req: IncomingMessage): string {
     if (this.opts.trustProxy) {
-      // Everything left of the last hop is whatever the client wrote: rotating it bypassed the
-      // per-IP limit (issue #11). Node joins repeated headers with ", ", so the last is the proxy's.
       const fwd = req.headers["x-forwarded-for"];
-      const raw = Array.isArray(fwd) ? fwd.join(",") : fwd;
-      const last = raw?.slice(raw.lastIndexOf(",") + 1).trim();
+      // Node joins repeated X-Forwarded-For headers with ", ": the last entry is still the LB's.
+      const joined = Array.isArray(fwd) ? fwd.join(",") : fwd;
+      const last = joined?.slice(joined.lastIndexOf(",") + 1).trim();
       if (last) return last;
     }
     return req.socket.remoteAddress ?? "unknown";

@@ -29,7 +29,6 @@ export interface EngineConnection {
   coalescedAt?: number;
   readyState: string;
   transport?: { name?: string; socket?: { _socket?: NetSocket } };
-  once(event: "upgrade", listener: () => void): unknown;
 }
 
 export class WriteCoalescer {
@@ -39,12 +38,20 @@ export class WriteCoalescer {
   /** One function for every connection (`this` is the connection): no closure per viewer. */
   private readonly deferredFlush: (this: EngineConnection) => void;
 
-  constructor(options: Partial<WriteCoalescingOptions> = {}) {
+  constructor(
+    options: Partial<WriteCoalescingOptions> = {},
+    /** Runs before every flush; false: the connection was closed (a slow consumer), do not write. */
+    private readonly admit?: (conn: EngineConnection) => boolean,
+  ) {
     this.opts = { ...defaultWriteCoalescingOptions, ...options } satisfies WriteCoalescingOptions;
     const pending = this.pending;
     const schedule = () => this.schedule();
     const tickMs = this.opts.tickMs;
     this.deferredFlush = function (this: EngineConnection) {
+      if (admit && !admit(this)) return;
+      // WebSocket connections only: a long-polling response carries the whole buffer in one write
+      // anyway, and deferring polling flushes interferes with engine.io's upgrade handshake.
+      if (tickMs <= 0 || this.transport?.name !== "websocket") return writeNow(this);
       if (pending.has(this)) return;
       const now = Date.now();
       if (this.coalescedAt === undefined || now - this.coalescedAt >= tickMs) {
@@ -57,19 +64,14 @@ export class WriteCoalescer {
     };
   }
 
-  /** Makes the connection's flushes wait for the tick. Use on `io.engine.on("connection")`. */
+  /**
+   * Routes the connection's flushes through the tick (and the admit check). Use on
+   * `io.engine.on("connection")`. One function for every connection: no closure per viewer, and no
+   * close listener (a closed connection is skipped at the next tick).
+   */
   attach(conn: EngineConnection): void {
-    if (this.opts.tickMs <= 0) return;
-    // WebSocket connections only: a long-polling response carries the whole buffer in one write
-    // anyway, and deferring polling flushes interferes with engine.io's upgrade handshake.
-    if (conn.transport?.name === "websocket") {
-      // No close listener (a closure per viewer): a closed connection is skipped at the next tick.
-      conn.flush = this.deferredFlush;
-    } else {
-      conn.once("upgrade", () => {
-        if (conn.transport?.name === "websocket") conn.flush = this.deferredFlush;
-      });
-    }
+    if (this.opts.tickMs <= 0 && !this.admit) return;
+    conn.flush = this.deferredFlush;
   }
 
   /** Writes everything that waits, now. */

@@ -26,12 +26,12 @@ export interface ChatMetrics {
   sendBatchSize: Histogram;
   /** Packets written to room members: `message` (one v1 entry) or `batch`. */
   deliveries: Counter<"kind">;
-  /** Connections closed for having more than MAX_CLIENT_QUEUE_BYTES queued. */
-  slowConsumers: Counter;
   redisErrors: Counter<"client">;
   redisReconnects: Counter<"client">;
   /** Server HTTP API requests, by route (the router's path, or `unmatched`) and status. */
   apiRequests: Counter<"route" | "status">;
+  /** Connections closed because more than MAX_CLIENT_QUEUE_BYTES waited for them. */
+  slowConsumers: Counter;
 }
 
 export interface MetricsOptions {
@@ -130,11 +130,6 @@ export function createMetrics(options: Partial<MetricsOptions> = {}): ChatMetric
       labelNames: ["kind"],
       registers,
     }),
-    slowConsumers: new Counter({
-      name: `${prefix}slow_consumers_total`,
-      help: "Connections closed for having more than MAX_CLIENT_QUEUE_BYTES queued (clients that stopped reading)",
-      registers,
-    }),
     redisErrors: new Counter({
       name: `${prefix}redis_errors_total`,
       help: "Redis client errors, by client",
@@ -151,6 +146,11 @@ export function createMetrics(options: Partial<MetricsOptions> = {}): ChatMetric
       name: `${prefix}api_requests_total`,
       help: "Server HTTP API requests, by route and status",
       labelNames: ["route", "status"],
+      registers,
+    }),
+    slowConsumers: new Counter({
+      name: `${prefix}slow_consumers_total`,
+      help: "Connections closed as slow consumers (more than MAX_CLIENT_QUEUE_BYTES queued for them)",
       registers,
     }),
   };

@@ -230,13 +230,6 @@ export interface ServerToClientEvents {
   "chat:cleared": (cleared: ChatCleared) => void;
   "room:settings": (settings: RoomSettingsChanged) => void;
   "room:banned": (banned: RoomBanned) => void;
-  /** The server is closing this connection, and why (the last packet before the close). */
-  "connection:closed": (closed: ConnectionClosed) => void;
-}
-
-/** Why the server closed a connection: `slow_consumer` = too much sent to it was left unread (MAX_CLIENT_QUEUE_BYTES). */
-export interface ConnectionClosed {
-  reason: "slow_consumer";
 }
 
 /**

@@ -16,6 +16,8 @@ export interface SocketIoOptions {
   reconnectionDelayMaxMs: number;
   /** Handshake timeout. @default 10000 */
   connectTimeoutMs: number;
+  /** Node only: the local address to connect from (load generators spread over 127.0.0.x). @default undefined */
+  localAddress?: string;
 }
 
 export const defaultSocketIoOptions: SocketIoOptions = {
@@ -42,6 +44,7 @@ export class SocketIoChatSocket implements ChatSocket {
       autoConnect: false,
       // One client object, one connection: never share a Manager with another client.
       forceNew: true,
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
     };
     this.raw = input.url === undefined ? io(socketOptions) : io(input.url, socketOptions);
   }

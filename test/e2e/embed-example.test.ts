@@ -33,7 +33,10 @@ async function serveSite(): Promise<{ server: Server; url: string }> {
 
 beforeAll(async () => {
   await buildSdk();
-  [chat, site, browser] = await Promise.all([startEmbedded(), serveSite(), launchChromium()]);
+  site = await serveSite();
+  // The site's origin is allowed the way a deployment allows it (CORS_ORIGINS): the server checks
+  // the Origin of every handshake and WebSocket upgrade.
+  [chat, browser] = await Promise.all([startEmbedded({ corsOrigins: [site.url] }), launchChromium()]);
 });
 
 afterAll(async () => {
