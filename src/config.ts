@@ -18,6 +18,8 @@ export interface Config {
   metricsPort: number | undefined;
   production: boolean;
   authSecret: string | undefined;
+  /** Longest token lifetime accepted (`exp` required). */
+  tokenMaxTtlSec: number;
   historySize: number;
   historyTtlSec: number;
   messageMaxLength: number;
@@ -156,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST?.trim() || "0.0.0.0",
     production,
     authSecret,
+    tokenMaxTtlSec: int(env, "TOKEN_MAX_TTL_SEC", 86_400, 60, 365 * 86_400),
     historySize: int(env, "HISTORY_SIZE", 100, 1, 100_000),
     historyTtlSec: int(env, "HISTORY_TTL", 86_400, 1, 365 * 86_400),
     messageMaxLength: int(env, "MESSAGE_MAX_LENGTH", DEFAULT_MESSAGE_MAX_LENGTH, 1, 100_000),

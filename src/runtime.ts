@@ -121,6 +121,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const server = createChatServer(
     {
       authSecret: config.authSecret,
+      tokenMaxTtlSec: config.tokenMaxTtlSec,
       messageMaxLength: config.messageMaxLength,
       maxRoomsPerSocket: config.maxRoomsPerSocket,
       ratePerSec: config.ratePerSec,

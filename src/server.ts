@@ -8,6 +8,7 @@ import type { SubscriptionAware } from "./adapter/sharded-adapter.js";
 import { ErrorCode, ProtocolError } from "./protocol/index.js";
 import { withDeadline } from "./util/with-deadline.js";
 import { handshakeMiddleware } from "./auth/handshake.js";
+import { DEFAULT_TOKEN_MAX_TTL_SEC } from "./auth/token.js";
 import { defaultFloodOptions, type FloodOptions } from "./chat/ack-handler.js";
 import { AbuseControl, type AbuseControlOptions } from "./chat/abuse-control.js";
 import { ClientQueueLimit, type QueuedConnection } from "./http/client-queue-limit.js";
@@ -35,6 +36,8 @@ import { LeanWebSocketServer } from "./websocket/lean-websocket-server.js";
 export interface ChatServerOptions {
   /** HS256 secret for tokens; without it only anonymous viewers can connect. @default undefined */
   authSecret: string | undefined;
+  /** Tokens without `exp`, or whose `exp` is further away than this, are refused. @default 86400 */
+  tokenMaxTtlSec: number;
   /** @default 500 */
   messageMaxLength: number;
   /** @default 20 */
@@ -93,6 +96,7 @@ export interface ChatServerOptions {
 
 export const defaultChatServerOptions: ChatServerOptions = {
   authSecret: undefined,
+  tokenMaxTtlSec: DEFAULT_TOKEN_MAX_TTL_SEC,
   messageMaxLength: 500,
   maxRoomsPerSocket: 20,
   ratePerSec: 5,
@@ -286,7 +290,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     abuse,
     roomReady: roomReadiness(nsp.adapter),
   };
-  io.use(handshakeMiddleware({ authSecret: opts.authSecret, logger }));
+  io.use(handshakeMiddleware({ authSecret: opts.authSecret, tokenMaxTtlSec: opts.tokenMaxTtlSec, logger }));
   io.use(abuse.middleware());
   // Created once, shared by every connection: no closures per viewer (see shared-dispatch.ts).
   const setupSocket = connectionSetup(chat, opts);

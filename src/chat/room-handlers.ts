@@ -1,5 +1,6 @@
 import { ErrorCode, ProtocolError, parseJoin, parseLeave, type JoinResult } from "../protocol/index.js";
 import type { ChatDeps, ChatSocket } from "./types.js";
+import { isStreamerOf } from "./message-handlers.js";
 import { toChatMessage, toNotice } from "./wire.js";
 
 /**
@@ -26,7 +27,7 @@ export async function joinRoom(deps: ChatDeps, socket: ChatSocket, payload: unkn
   }
   const user = socket.data.user;
   // A streamer joining its own room opens it for viewers' messages (REQUIRE_OPEN_ROOMS).
-  const opening = user.role === "streamer" && user.rooms.includes(room) ? deps.store.open(room) : undefined;
+  const opening = isStreamerOf(user, room) ? deps.store.open(room) : undefined;
   const [{ settings, ban }] = await Promise.all([deps.store.access(room, user.id), opening]);
   if (ban) {
     if (already) await socket.leave(room);
