@@ -9,6 +9,13 @@ export interface RedisConfig {
   mode: "cluster" | "standalone";
   /** Cluster seed nodes as redis:// URLs, or the one standalone URL. */
   urls: string[];
+  /** REDIS_PASSWORD: for every node, including the cluster nodes discovered later. Never logged. */
+  password?: string;
+}
+
+/** A Redis URL fit for logs and error messages: its user and password replaced. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/)?[^@/]*@/i, "$1***@");
 }
 
 export interface Config {
@@ -117,6 +124,7 @@ const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"
 
 function redisConfig(env: Env): RedisConfig | undefined {
   const nodes = env.REDIS_CLUSTER_NODES?.trim();
+  const password = env.REDIS_PASSWORD ? { password: env.REDIS_PASSWORD } : {};
   const url = env.REDIS_URL?.trim();
   if (nodes && url) {
     throw new ConfigError("REDIS_URL", "set either REDIS_URL or REDIS_CLUSTER_NODES, not both");
@@ -128,11 +136,11 @@ function redisConfig(env: Env): RedisConfig | undefined {
         throw new ConfigError("REDIS_CLUSTER_NODES", `expected host:port[,host:port...], got "${n}"`);
       }
     }
-    return { mode: "cluster", urls: urls.map((n) => `redis://${n}`) };
+    return { mode: "cluster", urls: urls.map((n) => `redis://${n}`), ...password };
   }
   if (url) {
-    if (!/^rediss?:\/\//.test(url)) throw new ConfigError("REDIS_URL", `expected redis://host:port, got "${url}"`);
-    return { mode: "standalone", urls: [url] };
+    if (!/^rediss?:\/\//.test(url)) throw new ConfigError("REDIS_URL", `expected redis://host:port, got "${redactRedisUrl(url)}"`);
+    return { mode: "standalone", urls: [url], ...password };
   }
   return undefined;
 }

@@ -1,4 +1,5 @@
 /** The three servers the bench compares, started the same way on the same cluster. */
+import { TEST_REDIS_PASSWORD } from "../../test/harness/redis-cli.js";
 import { ServerProcess } from "./server-process.js";
 
 /** `coalesced`: the stock sharded baseline plus src/http/write-coalescing.ts, to measure that alone. */
@@ -41,6 +42,7 @@ export async function startServers(
             nodeArgs: options.nodeArgs,
             env: {
               REDIS_CLUSTER_NODES: options.seeds,
+              REDIS_PASSWORD: TEST_REDIS_PASSWORD,
               PORT: "0",
               HOST: "127.0.0.1",
               LOG_LEVEL: "info",
@@ -62,7 +64,7 @@ export async function startServers(
                 ? ["--adapter", "sharded", "--nodes", options.seeds, "--coalesce-ms", String(options.coalesceMs)]
                 : ["--adapter", options.kind, "--nodes", options.seeds],
             nodeArgs: options.nodeArgs,
-            env: {},
+            env: { REDIS_PASSWORD: TEST_REDIS_PASSWORD },
           });
     register(`${options.kind} replica ${server.pid}`, () => server.stop());
     started.push(server);
