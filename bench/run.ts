@@ -43,8 +43,13 @@ async function runKind(
       log(`${KIND_LABELS[kind]}: hot room`);
       result.hot = await runHotRoom(servers, meter, { ...options.hot, ...common }, `hot-${tag}`, register, log);
     }
-    if (!options.skipRooms) log(`${KIND_LABELS[kind]}: many rooms`);
-    if (!options.skipRooms) result.manyRooms = await runManyRooms(servers, meter, { ...options.rooms, ...common }, `r-${tag}`, register, log);
+    if (!options.skipRooms && result.hot?.failedAt !== undefined) {
+      // A replica died in the hot room: the many-rooms scenario would measure a dead server.
+      result.error = `a server died at ${result.hot.failedAt} msg/s in the hot room; many rooms not run`;
+    } else if (!options.skipRooms) {
+      log(`${KIND_LABELS[kind]}: many rooms`);
+      result.manyRooms = await runManyRooms(servers, meter, { ...options.rooms, ...common }, `r-${tag}`, register, log);
+    }
     return result;
   } catch (err) {
     log(`${KIND_LABELS[kind]}, ${masters} masters failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -32,6 +32,8 @@ export interface HotRoomResult {
   memory: MemoryPerViewer;
   idle: IdleRate;
   steps: StepResult[];
+  /** The rate at which a server died and the ladder stopped, if one did. */
+  failedAt?: number;
 }
 
 export async function runHotRoom(
@@ -72,8 +74,18 @@ export async function runHotRoom(
     // Warm up (JIT, buffers, connection pools) at the lowest rate; not recorded.
     await runStep(ctx, Math.min(...options.rates), Math.min(2_000, options.stepMs), idle);
     const steps: StepResult[] = [];
+    let failedAt: number | undefined;
     for (const rate of options.rates) {
-      const step = await runStep(ctx, rate, options.stepMs, idle);
+      let step: StepResult;
+      try {
+        step = await runStep(ctx, rate, options.stepMs, idle);
+      } catch (err) {
+        // A server that dies under a rate (a baseline running out of memory) ends the ladder; the
+        // steps it did finish still count.
+        log(`  ${rate} msg/s failed, ladder stopped: ${err instanceof Error ? err.message : String(err)}`);
+        failedAt = rate;
+        break;
+      }
       steps.push(step);
       log(
         `  ${rate} msg/s: ${step.deliveriesPerSec} deliveries/s of ${step.offeredDeliveriesPerSec} offered, ` +
@@ -82,7 +94,7 @@ export async function runHotRoom(
           (step.disconnects > 0 ? `, ${step.disconnects} viewers disconnected` : ""),
       );
     }
-    return { viewers: options.viewers, memory, idle, steps };
+    return { viewers: options.viewers, memory, idle, steps, ...(failedAt === undefined ? {} : { failedAt }) };
   } finally {
     await fleet.close();
   }

@@ -37,7 +37,8 @@ export async function startServers(
     const server =
       options.kind === "ours"
         ? await ServerProcess.start({
-            script: "src/main.ts",
+            // BENCH_OURS_SCRIPT: another checkout's src/main.ts, to compare this server with an older version of itself.
+            script: process.env.BENCH_OURS_SCRIPT ?? "src/main.ts",
             args: [],
             nodeArgs: options.nodeArgs,
             env: {

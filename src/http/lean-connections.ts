@@ -3,7 +3,7 @@
  * or shared once a socket has connected (`io.on("connection")`, after its handlers are attached).
  *
  * Why: an idle viewer's heap is mostly library bookkeeping (`npm run bench:memory` diffs heap
- * snapshots; bench/README-memory.md has the table). Each step below names what it saves there.
+ * snapshots; bench/README.md (memory section) has the table). Each step below names what it saves there.
  * Every step touches a library internal of an exactly pinned version; src/adapter/internals.test.ts
  * fails when one of them changes.
  *
