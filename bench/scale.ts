@@ -79,6 +79,8 @@ async function main(): Promise<void> {
             MAX_CONNECTIONS_PER_IP: "1000000",
             RATE_LIMIT_PER_SEC: "1000",
             RATE_LIMIT_BURST: "1000",
+            RATE_LIMIT_PER_IP_PER_SEC: "1000000",
+            RATE_LIMIT_PER_USER_PER_SEC: "1000000",
             DRAIN_DELAY_MS: "0",
             WS_ENGINE: values["ws-engine"]!,
           },

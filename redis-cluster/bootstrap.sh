@@ -26,6 +26,13 @@ if [ $# -eq 0 ]; then
   exit 2
 fi
 
+# The nodes' password (requirepass), when they have one: redis-cli reads it from REDISCLI_AUTH,
+# which keeps it off the command line.
+if [ -n "${REDIS_PASSWORD:-}" ]; then
+  REDISCLI_AUTH=$REDIS_PASSWORD
+  export REDISCLI_AUTH
+fi
+
 deadline=$(( $(date +%s) + timeout ))
 log() { echo "bootstrap: $*"; }
 expired() { [ "$(date +%s)" -ge "$deadline" ]; }

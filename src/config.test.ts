@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, loadConfig, redactRedisUrl } from "./config.js";
 
 describe("loadConfig", () => {
   it("has defaults that run the embedded server", () => {
@@ -25,6 +25,21 @@ describe("loadConfig", () => {
   ])("names %s when it is bad", (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}:`));
+  });
+
+  it("takes REDIS_PASSWORD for every Redis node, and never repeats a URL's password in an error", () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: "a:1,b:2", REDIS_PASSWORD: "pw-123" }).redis).toEqual({ mode: "cluster", urls: ["redis://a:1", "redis://b:2"], password: "pw-123" });
+    expect(loadConfig({ REDIS_URL: "redis://a:1" }).redis).toEqual({ mode: "standalone", urls: ["redis://a:1"] });
+    expect(() => loadConfig({ REDIS_URL: "user:hunter2@a:1" })).toThrow(/^REDIS_URL: .*"\*\*\*@a:1"/);
+    expect(() => loadConfig({ REDIS_URL: "user:hunter2@a:1" })).not.toThrow(/hunter2/);
+    expect(redactRedisUrl("rediss://default:hunter2@cache:6380/0")).toBe("rediss://***@cache:6380/0");
+    expect(redactRedisUrl("redis://cache:6379")).toBe("redis://cache:6379");
+  });
+
+  it("bounds token lifetime (TOKEN_MAX_TTL_SEC) and reads the abuse limits", () => {
+    expect(loadConfig({})).toMatchObject({ tokenMaxTtlSec: 86_400, ratePerIpPerSec: 60, ratePerUserPerSec: 10, floodPenaltySec: 60, maxClientQueueBytes: 1_048_576, metricsPort: undefined });
+    expect(loadConfig({ METRICS_PORT: "9100" }).metricsPort).toBe(9100);
+    expect(() => loadConfig({ TOKEN_MAX_TTL_SEC: "0" })).toThrow(/^TOKEN_MAX_TTL_SEC:/);
   });
 
   it("runs the lean WebSocket engine unless WS_ENGINE=ws", () => {

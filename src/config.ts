@@ -9,13 +9,24 @@ export interface RedisConfig {
   mode: "cluster" | "standalone";
   /** Cluster seed nodes as redis:// URLs, or the one standalone URL. */
   urls: string[];
+  /** REDIS_PASSWORD: for every node, including the cluster nodes discovered later. Never logged. */
+  password?: string;
+}
+
+/** A Redis URL fit for logs and error messages: its user and password replaced. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/)?[^@/]*@/i, "$1***@");
 }
 
 export interface Config {
   port: number;
   host: string;
+  /** Serve /metrics only on this port (not through the load balancer); undefined: on `port`. */
+  metricsPort: number | undefined;
   production: boolean;
   authSecret: string | undefined;
+  /** Longest token lifetime accepted (`exp` required). */
+  tokenMaxTtlSec: number;
   historySize: number;
   historyTtlSec: number;
   messageMaxLength: number;
@@ -24,6 +35,12 @@ export interface Config {
   redis: RedisConfig | undefined;
   ratePerSec: number;
   rateBurst: number;
+  /** Messages per second over all connections of one client IP on a replica. */
+  ratePerIpPerSec: number;
+  /** Messages per second over all connections of one user (token or session) on a replica. */
+  ratePerUserPerSec: number;
+  /** How long a client disconnected for flooding is refused, by IP and by user. */
+  floodPenaltySec: number;
   maxRoomsPerSocket: number;
   maxHttpBufferSize: number;
   maxConnectionsPerIp: number;
@@ -107,6 +124,7 @@ const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"
 
 function redisConfig(env: Env): RedisConfig | undefined {
   const nodes = env.REDIS_CLUSTER_NODES?.trim();
+  const password = env.REDIS_PASSWORD ? { password: env.REDIS_PASSWORD } : {};
   const url = env.REDIS_URL?.trim();
   if (nodes && url) {
     throw new ConfigError("REDIS_URL", "set either REDIS_URL or REDIS_CLUSTER_NODES, not both");
@@ -118,11 +136,11 @@ function redisConfig(env: Env): RedisConfig | undefined {
         throw new ConfigError("REDIS_CLUSTER_NODES", `expected host:port[,host:port...], got "${n}"`);
       }
     }
-    return { mode: "cluster", urls: urls.map((n) => `redis://${n}`) };
+    return { mode: "cluster", urls: urls.map((n) => `redis://${n}`), ...password };
   }
   if (url) {
-    if (!/^rediss?:\/\//.test(url)) throw new ConfigError("REDIS_URL", `expected redis://host:port, got "${url}"`);
-    return { mode: "standalone", urls: [url] };
+    if (!/^rediss?:\/\//.test(url)) throw new ConfigError("REDIS_URL", `expected redis://host:port, got "${redactRedisUrl(url)}"`);
+    return { mode: "standalone", urls: [url], ...password };
   }
   return undefined;
 }
@@ -144,9 +162,11 @@ export function loadConfig(env: Env = process.env): Config {
   const cors = env.CORS_ORIGINS?.trim();
   return {
     port: int(env, "PORT", 3000, 0, 65535),
+    metricsPort: env.METRICS_PORT?.trim() ? int(env, "METRICS_PORT", 0, 0, 65535) : undefined,
     host: env.HOST?.trim() || "0.0.0.0",
     production,
     authSecret,
+    tokenMaxTtlSec: int(env, "TOKEN_MAX_TTL_SEC", 86_400, 60, 365 * 86_400),
     historySize: int(env, "HISTORY_SIZE", 100, 1, 100_000),
     historyTtlSec: int(env, "HISTORY_TTL", 86_400, 1, 365 * 86_400),
     messageMaxLength: int(env, "MESSAGE_MAX_LENGTH", DEFAULT_MESSAGE_MAX_LENGTH, 1, 100_000),
@@ -154,6 +174,9 @@ export function loadConfig(env: Env = process.env): Config {
     redis: redisConfig(env),
     ratePerSec: int(env, "RATE_LIMIT_PER_SEC", 5, 1, 100_000),
     rateBurst: int(env, "RATE_LIMIT_BURST", 10, 1, 100_000),
+    ratePerIpPerSec: int(env, "RATE_LIMIT_PER_IP_PER_SEC", 60, 1, 1_000_000),
+    ratePerUserPerSec: int(env, "RATE_LIMIT_PER_USER_PER_SEC", 10, 1, 1_000_000),
+    floodPenaltySec: int(env, "FLOOD_PENALTY_SEC", 60, 0, 86_400),
     maxRoomsPerSocket: int(env, "MAX_ROOMS_PER_SOCKET", 20, 1, 10_000),
     maxHttpBufferSize: int(env, "MAX_HTTP_BUFFER_SIZE", 16_384, 1_024, 100_000_000),
     maxConnectionsPerIp: int(env, "MAX_CONNECTIONS_PER_IP", 200, 1, 1_000_000),

@@ -11,6 +11,7 @@ import { RedisPresenceStore } from "./presence/redis-presence-store.js";
 import { ClusterTopology } from "./redis/cluster-topology.js";
 import { connectRedis, type RedisClients } from "./redis/redis-clients.js";
 import { ReplicatedWrites } from "./redis/replicated-writes.js";
+import { startMetricsServer } from "./http/metrics-server.js";
 import { createChatServer, type ChatServer, type ChatServerDeps } from "./server.js";
 import { MemoryMessageStore } from "./store/memory-message-store.js";
 import type { MemoryLimits, MessageStore, MessageStoreOptions } from "./store/message-store.js";
@@ -120,10 +121,12 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const server = createChatServer(
     {
       authSecret: config.authSecret,
+      tokenMaxTtlSec: config.tokenMaxTtlSec,
       messageMaxLength: config.messageMaxLength,
       maxRoomsPerSocket: config.maxRoomsPerSocket,
       ratePerSec: config.ratePerSec,
       rateBurst: config.rateBurst,
+      abuse: { perIpPerSec: config.ratePerIpPerSec, perUserPerSec: config.ratePerUserPerSec, penaltyMs: config.floodPenaltySec * 1000 },
       maxHttpBufferSize: config.maxHttpBufferSize,
       maxConnectionsPerIp: config.maxConnectionsPerIp,
       trustProxy: config.trustProxy,
@@ -142,11 +145,13 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       bus: backend.bus,
       presence: backend.presence,
       adapter: backend.adapter,
+      metricsOnMainPort: config.metricsPort === undefined,
       backendReady: redis ? async () => redis.subscribed() && (await redis.ping(1_000)) : undefined,
     },
   );
   const port = await server.listen(config.port, config.host);
-  logger.info({ port, host: config.host, replicaId, api: config.apiKeys.length > 0 }, "chat server listening");
+  const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(metrics.registry, config.metricsPort, config.host);
+  logger.info({ port, metricsPort: metricsServer?.port, host: config.host, replicaId, api: config.apiKeys.length > 0 }, "chat server listening");
   return {
     server,
     port,
@@ -155,6 +160,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       const budget = Math.max(0, config.shutdownTimeoutMs - 1_000);
       const delayMs = Math.min(config.drainDelayMs, budget / 2);
       await server.close({ delayMs, spreadMs: Math.min(1_000, budget - delayMs) });
+      await metricsServer?.close();
       backend.topology?.stop();
       await Promise.all([backend.store.close(), backend.presence.close()]);
       await redis?.close();

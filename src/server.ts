@@ -8,7 +8,9 @@ import type { SubscriptionAware } from "./adapter/sharded-adapter.js";
 import { ErrorCode, ProtocolError } from "./protocol/index.js";
 import { withDeadline } from "./util/with-deadline.js";
 import { handshakeMiddleware } from "./auth/handshake.js";
+import { DEFAULT_TOKEN_MAX_TTL_SEC } from "./auth/token.js";
 import { defaultFloodOptions, type FloodOptions } from "./chat/ack-handler.js";
+import { AbuseControl, type AbuseControlOptions } from "./chat/abuse-control.js";
 import { ClientQueueLimit, type QueuedConnection } from "./http/client-queue-limit.js";
 import { originAllowed } from "./http/origin-check.js";
 import { connectionSetup } from "./chat/connection.js";
@@ -34,6 +36,8 @@ import { LeanWebSocketServer } from "./websocket/lean-websocket-server.js";
 export interface ChatServerOptions {
   /** HS256 secret for tokens; without it only anonymous viewers can connect. @default undefined */
   authSecret: string | undefined;
+  /** Tokens without `exp`, or whose `exp` is further away than this, are refused. @default 86400 */
+  tokenMaxTtlSec: number;
   /** @default 500 */
   messageMaxLength: number;
   /** @default 20 */
@@ -44,6 +48,8 @@ export interface ChatServerOptions {
   rateBurst: number;
   /** When a rate-limited client is disconnected as a flood. @default 50 refusals per 10 s */
   flood: FloodOptions;
+  /** Rates across one IP's and one user's connections, and the flood penalty. @default {} (AbuseControl defaults: 60/s per IP, 10/s per user, 60 s) */
+  abuse: Partial<AbuseControlOptions>;
   /** Largest Socket.IO packet a client may send, in bytes. @default 16384 */
   maxHttpBufferSize: number;
   /** Concurrent connections per client IP. @default 200 */
@@ -90,11 +96,13 @@ export interface ChatServerOptions {
 
 export const defaultChatServerOptions: ChatServerOptions = {
   authSecret: undefined,
+  tokenMaxTtlSec: DEFAULT_TOKEN_MAX_TTL_SEC,
   messageMaxLength: 500,
   maxRoomsPerSocket: 20,
   ratePerSec: 5,
   rateBurst: 10,
   flood: defaultFloodOptions,
+  abuse: {},
   maxHttpBufferSize: 16_384,
   maxConnectionsPerIp: 200,
   trustProxy: false,
@@ -119,6 +127,8 @@ export interface ChatServerDeps {
   adapter?: ServerOptions["adapter"];
   /** @default undefined: no metrics, no /metrics */
   metrics?: ChatMetrics;
+  /** Serve /metrics on the main port (false: the runtime serves it on METRICS_PORT). @default true */
+  metricsOnMainPort?: boolean;
   /** Whether the backends are reachable (Redis pinged and subscribed). @default always true */
   backendReady?: () => Promise<boolean>;
 }
@@ -179,7 +189,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
   const api = express.Router();
   const app = createHttpApp({
     ready: async () => !draining && (deps.backendReady ? await deps.backendReady() : true),
-    metrics: metrics?.registry,
+    metrics: deps.metricsOnMainPort === false ? undefined : metrics?.registry,
     mounts: { [API_BASE]: api },
   });
   const http = createServer(app);
@@ -268,6 +278,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
       { ...opts.api, messageMaxLength: opts.messageMaxLength },
     ),
   );
+  const abuse = new AbuseControl(opts.abuse);
   const chat: ChatDeps = {
     store,
     sends,
@@ -276,10 +287,11 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     limits: { messageMaxLength: opts.messageMaxLength, maxRoomsPerSocket: opts.maxRoomsPerSocket },
     logger,
     metrics,
+    abuse,
     roomReady: roomReadiness(nsp.adapter),
   };
-  io.use(handshakeMiddleware({ authSecret: opts.authSecret, logger }));
-
+  io.use(handshakeMiddleware({ authSecret: opts.authSecret, tokenMaxTtlSec: opts.tokenMaxTtlSec, logger }));
+  io.use(abuse.middleware());
   // Created once, shared by every connection: no closures per viewer (see shared-dispatch.ts).
   const setupSocket = connectionSetup(chat, opts);
   // Last: it shares what the setup attached, and drops what the middlewares read.
@@ -319,6 +331,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
       await viewers.stop();
       stopFeed();
       coalescer.close();
+      abuse.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
     },
   };

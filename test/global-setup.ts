@@ -24,7 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const shared = (registry[KEY] ??= { cluster: startRedisCluster(), users: 0 });
   shared.users++;
   const cluster = await shared.cluster;
-  project.provide("redisCluster", { seeds: cluster.seeds, nodes: cluster.nodes });
+  project.provide("redisCluster", { seeds: cluster.seeds, password: cluster.password, nodes: cluster.nodes });
   return async () => {
     if (--shared.users > 0) return;
     registry[KEY] = undefined;

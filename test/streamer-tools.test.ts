@@ -13,7 +13,7 @@ const viewerToken = (sub: string) => mintToken({ sub, name: sub, role: "viewer" 
 const forbidden = { ok: false, error: { code: ErrorCode.Forbidden } };
 
 beforeAll(async () => {
-  srv = await startEmbedded({ ratePerSec: 1_000, rateBurst: 1_000 });
+  srv = await startEmbedded({ ratePerSec: 1_000, rateBurst: 1_000, abuse: { perIpPerSec: 1_000_000, perUserPerSec: 1_000_000 } });
 });
 afterAll(async () => {
   await srv.close();

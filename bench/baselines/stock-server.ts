@@ -35,7 +35,11 @@ const kind = values.adapter;
 if (kind !== "classic" && kind !== "sharded" && kind !== "memory") throw new Error("--adapter must be classic, sharded or memory");
 if (kind !== "memory" && !values.nodes) throw new Error("--nodes host:port,... is required");
 
-const redis = kind === "memory" ? undefined : createCluster({ rootNodes: values.nodes!.split(",").map((n) => ({ url: `redis://${n}` })) });
+const redis = kind === "memory" ? undefined : createCluster({
+        rootNodes: values.nodes!.split(",").map((n) => ({ url: `redis://${n}` })),
+        // The bench's cluster is the test harness's, which has a password (test/harness/redis-cli.ts).
+        ...(process.env.REDIS_PASSWORD ? { defaults: { password: process.env.REDIS_PASSWORD } } : {}),
+      });
 const pub = redis;
 const sub = redis?.duplicate();
 pub?.on("error", (err: unknown) => console.error("redis pub error", err));

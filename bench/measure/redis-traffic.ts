@@ -8,6 +8,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { createClient, type RedisClientType } from "redis";
+import { TEST_REDIS_PASSWORD } from "../../test/harness/redis-cli.js";
 import { totalCpuMs } from "./proc-stats.js";
 
 const run = promisify(execFile);
@@ -53,7 +54,7 @@ export class RedisTrafficMeter {
 
   /** Opens one measuring connection per node; its own INFO traffic is the same in every window. */
   static async open(ports: number[], host = "127.0.0.1"): Promise<RedisTrafficMeter> {
-    const clients = ports.map((port) => createClient({ url: `redis://${host}:${port}` }) as RedisClientType);
+    const clients = ports.map((port) => createClient({ url: `redis://${host}:${port}`, password: TEST_REDIS_PASSWORD }) as RedisClientType);
     await Promise.all(clients.map((c) => c.connect()));
     const busPorts: number[] = [];
     const pids: number[] = [];

@@ -1,5 +1,6 @@
 /** The servers the bench compares, started the same way on the same cluster. */
 import { join } from "node:path";
+import { TEST_REDIS_PASSWORD } from "../../test/harness/redis-cli.js";
 import { ServerProcess } from "./server-process.js";
 
 /**
@@ -62,11 +63,15 @@ export async function startServers(
   for (let i = 0; i < options.replicas; i++) {
     const server = isOurs(options.kind)
       ? await ServerProcess.start({
-          script: options.kind === "before" ? join(options.beforeDir!, "src/main.ts") : "src/main.ts",
+          // BENCH_OURS_SCRIPT: another checkout's src/main.ts for every kind of this server (`--before` is per kind).
+          script: options.kind === "before" ? join(options.beforeDir!, "src/main.ts") : (process.env.BENCH_OURS_SCRIPT ?? "src/main.ts"),
           args: [],
           nodeArgs: options.nodeArgs,
           env: {
             REDIS_CLUSTER_NODES: options.seeds,
+            // The bench's cluster is the test harness's, which has a password. A `before` older than
+            // REDIS_PASSWORD support cannot connect to it (see bench/README.md).
+            REDIS_PASSWORD: TEST_REDIS_PASSWORD,
             PORT: "0",
             HOST: "127.0.0.1",
             LOG_LEVEL: "info",
@@ -88,7 +93,7 @@ export async function startServers(
               ? ["--adapter", "sharded", "--nodes", options.seeds, "--coalesce-ms", String(options.coalesceMs)]
               : ["--adapter", options.kind, "--nodes", options.seeds],
           nodeArgs: options.nodeArgs,
-          env: {},
+          env: { REDIS_PASSWORD: TEST_REDIS_PASSWORD },
         });
     register(`${options.kind} replica ${server.pid}`, () => server.stop());
     started.push(server);

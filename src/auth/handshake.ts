@@ -7,6 +7,8 @@ import { verifyToken, type VerifiedUser } from "./token.js";
 export interface HandshakeOptions {
   /** HS256 secret; without one no token verifies, and everyone is an anonymous viewer. */
   authSecret: string | undefined;
+  /** Longest token lifetime accepted (TOKEN_MAX_TTL_SEC). @default 86400 */
+  tokenMaxTtlSec?: number;
   logger: Logger;
 }
 
@@ -40,7 +42,7 @@ export async function authenticate(auth: unknown, opts: HandshakeOptions): Promi
   if (a.token !== undefined && a.token !== null && a.token !== "") {
     if (typeof a.token !== "string" || !opts.authSecret) throw new Error(UNAUTHORIZED);
     try {
-      return await verifyToken(a.token, opts.authSecret);
+      return await verifyToken(a.token, opts.authSecret, opts.tokenMaxTtlSec);
     } catch (err) {
       opts.logger.debug({ err }, "token refused");
       throw new Error(UNAUTHORIZED);

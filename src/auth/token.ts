@@ -15,7 +15,15 @@ export interface VerifiedUser {
   rooms: string[];
   /** True for an anonymous viewer whose id lasts only as long as its connection (no session secret). */
   ephemeral?: true;
+  /**
+   * When the token expires (ms since the epoch); token users only. Streamer rights end then, on an
+   * open connection too: privileged actions check it at use (no timer per connection).
+   */
+  expiresAt?: number;
 }
+
+/** A day: longer-lived tokens (or none with `exp`) are refused, so a leaked one cannot live forever. */
+export const DEFAULT_TOKEN_MAX_TTL_SEC = 86_400;
 
 const ALG = "HS256";
 
@@ -23,22 +31,28 @@ function key(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
 
-/** Verifies a JWT HS256 with the server's secret and checks the claims PROTOCOL.md defines. */
-export async function verifyToken(token: string, secret: string): Promise<VerifiedUser> {
+/**
+ * Verifies a JWT HS256 with the server's secret and checks the claims PROTOCOL.md defines. `exp`
+ * is required and may be at most `maxTtlSec` away (TOKEN_MAX_TTL_SEC).
+ */
+export async function verifyToken(token: string, secret: string, maxTtlSec = DEFAULT_TOKEN_MAX_TTL_SEC): Promise<VerifiedUser> {
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, key(secret), { algorithms: [ALG] }));
   } catch (cause) {
     throw new TokenError("token verification failed", { cause });
   }
-  const { sub, name, role, rooms } = payload;
+  const { sub, name, role, rooms, exp } = payload;
+  // jose has refused an exp in the past; a missing one, or one far away (1e300), is refused here.
+  if (typeof exp !== "number") throw new TokenError("no exp");
+  if (exp - Date.now() / 1000 > maxTtlSec) throw new TokenError(`exp more than ${maxTtlSec} s away`);
   if (typeof sub !== "string" || sub.length === 0 || sub.length > 128) throw new TokenError("bad sub");
   if (!isDisplayName(name)) throw new TokenError("bad name");
   if (role !== "viewer" && role !== "streamer") throw new TokenError("bad role");
   if (rooms !== undefined && !(Array.isArray(rooms) && rooms.every(isRoomId))) {
     throw new TokenError("bad rooms");
   }
-  return { id: sub, name, role, rooms: role === "streamer" ? ((rooms as string[] | undefined) ?? []) : [] };
+  return { id: sub, name, role, rooms: role === "streamer" ? ((rooms as string[] | undefined) ?? []) : [], expiresAt: exp * 1000 };
 }
 
 export interface MintOptions extends Omit<TokenClaims, "exp"> {

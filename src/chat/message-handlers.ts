@@ -16,14 +16,21 @@ export function requireJoined(socket: ChatSocket, room: string): void {
   }
 }
 
-/** Whether the user is the streamer who owns `room` (per its token). */
-export function isStreamerOf(user: VerifiedUser, room: string): boolean {
-  return user.role === "streamer" && user.rooms.includes(room);
+/** Whether the user is the streamer who owns `room` (per its token, while the token lasts). */
+export function isStreamerOf(user: VerifiedUser, room: string, now = Date.now()): boolean {
+  return user.role === "streamer" && user.rooms.includes(room) && (user.expiresAt === undefined || now < user.expiresAt);
 }
 
-/** Only the streamer who owns `room` (per its token) may moderate it or post notices to it. */
+/**
+ * Only the streamer who owns `room` (per its token) may moderate it or post notices to it; once
+ * the token has expired, not even on the connection it opened.
+ */
 export function requireStreamerOf(socket: ChatSocket, room: string, what: string): void {
-  if (!isStreamerOf(socket.data.user, room)) {
+  const user = socket.data.user;
+  if (user.role === "streamer" && user.expiresAt !== undefined && Date.now() >= user.expiresAt) {
+    throw new ProtocolError(ErrorCode.Forbidden, `your token has expired: reconnect with a new one to ${what}`);
+  }
+  if (!isStreamerOf(user, room)) {
     throw new ProtocolError(ErrorCode.Forbidden, `only the streamer of "${room}" may ${what}`);
   }
 }

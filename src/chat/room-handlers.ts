@@ -1,6 +1,15 @@
 import { ErrorCode, ProtocolError, parseJoin, parseLeave, type JoinResult } from "../protocol/index.js";
 import type { ChatDeps, ChatSocket } from "./types.js";
+import { isStreamerOf } from "./message-handlers.js";
 import { toChatMessage, toNotice } from "./wire.js";
+
+/**
+ * Messages in the ack of a join of a room the socket is already in, when it cannot recover from
+ * `since`. Such a re-join is cheap: a client that lost track asks with `since` (only what follows
+ * comes back); without one it gets this page, not the whole history again (each full-history ack
+ * is ~100-300 KB; a re-join loop was a memory attack, issue #11).
+ */
+export const REJOIN_PAGE = 20;
 
 /**
  * `room:join`: a banned user is refused before anything else (they never become a member, so no
@@ -18,7 +27,7 @@ export async function joinRoom(deps: ChatDeps, socket: ChatSocket, payload: unkn
   }
   const user = socket.data.user;
   // A streamer joining its own room opens it for viewers' messages (REQUIRE_OPEN_ROOMS).
-  const opening = user.role === "streamer" && user.rooms.includes(room) ? deps.store.open(room) : undefined;
+  const opening = isStreamerOf(user, room) ? deps.store.open(room) : undefined;
   const [{ settings, ban }] = await Promise.all([deps.store.access(room, user.id), opening]);
   if (ban) {
     if (already) await socket.leave(room);
@@ -31,11 +40,12 @@ export async function joinRoom(deps: ChatDeps, socket: ChatSocket, payload: unkn
     await deps.roomReady?.(room);
     const [history, notice] = await Promise.all([deps.store.history(room, since), deps.store.notice(room)]);
     deps.metrics?.joins.inc();
+    const messages = already && !history.recovered ? history.messages.slice(-REJOIN_PAGE) : history.messages;
     return {
       room,
       viewers: deps.viewers.estimate(room),
       recovered: history.recovered,
-      messages: history.messages.map((m) => toChatMessage(m)),
+      messages: messages.map((m) => toChatMessage(m)),
       notice: notice ? toNotice(notice) : null,
       settings,
     };

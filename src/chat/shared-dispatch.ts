@@ -1,5 +1,5 @@
-import { ErrorCode } from "../protocol/index.js";
-import { admit, toErrorBody, type AckFn, type FloodOptions } from "./ack-handler.js";
+import { ErrorCode, ProtocolError } from "../protocol/index.js";
+import { admit, clientAddress, toErrorBody, type AckFn, type FloodOptions } from "./ack-handler.js";
 import { TokenBucket } from "./token-bucket.js";
 import type { ChatDeps, ChatSocket } from "./types.js";
 
@@ -32,7 +32,7 @@ const EVENT_RATE_FACTOR = 4;
  * and the only per-socket state left is the two buckets and the refusal window in `socket.data`,
  * each created when first needed.
  *
- * The ack discipline is unchanged: a call without an ack is dropped; the bucket is charged first;
+ * The ack discipline: the bucket is charged first, for every packet; a call without an ack is then dropped;
  * success acks `{ ok: true, ...result }`, failure `{ ok: false, error }`; unknown events that ask
  * for an ack get `bad_request`.
  */
@@ -47,24 +47,36 @@ export function sharedDispatch(deps: ChatDeps, options: DispatchOptions): (socke
     const handler = isMessage ? messageEvents[name] : Object.hasOwn(otherEvents, name) ? otherEvents[name] : undefined;
     const label = handler ? name : "unknown";
     const ack = args[args.length - 1];
-    if (typeof ack !== "function") {
-      deps.metrics?.rejected.inc({ event: label, code: "no_ack" });
-      return;
-    }
-    const reply = ack as AckFn;
+    const reply = typeof ack === "function" ? (ack as AckFn) : undefined;
     // Created on first use: an idle viewer keeps no rate state at all.
     const data = socket.data;
     const bucket = isMessage
       ? (data.sendBucket ??= new TokenBucket(options.ratePerSec, options.rateBurst))
       : (data.eventBucket ??= new TokenBucket(options.ratePerSec * EVENT_RATE_FACTOR, options.rateBurst * EVENT_RATE_FACTOR));
+    // Counted before the bucket, as before: "received" includes the rate-limited ones.
+    if (handler && reply) deps.metrics?.received.inc({ event: name });
+    // Every packet is charged, ack or not: a client that never asks for acks must not get a free
+    // lane (a no-ack flood is cut off like any other).
+    if (!admit(deps, socket, label, bucket, reply, flood)) return;
+    if (!reply) {
+      deps.metrics?.rejected.inc({ event: label, code: "no_ack" });
+      return;
+    }
     if (!handler) {
-      if (!admit(deps, socket, label, bucket, reply, flood)) return;
       deps.metrics?.rejected.inc({ event: label, code: ErrorCode.BadRequest });
       reply({ ok: false, error: { code: ErrorCode.BadRequest, message: `unknown event "${name.slice(0, 64)}"` } });
       return;
     }
-    deps.metrics?.received.inc({ event: name });
-    if (!admit(deps, socket, name, bucket, reply, flood)) return;
+    if (isMessage && deps.abuse) {
+      // Across this IP's and this user's connections on this replica. Not counted toward this
+      // connection's flood window: behind one NAT, others' messages could have used the IP's rate.
+      const wait = deps.abuse.messageWait(clientAddress(socket), data.user.ephemeral ? undefined : data.user.id);
+      if (wait > 0) {
+        deps.metrics?.rejected.inc({ event: name, code: ErrorCode.RateLimited });
+        reply({ ok: false, error: new ProtocolError(ErrorCode.RateLimited, "too many messages from your address or account; slow down", wait).toBody() });
+        return;
+      }
+    }
     handler(deps, socket, args.length >= 2 ? args[0] : undefined).then(
       (result) => reply({ ok: true, ...result }),
       (err: unknown) => {

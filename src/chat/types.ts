@@ -8,6 +8,7 @@ import type { MessageStore } from "../store/message-store.js";
 import type { SendBatcher } from "../delivery/send-batcher.js";
 import type { TokenBucket } from "./token-bucket.js";
 import type { RoomService } from "../rooms/room-service.js";
+import type { AbuseControl } from "./abuse-control.js";
 
 export interface SocketData {
   user: VerifiedUser;
@@ -51,6 +52,8 @@ export interface ChatDeps {
   logger: Logger;
   /** @default undefined: no metrics */
   metrics?: ChatMetrics;
+  /** Limits across one IP's and one user's connections, and the flood penalty. @default none */
+  abuse?: AbuseControl;
   /** Resolves when broadcasts to `room` from other replicas reach this one. @default none (one process) */
   roomReady?: (room: string) => Promise<void>;
 }

@@ -51,10 +51,24 @@ function exceedsCodePoints(text: string, max: number): boolean {
   return false;
 }
 
+/**
+ * A character that shows: not whitespace, a control or format character (zero-width spaces and
+ * joiners, bidi marks, embeddings, overrides and isolates are all format characters), a combining
+ * mark on its own, another default-ignorable code point (Hangul fillers, variation selectors) or
+ * the blank braille pattern. A name or text made only of those passed `trim()` and showed as
+ * nothing, or as someone else's name reversed (issue #11).
+ */
+const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Cf}\p{M}\p{Default_Ignorable_Code_Point}\u2800]/u;
+
+/** Whether `s` has at least one character that shows (see {@link VISIBLE}). */
+export function hasVisibleCharacter(s: string): boolean {
+  return VISIBLE.test(s);
+}
+
 function textOf(p: Obj, maxLength: number): string {
   const text = p.text;
   if (typeof text !== "string") bad("text must be a string");
-  if (text.trim().length === 0) bad("text must not be empty");
+  if (!hasVisibleCharacter(text)) bad("text must contain a visible character");
   if (exceedsCodePoints(text, maxLength)) {
     throw new ProtocolError(ErrorCode.TooLarge, `text is over ${maxLength} characters`);
   }
@@ -96,11 +110,11 @@ export function parseNoticeSend(payload: unknown, maxLength: number): NoticeSend
   return { room, text, clientId: clientIdOf(p) };
 }
 
-/** A display name: 1-32 characters after trimming, no control characters. */
+/** A display name: 1-32 characters after trimming, at least one visible, no control characters. */
 export function isDisplayName(name: unknown): name is string {
   return (
     typeof name === "string" &&
-    name.trim().length > 0 &&
+    hasVisibleCharacter(name) &&
     !exceedsCodePoints(name, NAME_MAX_LENGTH) &&
     !/[\u0000-\u001f\u007f]/.test(name)
   );

@@ -1,6 +1,6 @@
 import { createClient, createCluster } from "redis";
 import type { Logger } from "pino";
-import type { RedisConfig } from "../config.js";
+import { redactRedisUrl, type RedisConfig } from "../config.js";
 import { hashSlot } from "../delivery/room-channel.js";
 import { withDeadline } from "../util/with-deadline.js";
 import type { RedisCommands } from "./lua-script.js";
@@ -66,14 +66,17 @@ export async function connectRedis(
   // The publisher and the writer fail fast while disconnected instead of queueing: a send acked
   // `unavailable` must not be stored later, when a queued command would replay. The subscriber
   // keeps its queue: node-redis re-subscribes after a reconnect.
-  const failFast = { socket, disableOfflineQueue: true };
+  // The password goes in every client's defaults: node-redis applies a cluster's `defaults` to the
+  // nodes it discovers from CLUSTER SLOTS too, not only to the seeds.
+  const auth = config.password === undefined ? {} : { password: config.password };
+  const failFast = { socket, disableOfflineQueue: true, ...auth };
   const make = (defaults: object) =>
     config.mode === "cluster"
       ? createCluster({ rootNodes: config.urls.map((url) => ({ url })), defaults })
       : createClient({ url: config.urls[0], ...defaults });
   const pub = make(failFast);
   const writer = make(failFast);
-  const sub = make({ socket });
+  const sub = make({ socket, ...auth });
   const clients = { pub, sub, writer } as const;
   for (const [name, client] of Object.entries(clients) as ["pub" | "sub" | "writer", object][]) {
     // node-redis throws an unhandled 'error' event otherwise: a Redis blip must never crash us.
@@ -86,7 +89,7 @@ export async function connectRedis(
     emitter.on("ready", () => opts.onEvent?.("ready", name));
   }
   await Promise.all([pub.connect(), sub.connect(), writer.connect()]);
-  logger.info({ mode: config.mode, nodes: config.urls }, "connected to redis");
+  logger.info({ mode: config.mode, nodes: config.urls.map(redactRedisUrl), password: config.password === undefined ? "none" : "set" }, "connected to redis");
 
   const common = {
     pub: pub as unknown as RedisCommands,

@@ -26,7 +26,7 @@ function rssBytes(pid: number): number {
 
 beforeAll(async () => {
   replica = await startReplica({
-    env: { HISTORY_SIZE: "100", MESSAGE_MAX_LENGTH: "3200", RATE_LIMIT_PER_SEC: "1000", RATE_LIMIT_BURST: "1000", MAX_CLIENT_QUEUE_BYTES: process.env.SLOW_TEST_QUEUE_BYTES },
+    env: { HISTORY_SIZE: "100", MESSAGE_MAX_LENGTH: "3200", RATE_LIMIT_PER_SEC: "1000", RATE_LIMIT_BURST: "1000", RATE_LIMIT_PER_IP_PER_SEC: "100000", RATE_LIMIT_PER_USER_PER_SEC: "100000", MAX_CLIENT_QUEUE_BYTES: process.env.SLOW_TEST_QUEUE_BYTES },
   });
   // Fill the room: 100 messages of 3,000 characters, so a join ack carries ~300 KB.
   const filler = await connectClient(replica.url);

@@ -97,7 +97,7 @@ describe("fan-out over 3 replicas", () => {
   it("sends a 20-character room's broadcasts on its own sharded channel, not the namespace-wide one", async () => {
     const room = uniqueId("r").padEnd(20, "z").slice(0, 20);
     expect(room).toHaveLength(20);
-    const spy = createCluster({ rootNodes: cluster.seeds.split(",").map((s) => ({ url: `redis://${s}` })) });
+    const spy = createCluster({ rootNodes: cluster.seeds.split(",").map((s) => ({ url: `redis://${s}` })), defaults: { password: cluster.password } });
     spy.on("error", () => {});
     await spy.connect();
     const onNamespace: string[] = [];

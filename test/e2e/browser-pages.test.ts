@@ -10,7 +10,7 @@ import { mintToken } from "../../src/auth/token.js";
 import { connectClient, join, sendChat } from "../support/clients.js";
 import { launchChromium } from "./chromium.js";
 import { acked, burst, connected, PageDriver, rowsWithText, savedSnapshot, seeOnce, send } from "./page-driver.js";
-import { startTargets, type Targets } from "./targets.js";
+import { E2E_FLOOD_PENALTY_SEC, startTargets, type Targets } from "./targets.js";
 
 // Unique per run: the Redis Cluster is shared by the whole test run.
 const RUN = Math.random().toString(36).slice(2, 6);
@@ -269,6 +269,8 @@ describe("browser pages", () => {
     // sends lose their acks with the connection, and the page sends them again after the re-join.
     await burst(eve, "flood", 63);
     await eve.waitForSelector('#connection[data-state="offline"]');
+    // A flood-disconnected client is refused for FLOOD_PENALTY_SEC (short in these replicas).
+    await eve.waitForTimeout(E2E_FLOOD_PENALTY_SEC * 1000 + 300);
     await eve.click("#connection .reconnect");
     await connected(eve);
     expect(pages.websockets(eve)).toBe(2);

@@ -1,6 +1,12 @@
 /** Runs redis-cli against one node, the way an operator would, and parses its INFO-style replies. */
 import { execFile } from "node:child_process";
 
+/**
+ * The password of every node the harness starts (requirepass and masterauth), so the whole suite
+ * runs against password-protected Redis, as compose does. Loopback only; not a secret.
+ */
+export const TEST_REDIS_PASSWORD = "test-redis-password-0123456789";
+
 export interface RedisCliOptions {
   /** @default "127.0.0.1" */
   host: string;
@@ -16,7 +22,9 @@ export interface RedisCliOptions {
 export function redisCli(port: number, args: string[], options: Partial<RedisCliOptions> = {}): Promise<string> {
   const { host = "127.0.0.1", timeoutMs = 10_000 } = options;
   return new Promise((resolve, reject) => {
-    execFile("redis-cli", ["-h", host, "-p", String(port), ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
+    // REDISCLI_AUTH: redis-cli's way to take a password off the command line; a node without one only warns.
+    const env = { ...process.env, REDISCLI_AUTH: TEST_REDIS_PASSWORD };
+    execFile("redis-cli", ["-h", host, "-p", String(port), ...args], { timeout: timeoutMs, env }, (err, stdout, stderr) => {
       const errorReply = /^(ERR|MOVED|ASK|CLUSTERDOWN|LOADING|READONLY|NOAUTH|WRONGTYPE)\b/.test(stdout);
       if (err || errorReply) {
         reject(new Error(`redis-cli -p ${port} ${args.join(" ")}: ${(stderr || stdout || String(err)).trim()}`));

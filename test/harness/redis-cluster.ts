@@ -11,7 +11,9 @@ import { findFreePort } from "./free-port.js";
 import { makeHarnessDir } from "./harness-dir.js";
 import { spawnHarnessProcess, type HarnessProcess } from "./harness-process.js";
 import type { OutputLines } from "./output-lines.js";
-import { parseClusterNodes, parseInfo, redisCli, type ClusterNodeState } from "./redis-cli.js";
+import { parseClusterNodes, parseInfo, redisCli, TEST_REDIS_PASSWORD, type ClusterNodeState } from "./redis-cli.js";
+
+export { TEST_REDIS_PASSWORD };
 
 const REDIS_DIR = fileURLToPath(new URL("../../redis-cluster/", import.meta.url));
 export const NODE_CONF = join(REDIS_DIR, "node.conf");
@@ -53,6 +55,8 @@ export interface RedisNodeInfo {
 export interface RedisClusterInfo {
   /** The `REDIS_CLUSTER_NODES` value: "127.0.0.1:p1,127.0.0.1:p2,...". */
   seeds: string;
+  /** The `REDIS_PASSWORD` value (every harness node has it). */
+  password: string;
   nodes: RedisNodeInfo[];
 }
 
@@ -146,6 +150,7 @@ export function attachRedisCluster(info: RedisClusterInfo, isUp: (port: number) 
 
   return {
     seeds: info.seeds,
+    password: info.password,
     nodes: info.nodes,
     cli,
     async info(port, section) {
@@ -179,6 +184,8 @@ type RunningNode = HarnessProcess;
 function spawnNode(port: number, dir: string, options: RedisClusterOptions): Promise<RunningNode> {
   mkdirSync(dir, { recursive: true });
   const args = [NODE_CONF, "--port", String(port), "--bind", HOST, "--dir", dir, "--pidfile", join(dir, "redis.pid")];
+  // Replicas authenticate to their master with the same password (masterauth).
+  args.push("--requirepass", TEST_REDIS_PASSWORD, "--masterauth", TEST_REDIS_PASSWORD);
   if (options.nodeTimeoutMs !== undefined) args.push("--cluster-node-timeout", String(options.nodeTimeoutMs));
   const { child, output, exited } = spawnHarnessProcess("redis-server", [...args, ...options.extraArgs], { maxLines: 500 });
   const ready = (line: string) => (line.includes("Ready to accept connections") ? true : undefined);
@@ -194,7 +201,7 @@ function spawnNode(port: number, dir: string, options: RedisClusterOptions): Pro
 function runBootstrap(addresses: string[], replicas: number, timeoutMs: number): Promise<void> {
   const args = [BOOTSTRAP_SCRIPT, "--replicas", String(replicas), "--timeout", String(Math.ceil(timeoutMs / 1000)), ...addresses];
   return new Promise((resolve, reject) => {
-    execFile("sh", args, { timeout: timeoutMs + 5_000 }, (err, stdout, stderr) => {
+    execFile("sh", args, { timeout: timeoutMs + 5_000, env: { ...process.env, REDIS_PASSWORD: TEST_REDIS_PASSWORD } }, (err, stdout, stderr) => {
       if (err) reject(new Error(`bootstrap.sh failed: ${err.message}\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`));
       else resolve();
     });
@@ -222,7 +229,7 @@ export async function startRedisCluster(options: Partial<RedisClusterOptions> = 
   }
 
   const nodes: RedisNodeInfo[] = [];
-  const info: RedisClusterInfo = { seeds: "", nodes };
+  const info: RedisClusterInfo = { seeds: "", password: TEST_REDIS_PASSWORD, nodes };
   const client = attachRedisCluster(info, (port) => running.has(port));
   try {
     const ports: number[] = [];
@@ -257,6 +264,7 @@ export async function startRedisCluster(options: Partial<RedisClusterOptions> = 
   return {
     ...client,
     seeds: info.seeds,
+    password: info.password,
     nodes: info.nodes,
     async killNode(port, signal = "SIGKILL") {
       if (signal === "SIGSTOP" || signal === "SIGCONT") throw new Error("use pauseNode/resumeNode");

@@ -4,13 +4,14 @@
  */
 import { fileURLToPath } from "node:url";
 import { spawnHarnessProcess, type ProcessExit } from "./harness-process.js";
+import { TEST_REDIS_PASSWORD } from "./redis-cli.js";
 import type { OutputLines } from "./output-lines.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const EXIT_WITH_PARENT = new URL("./exit-with-parent.ts", import.meta.url).href;
 /** Read by src/config.ts: not inherited from the shell running the tests, only set explicitly. */
-const NOT_INHERITED = ["REDIS_URL", "REDIS_CLUSTER_NODES", "PORT", "HOST", "AUTH_SECRET", "LOG_LEVEL"];
+const NOT_INHERITED = ["REDIS_URL", "REDIS_CLUSTER_NODES", "REDIS_PASSWORD", "PORT", "HOST", "AUTH_SECRET", "LOG_LEVEL"];
 
 export interface ReplicaOptions {
   /**
@@ -77,7 +78,9 @@ export async function startReplica(options: Partial<ReplicaOptions> = {}): Promi
   const opts = { ...defaults, ...options } satisfies ReplicaOptions;
   const env: Record<string, string | undefined> = { ...process.env };
   for (const name of NOT_INHERITED) delete env[name];
-  Object.assign(env, { PORT: String(opts.port), HOST: opts.host, LOG_LEVEL: opts.logLevel }, opts.env);
+  // Every harness cluster has the same password: a replica on one gets it unless the test says otherwise.
+  const redisPassword = opts.env.REDIS_CLUSTER_NODES ? { REDIS_PASSWORD: TEST_REDIS_PASSWORD } : {};
+  Object.assign(env, { PORT: String(opts.port), HOST: opts.host, LOG_LEVEL: opts.logLevel }, redisPassword, opts.env);
 
   const { child, output, exited } = spawnHarnessProcess(
     process.execPath,

@@ -23,10 +23,17 @@ function composeConfig(env: Record<string, string | undefined>): Promise<{ code:
 
 describe("docker-compose config", () => {
   it("accepts docker-compose.yml and resolves the services a scaled deployment needs", async () => {
-    const res = await composeConfig({ AUTH_SECRET: "compose-test-secret-0123456789" });
+    const res = await composeConfig({ AUTH_SECRET: "compose-test-secret-0123456789", REDIS_PASSWORD: "compose-test-redis-password" });
     expect(res.code, res.stderr).toBe(0);
     const resolved = parse(res.stdout) as { services: Record<string, { environment?: Record<string, string> }> };
     expect(Object.keys(resolved.services)).toEqual(expect.arrayContaining(["chat", "lb", "redis-init", "redis-1", "redis-6"]));
     expect(resolved.services.chat!.environment).toMatchObject({ AUTH_SECRET: "compose-test-secret-0123456789", NODE_ENV: "production" });
+  });
+
+  it.each(["AUTH_SECRET", "REDIS_PASSWORD"])("refuses to start without %s (no public fallback)", async (name) => {
+    const env: Record<string, string | undefined> = { AUTH_SECRET: "compose-test-secret-0123456789", REDIS_PASSWORD: "compose-test-redis-password", [name]: undefined };
+    const res = await composeConfig(env);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain(name);
   });
 });

@@ -39,10 +39,18 @@ const chat = services.chat!;
 const lb = services.lb!;
 const nodeConfPort = Number(/^port (\d+)$/m.exec(read("redis-cluster/node.conf"))?.[1]);
 
-/** Compose's `${VAR:-default}` as Compose would substitute it with VAR unset. */
+/** Values for the variables compose requires (`${VAR:?message}`), as an operator sets them. */
+const REQUIRED: Record<string, string> = { AUTH_SECRET: "compose-test-secret-0123456789", REDIS_PASSWORD: "compose-test-redis-password" };
+
+/** Compose's `${VAR:-default}` as Compose would substitute it with VAR unset, and `${VAR:?}` with {@link REQUIRED}. */
 function withDefaults(environment: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(environment).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, "$1")]),
+    Object.entries(environment).map(([k, v]) => [
+      k,
+      String(v)
+        .replace(/\$\{[A-Z_]+:-([^}]*)\}/g, "$1")
+        .replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_m, name: string) => REQUIRED[name] ?? ""),
+    ]),
   );
 }
 
@@ -72,6 +80,9 @@ describe("docker-compose.yml", () => {
       expect(compose.volumes).toHaveProperty(data!.source);
       expect(node.ports).toBeUndefined();
       expect(node.healthcheck?.test.join(" ")).toContain("ping");
+      // A password for clients and for the replica's link to its master; redis-cli gets it from the env.
+      expect(args.join(" ")).toContain("--requirepass ${REDIS_PASSWORD} --masterauth ${REDIS_PASSWORD}");
+      expect(node.environment?.REDISCLI_AUTH).toMatch(/^\$\{REDIS_PASSWORD:\?/);
     }
   });
 
@@ -100,8 +111,14 @@ describe("docker-compose.yml", () => {
     expect(Object.keys(env)).toEqual(expect.arrayContaining(["REDIS_CLUSTER_NODES", "AUTH_SECRET", "PORT", "NODE_ENV", "TRUST_PROXY"]));
     const config = loadConfig(env);
     expect(config.production).toBe(true);
-    expect(config.redis).toEqual({ mode: "cluster", urls: redisNames.map((n) => `redis://${n}:${nodeConfPort}`) });
-    expect(chat.expose).toEqual([String(config.port)]);
+    expect(config.redis).toEqual({ mode: "cluster", urls: redisNames.map((n) => `redis://${n}:${nodeConfPort}`), password: REQUIRED.REDIS_PASSWORD });
+    // Required, without a fallback: a public default secret would let anyone mint streamer tokens.
+    expect(chat.environment?.AUTH_SECRET).toMatch(/^\$\{AUTH_SECRET:\?/);
+    expect(chat.environment?.REDIS_PASSWORD).toMatch(/^\$\{REDIS_PASSWORD:\?/);
+    expect(services["redis-init"]!.environment?.REDIS_PASSWORD).toMatch(/^\$\{REDIS_PASSWORD:\?/);
+    // Metrics on their own port, reachable on the compose network only (lb forwards PORT alone).
+    expect(config.metricsPort).toBeGreaterThan(0);
+    expect(chat.expose).toEqual([String(config.port), String(config.metricsPort)]);
     expect(read("Dockerfile")).toMatch(new RegExp(`^EXPOSE ${config.port}$`, "m"));
   });
 

@@ -43,5 +43,10 @@ export async function startEmbedded(options: Partial<ChatServerOptions> = {}, ex
   };
 }
 
-/** Replica env for tests that send faster than a person: the rate limit has its own tests. */
-export const FAST = { RATE_LIMIT_PER_SEC: "10000", RATE_LIMIT_BURST: "10000" } as const;
+/** Replica env for tests that send faster than a person: the rate limits have their own tests. */
+export const FAST = {
+  RATE_LIMIT_PER_SEC: "10000",
+  RATE_LIMIT_BURST: "10000",
+  RATE_LIMIT_PER_IP_PER_SEC: "1000000",
+  RATE_LIMIT_PER_USER_PER_SEC: "1000000",
+} as const;

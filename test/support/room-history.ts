@@ -1,5 +1,6 @@
 /** Reads a room's whole stored history straight from Redis, as the fault tests' ground truth. */
 import { createCluster } from "redis";
+import { TEST_REDIS_PASSWORD } from "../harness/redis-cli.js";
 import { roomKey } from "../../src/delivery/room-channel.js";
 import { streamIdToMessageId } from "../../src/store/message-id.js";
 
@@ -11,7 +12,7 @@ export interface HistoryEntry {
 
 /** Every entry of the room's stream (`XRANGE - +`), oldest first; wire ids. */
 export async function readRoomHistory(seeds: string, room: string, keyPrefix = "chat"): Promise<HistoryEntry[]> {
-  const cluster = createCluster({ rootNodes: seeds.split(",").map((s) => ({ url: `redis://${s}` })) });
+  const cluster = createCluster({ rootNodes: seeds.split(",").map((s) => ({ url: `redis://${s}` })), defaults: { password: TEST_REDIS_PASSWORD } });
   cluster.on("error", () => {});
   await cluster.connect();
   try {

@@ -8,9 +8,10 @@ import { connectRedis, type RedisClients, type RedisCommands } from "../../src/r
 export function useSharedRedisClients(): () => RedisClients & { topology: ClusterTopology } {
   let clients: (RedisClients & { topology: ClusterTopology }) | undefined;
   beforeAll(async () => {
-    const seeds = inject("redisCluster").seeds.split(",");
+    const { password, ...info } = inject("redisCluster");
+    const seeds = info.seeds.split(",");
     const logger = pino({ level: "silent" });
-    const redis = await connectRedis({ mode: "cluster", urls: seeds.map((s) => `redis://${s}`) }, logger);
+    const redis = await connectRedis({ mode: "cluster", urls: seeds.map((s) => `redis://${s}`), password }, logger);
     const topology = new ClusterTopology({ shards: (exclude) => redis.clusterShards!(exclude), logger });
     await topology.refresh();
     clients = Object.assign(redis, { topology });
