@@ -6,6 +6,7 @@ import type { ChatMessage } from "../../src/protocol/index.js";
 import { ChatClient as SdkClient, MemoryStorage, type TimelineStats } from "../../src/sdk/index.js";
 import { socketIo } from "../../src/sdk/socket-io.js";
 import { connectClient, join, type ChatClient } from "../../test/support/clients.js";
+import { connected } from "../../test/support/chat-viewer.js";
 import { Histogram } from "./histogram.js";
 import {
   TIMELINE_SLOT_MS,
@@ -72,7 +73,7 @@ async function openSdk(spec: ClientSpec, viewer: boolean): Promise<void> {
     rooms: { snapshotSize: 20 },
   });
   sockets.push(client);
-  await sdkConnected(client);
+  await connected(client, 20_000);
   client.on("state", ({ state }) => {
     if (state !== "connected") disconnects++;
   });
@@ -94,25 +95,6 @@ async function openSdk(spec: ClientSpec, viewer: boolean): Promise<void> {
       });
     }
   }
-}
-
-function sdkConnected(client: SdkClient, ms = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not connected within ${ms} ms (state ${client.state})`)), ms);
-    const check = () => {
-      if (client.state === "connected") {
-        clearTimeout(timer);
-        off();
-        resolve();
-      } else if (client.state === "refused") {
-        clearTimeout(timer);
-        off();
-        reject(new Error(`refused: ${client.refusal}`));
-      }
-    };
-    const off = client.on("state", check);
-    check();
-  });
 }
 
 async function open(spec: ClientSpec, viewer: boolean): Promise<void> {

@@ -46,9 +46,9 @@ function packetBytes(packet: { data?: unknown }): number {
   return 16;
 }
 
-/** Bytes waiting for this connection: engine.io's write buffer plus the TCP socket's own buffer. */
-export function queuedBytes(conn: QueuedConnection): number {
-  let bytes = conn.transport?.socket?._socket?.writableLength ?? 0;
+/** Bytes of the packets waiting in engine.io's write buffer (the TCP socket's own buffer is apart). */
+function writeBufferBytes(conn: QueuedConnection): number {
+  let bytes = 0;
   for (const packet of conn.writeBuffer) bytes += packetBytes(packet);
   return bytes;
 }
@@ -72,7 +72,7 @@ export class ClientQueueLimit {
     // Cheap first: the TCP socket's buffer alone, then the write buffer's bytes when it is due.
     const raw = conn.transport?.socket?._socket?.writableLength ?? 0;
     if (raw <= this.opts.maxBytes && n > 16 && (n & (n - 1)) !== 0) return true;
-    const bytes = raw > this.opts.maxBytes ? raw : queuedBytes(conn);
+    const bytes = raw > this.opts.maxBytes ? raw : raw + writeBufferBytes(conn);
     if (bytes <= this.opts.maxBytes) return true;
     this.closeSlow(conn, bytes);
     return false;

@@ -167,7 +167,7 @@ export class ChatViewer {
 }
 
 /** Resolves once connected; rejects if the server refuses or nothing connects in time. */
-function connected(client: ChatClient, ms = 10_000): Promise<void> {
+export function connected(client: ChatClient, ms = 10_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
