@@ -10,7 +10,7 @@ export interface BenchOptions {
    * e.g. `git worktree add /work/wt-before ce5ac1e` for issue 10's before/after. @default undefined
    */
   beforeDir?: string;
-  /** Tick of the `coalesced` kind (stock sharded + src/http/write-coalescing.ts). @default 20 */
+  /** Tick of the `coalesced` kind (stock sharded + src/engine/write-coalescing.ts). @default 20 */
   coalesceMs: number;
   /**
    * This server's ACK_REPLICAS: `auto` as shipped (a send is acked once the shard's replica has

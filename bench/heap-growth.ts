@@ -92,7 +92,7 @@ export const PARTS: Part[] = [
   { label: "engine.io ping timer", is: (n) => n === "Timeout" },
   { label: "engine.io WebSocket transport (send closures, listeners)", is: (n, p) => n === "WebSocket" && p.has("_doSend") },
   { label: "ws WebSocket (Receiver stream, Sender, listeners)", is: (n, p) => n === "WebSocket" && p.has("_receiver") },
-  { label: "lean WebSocket (src/websocket/)", is: (n) => n === "LeanWebSocket" },
+  { label: "lean WebSocket (src/engine/websocket/)", is: (n) => n === "LeanWebSocket" },
   { label: "TCP socket (net.Socket: stream states, listeners, handle)", is: (n, p) => n === "Socket" && p.has("_readableState") },
   { label: "upgrade request (IncomingMessage, raw and parsed headers)", is: (n) => n === "IncomingMessage" },
   { label: "engine.io WebSocketResponse (upgrade res, with a close listener)", is: (n) => n === "WebSocketResponse" },

@@ -11,7 +11,7 @@ import { handshakeMiddleware } from "./auth/handshake.js";
 import { DEFAULT_TOKEN_MAX_TTL_SEC } from "./auth/token.js";
 import { defaultFloodOptions, type FloodOptions } from "./chat/ack-handler.js";
 import { AbuseControl, type AbuseControlOptions } from "./chat/abuse-control.js";
-import { ClientQueueLimit, type QueuedConnection } from "./http/client-queue-limit.js";
+import { ClientQueueLimit, type QueuedConnection } from "./engine/client-queue-limit.js";
 import { originAllowed } from "./http/origin-check.js";
 import { connectionSetup } from "./chat/connection.js";
 import type { ChatDeps, ChatIo } from "./chat/types.js";
@@ -21,9 +21,9 @@ import { SendBatcher } from "./delivery/send-batcher.js";
 import { API_BASE, createApiRouter, type ApiOptions } from "./api/api-router.js";
 import { createHttpApp } from "./http/app.js";
 import { ConnectionLimiter } from "./http/connection-limiter.js";
-import { LeanConnections } from "./http/lean-connections.js";
-import { leanParser } from "./http/lean-parser.js";
-import { WriteCoalescer, type EngineConnection } from "./http/write-coalescing.js";
+import { LeanConnections } from "./engine/lean-connections.js";
+import { leanParser } from "./engine/lean-parser.js";
+import { WriteCoalescer, type EngineConnection } from "./engine/write-coalescing.js";
 import type { ChatMetrics } from "./observability/metrics.js";
 import type { PresenceStore } from "./presence/presence-store.js";
 import { ViewerCounts, type ViewerCountsOptions } from "./presence/viewer-counts.js";
@@ -31,7 +31,7 @@ import { ReplicaCommands } from "./rooms/replica-commands.js";
 import { RoomService } from "./rooms/room-service.js";
 import type { MessageStore } from "./store/message-store.js";
 import { timedMessageStore } from "./store/timed-message-store.js";
-import { LeanWebSocketServer } from "./websocket/lean-websocket-server.js";
+import { LeanWebSocketServer } from "./engine/websocket/lean-websocket-server.js";
 
 export interface ChatServerOptions {
   /** HS256 secret for tokens; without it only anonymous viewers can connect. @default undefined */
@@ -82,7 +82,7 @@ export interface ChatServerOptions {
    */
   batchTickMs: number;
   /**
-   * The WebSocket implementation under engine.io: `lean` (src/websocket/, about 1.5 KB less heap
+   * The WebSocket implementation under engine.io: `lean` (src/engine/websocket/, about 1.5 KB less heap
    * per connection) or `ws` (engine.io's default).
    * @default "lean"
    */

@@ -7,7 +7,7 @@
  *   node --import tsx bench/baselines/stock-server.ts --adapter classic|sharded --nodes h:p,h:p [--port 0]
  *   node --import tsx bench/baselines/stock-server.ts --adapter memory   (Socket.IO's in-memory adapter, no Redis)
  *
- * `--coalesce-ms N` adds this project's write coalescing (src/http/write-coalescing.ts) and nothing
+ * `--coalesce-ms N` adds this project's write coalescing (src/engine/write-coalescing.ts) and nothing
  * else, so the bench can show what that one mechanism does to the stock sharded setup.
  *
  * Prints one JSON line `{"msg":"chat server listening","port":N}` once it listens.
@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { createCluster } from "redis";
 import { Server } from "socket.io";
-import { WriteCoalescer, type EngineConnection } from "../../src/http/write-coalescing.js";
+import { WriteCoalescer, type EngineConnection } from "../../src/engine/write-coalescing.js";
 
 const { values } = parseArgs({
   options: {

@@ -10,7 +10,7 @@ import { ServerProcess } from "./server-process.js";
  * - `before`: this server at an older commit (`--before DIR`, a checkout of it), plain v1 clients:
  *   the before of a before/after.
  * - `classic` / `sharded`: stock Socket.IO with the stock Redis adapter.
- * - `coalesced`: the stock sharded baseline plus src/http/write-coalescing.ts, to measure that alone.
+ * - `coalesced`: the stock sharded baseline plus src/engine/write-coalescing.ts, to measure that alone.
  */
 export type ServerKind = "ours" | "ours-ack0" | "ours-plain" | "before" | "classic" | "sharded" | "coalesced";
 

@@ -11,13 +11,13 @@
  * - @socket.io/redis-adapter sharded adapter: `opts`, `dynamicChannel`, `onRawMessage` looked up
  *   on the instance by the subscription handler, `doPublish`, the "create-room" listener
  *   (sharded-adapter.ts);
- * - engine.io `Socket.flush` / `writeBuffer` (http/write-coalescing.ts);
+ * - engine.io `Socket.flush` / `writeBuffer` (engine/write-coalescing.ts);
  * - engine.io `Socket.request`, `cleanupFn`, the WebSocketResponse's "close" listener on the TCP
  *   socket, the transport's "headers" listener and `onUpgradeError`; socket.io `Socket.acks`,
- *   `fns`, `_anyListeners` and the handshake's fields (http/lean-connections.ts);
+ *   `fns`, `_anyListeners` and the handshake's fields (engine/lean-connections.ts);
  * - socket.io-parser `Decoder.opts` (read-only: `reviver`, `maxAttachments`) and component-emitter's
- *   `_callbacks["$" + event]` (http/lean-parser.ts);
- * - engine.io's `wsEngine` contract (websocket/): covered end to end by src/websocket/engine-io.test.ts;
+ *   `_callbacks["$" + event]` (engine/lean-parser.ts);
+ * - engine.io's `wsEngine` contract (engine/websocket/): covered end to end by src/engine/websocket/engine-io.test.ts;
  * - node-redis cluster `_slots.rediscover` (redis/redis-clients.ts).
  */
 import { createServer } from "node:http";
@@ -29,8 +29,8 @@ import { createCluster } from "redis";
 import { Server } from "socket.io";
 import { Adapter } from "socket.io-adapter";
 import { io as connect } from "socket.io-client";
-import { UPGRADE_RESPONSE_CLOSE_LISTENER } from "../http/lean-connections.js";
-import { LeanWebSocketServer } from "../websocket/lean-websocket-server.js";
+import { UPGRADE_RESPONSE_CLOSE_LISTENER } from "../engine/lean-connections.js";
+import { LeanWebSocketServer } from "../engine/websocket/lean-websocket-server.js";
 import { describe, expect, it } from "vitest";
 import { roomChannel } from "../delivery/room-channel.js";
 import { EntryBus } from "../delivery/entry-bus.js";

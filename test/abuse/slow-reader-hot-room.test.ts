@@ -4,7 +4,7 @@
  * stalled reader is closed as a slow consumer, the viewers that read are never.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { SLOW_CONSUMER_CLOSE_CODE } from "../../src/http/client-queue-limit.js";
+import { SLOW_CONSUMER_CLOSE_CODE } from "../../src/engine/client-queue-limit.js";
 import { startReplica, type Replica } from "../harness/replica.js";
 import { connectClient, join, record, sendChat, uniqueId, until, type ChatClient } from "../support/clients.js";
 import { FAST } from "../support/embedded-server.js";

@@ -11,7 +11,7 @@ import WebSocket, { WebSocketServer } from "ws";
 import { Opcode } from "./frames.js";
 import { LeanWebSocket } from "./lean-websocket.js";
 import { LeanWebSocketServer, type LeanWebSocketServerOptions } from "./lean-websocket-server.js";
-import { clientFrame, closeBody, rawUpgrade, type RawWebSocket } from "../../test/support/raw-websocket.js";
+import { clientFrame, closeBody, rawUpgrade, type RawWebSocket } from "../../../test/support/raw-websocket.js";
 
 type AnyWebSocket = Pick<LeanWebSocket, "on" | "once" | "removeListener" | "send" | "close" | "readyState" | "_sender">;
 
