@@ -15,7 +15,7 @@ import { startMetricsServer } from "./http/metrics-server.js";
 import { createChatServer, type ChatServer, type ChatServerDeps } from "./server.js";
 import { MemoryMessageStore } from "./store/memory-message-store.js";
 import type { MemoryLimits, MessageStore, MessageStoreOptions } from "./store/message-store.js";
-import { RedisMessageStore } from "./store/redis-message-store.js";
+import { RedisMessageStore } from "./store/redis/redis-message-store.js";
 
 export interface Runtime {
   server: ChatServer;

@@ -32,7 +32,7 @@ import { io as connect } from "socket.io-client";
 import { UPGRADE_RESPONSE_CLOSE_LISTENER } from "../engine/lean-connections.js";
 import { LeanWebSocketServer } from "../engine/websocket/lean-websocket-server.js";
 import { describe, expect, it } from "vitest";
-import { roomChannel } from "../delivery/room-channel.js";
+import { roomChannel } from "../store/redis/room-channel.js";
 import { EntryBus } from "../delivery/entry-bus.js";
 import { createChatShardedAdapter, type ShardedInternals } from "./sharded-adapter.js";
 

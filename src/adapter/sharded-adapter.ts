@@ -1,7 +1,7 @@
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import type { Adapter, ClusterMessage } from "socket.io-adapter";
 import type { EntryBus } from "../delivery/entry-bus.js";
-import { decodeEntries, isEntriesPayload } from "../delivery/published-entry.js";
+import { decodeEntries, isEntriesPayload } from "../store/redis/entries-payload.js";
 import { withChatRooms } from "./chat-rooms.js";
 
 /** The package does not export its options type. */
@@ -16,7 +16,7 @@ export interface ChatShardedAdapterOptions {
   onPublishError?: (err: unknown) => void;
   /** Told when a room channel carries an entries payload that does not decode. @default ignore */
   onBadPayload?: (channel: string) => void;
-  /** @default "socket.io" (src/delivery/room-channel.ts names the channels the same way) */
+  /** @default "socket.io" (src/store/redis/room-channel.ts names the channels the same way) */
   channelPrefix?: string;
 }
 
@@ -50,7 +50,7 @@ type AnyAdapterClass = abstract new (...args: any[]) => Adapter;
  * - {@link withChatRooms}: no default rooms, sender excluded by socket id;
  * - a join can wait for the room's subscription ({@link SubscriptionAware});
  * - the room channel also carries the message store's entries (published from Lua on the room's
- *   shard, see src/store/redis-publish-lua.ts): those go to the {@link EntryBus}, not to the stock
+ *   shard, see src/store/redis/publish-lua.ts): those go to the {@link EntryBus}, not to the stock
  *   decoder. Every replica, the storing one included, delivers them from here, in one order.
  * - a failed publish is reported (the stock adapter only logs it at debug level).
  *

@@ -1,4 +1,4 @@
-import type { PublishedEntry } from "./published-entry.js";
+import type { PublishedEntry } from "../store/redis/entries-payload.js";
 
 export type EntriesListener = (room: string, entries: PublishedEntry[]) => void;
 

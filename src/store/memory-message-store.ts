@@ -1,4 +1,4 @@
-import type { PublishedEntry } from "../delivery/published-entry.js";
+import type { PublishedEntry } from "./redis/entries-payload.js";
 import type { RoomSettings } from "../protocol/index.js";
 import { historyWindow } from "./history-window.js";
 import {

@@ -3,7 +3,7 @@
  * and publishing alike. Call it from a `*.test.ts` with a factory that makes a fresh store.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { PublishedEntry } from "../delivery/published-entry.js";
+import type { PublishedEntry } from "./redis/entries-payload.js";
 import type { User } from "../protocol/index.js";
 import type { AppendOutcome, MessageDraft, MessageStore, MessageStoreOptions } from "./message-store.js";
 

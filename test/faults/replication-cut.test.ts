@@ -7,7 +7,7 @@
  * each message exactly once on the new master. Own cluster: it kills a node.
  */
 import { expect, it } from "vitest";
-import { roomChannel } from "../../src/delivery/room-channel.js";
+import { roomChannel } from "../../src/store/redis/room-channel.js";
 import { dropLoopbackTcp } from "../harness/loopback-drop.js";
 import { sendChat, uniqueId, type ChatClient } from "../support/clients.js";
 import { useFaultCluster } from "../support/fault-cluster.js";

@@ -1,7 +1,7 @@
 /** Reads a room's whole stored history straight from Redis, as the fault tests' ground truth. */
 import { createCluster } from "redis";
 import { TEST_REDIS_PASSWORD } from "../harness/redis-cli.js";
-import { roomKey } from "../../src/delivery/room-channel.js";
+import { roomKey } from "../../src/store/redis/room-channel.js";
 import { streamIdToMessageId } from "../../src/store/message-id.js";
 
 export interface HistoryEntry {

@@ -4,9 +4,9 @@
  * that socket's live delivery). The Redis store's Lua script writes them to the room's channel in
  * the format decoded here; the in-memory store hands them over directly.
  */
-import type { User } from "../protocol/index.js";
-import type { StoredKind, StoredMessage } from "../store/message-store.js";
-import { streamIdToMessageId } from "../store/message-id.js";
+import type { User } from "../../protocol/index.js";
+import type { StoredKind, StoredMessage } from "../message-store.js";
+import { streamIdToMessageId } from "../message-id.js";
 
 export interface PublishedEntry extends StoredMessage {
   /** Wire id of the room's previous stored entry, or null for the first. */

@@ -1,11 +1,11 @@
-import { roomChannel, roomKey } from "../delivery/room-channel.js";
-import type { User } from "../protocol/index.js";
-import { LuaScript, type RedisCommands } from "../redis/lua-script.js";
-import type { ReplicatedWrites } from "../redis/replicated-writes.js";
-import { withDeadline } from "../util/with-deadline.js";
-import { messageIdToStreamId, streamIdToMessageId } from "./message-id.js";
-import type { RoomSettings } from "../protocol/index.js";
-import { historyWindow } from "./history-window.js";
+import { roomChannel, roomKey } from "./room-channel.js";
+import type { User } from "../../protocol/index.js";
+import { LuaScript, type RedisCommands } from "../../redis/lua-script.js";
+import type { ReplicatedWrites } from "../../redis/replicated-writes.js";
+import { withDeadline } from "../../util/with-deadline.js";
+import { messageIdToStreamId, streamIdToMessageId } from "../message-id.js";
+import type { RoomSettings } from "../../protocol/index.js";
+import { historyWindow } from "../history-window.js";
 import {
   type AppendOutcome,
   type HistoryResult,
@@ -18,8 +18,8 @@ import {
   PACE_TTL_MS,
   StoreUnavailableError,
   defaultMessageStoreOptions,
-} from "./message-store.js";
-import { LUA_HELPERS } from "./redis-publish-lua.js";
+} from "../message-store.js";
+import { LUA_HELPERS } from "./publish-lua.js";
 
 /**
  * Per draft: dedup check (a key stored with another fingerprint is a conflict); unless exempt, ban,
@@ -242,7 +242,7 @@ export interface RedisMessageStoreDeps {
 /**
  * A room's history as one Redis Stream, capped at historySize, with a TTL. Every key of a room has
  * the room's sharded channel as its hash tag, so a room's keys and channel live on one shard and
- * one script appends and publishes (see room-channel.ts and redis-publish-lua.ts).
+ * one script appends and publishes (see room-channel.ts and publish-lua.ts).
  */
 export class RedisMessageStore implements MessageStore {
   private readonly opts: RedisMessageStoreOptions;

@@ -13,7 +13,7 @@
  * It also makes the newest published notice the room's current notice.
  *
  * Payload: `!{"r":room,"e":[[id, prev, sender, kind, body], ...]}` (decoded by
- * src/delivery/published-entry.ts). Ids are stream ids, kinds and bodies are our own JSON, the sender
+ * entries-payload.ts). Ids are stream ids, kinds and bodies are our own JSON, the sender
  * is JSON-encoded: nothing here needs escaping. A backlog longer than `cap` publishes its newest
  * `cap` entries; subscribers see the jump in `prev` and refill from history.
  */

@@ -1,11 +1,11 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import type { PublishedEntry } from "../delivery/published-entry.js";
-import { decodeEntries } from "../delivery/published-entry.js";
-import { roomChannel } from "../delivery/room-channel.js";
-import { ReplicatedWrites } from "../redis/replicated-writes.js";
-import { freshKeyPrefix, useSharedRedisClients } from "../../test/support/shared-cluster-client.js";
-import { messageStoreSuite, waitForCount } from "./message-store.suite.js";
+import type { PublishedEntry } from "./entries-payload.js";
+import { decodeEntries } from "./entries-payload.js";
+import { roomChannel } from "./room-channel.js";
+import { ReplicatedWrites } from "../../redis/replicated-writes.js";
+import { freshKeyPrefix, useSharedRedisClients } from "../../../test/support/shared-cluster-client.js";
+import { messageStoreSuite, waitForCount } from "../message-store.suite.js";
 import { RedisMessageStore } from "./redis-message-store.js";
 
 const redis = useSharedRedisClients();
