@@ -1,4 +1,4 @@
-import type { PublishedEntry } from "../store/redis/entries-payload.js";
+import type { PublishedEntry } from "../store/message-store.js";
 
 export type EntriesListener = (room: string, entries: PublishedEntry[]) => void;
 

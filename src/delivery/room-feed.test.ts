@@ -6,7 +6,7 @@ import { ChatMemoryAdapter } from "../adapter/memory-adapter.js";
 import { wantsBatches } from "../auth/handshake.js";
 import type { ChatBatch, ChatCleared, ChatMessage, Notice } from "../protocol/index.js";
 import { connectClient, type ChatClient } from "../../test/support/clients.js";
-import type { PublishedEntry } from "../store/redis/entries-payload.js";
+import type { PublishedEntry } from "../store/message-store.js";
 import { RoomFeed } from "./room-feed.js";
 
 const user = { id: "u", name: "U", role: "viewer" as const };

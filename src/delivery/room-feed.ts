@@ -19,7 +19,7 @@
 import type { Namespace } from "socket.io";
 import type { BatchEntry, ChatBatch, ChatCleared, ChatMessage, Notice } from "../protocol/index.js";
 import type { StoredKind } from "../store/message-store.js";
-import type { PublishedEntry } from "../store/redis/entries-payload.js";
+import type { PublishedEntry } from "../store/message-store.js";
 
 /** An encoded packet and the options Socket.IO's broadcast passes with it. */
 interface Frame {

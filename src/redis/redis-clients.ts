@@ -1,7 +1,7 @@
 import { createClient, createCluster } from "redis";
 import type { Logger } from "pino";
 import { redactRedisUrl, type RedisConfig } from "../config.js";
-import { hashSlot } from "../store/redis/room-channel.js";
+import { hashSlot } from "./hash-slot.js";
 import { withDeadline } from "../util/with-deadline.js";
 import type { RedisCommands } from "./lua-script.js";
 import type { NodeConnection, WriteRoute } from "./replicated-writes.js";

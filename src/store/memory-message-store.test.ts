@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PublishedEntry } from "./redis/entries-payload.js";
+import type { PublishedEntry } from "./message-store.js";
 import { MemoryMessageStore } from "./memory-message-store.js";
 import { messageStoreSuite, waitForCount } from "./message-store.suite.js";
 

@@ -1,4 +1,3 @@
-import type { PublishedEntry } from "./redis/entries-payload.js";
 import type { RoomSettings } from "../protocol/index.js";
 import { historyWindow } from "./history-window.js";
 import {
@@ -8,6 +7,7 @@ import {
   type MessageStore,
   type MemoryLimits,
   type MessageStoreOptions,
+  type PublishedEntry,
   type RoomAccess,
   type StoredMessage,
   DEFAULT_ROOM_SETTINGS,

@@ -3,9 +3,8 @@
  * and publishing alike. Call it from a `*.test.ts` with a factory that makes a fresh store.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { PublishedEntry } from "./redis/entries-payload.js";
 import type { User } from "../protocol/index.js";
-import type { AppendOutcome, MessageDraft, MessageStore, MessageStoreOptions } from "./message-store.js";
+import type { AppendOutcome, MessageDraft, MessageStore, MessageStoreOptions, PublishedEntry } from "./message-store.js";
 
 /** A store with a view of what it published. */
 export interface StoreUnderTest {

@@ -17,6 +17,19 @@ export interface StoredMessage {
   system?: true;
 }
 
+/**
+ * A room's entry as the store publishes it once durable: in history order, with the id of the
+ * entry stored before it (`prev`) and the socket that sent it (`sender`, left out of that socket's
+ * live delivery). The Redis store publishes them on the room's channel (redis/entries-payload.ts);
+ * the in-memory store hands them over directly.
+ */
+export interface PublishedEntry extends StoredMessage {
+  /** Wire id of the room's previous stored entry, or null for the first. */
+  prev: string | null;
+  /** Socket id of the sender ("" for entries no socket sent). */
+  sender: string;
+}
+
 export interface MessageDraft {
   kind: StoredKind;
   text: string;

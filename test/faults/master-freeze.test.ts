@@ -8,7 +8,8 @@
  * Own cluster: it freezes a node.
  */
 import { expect, it } from "vitest";
-import { hashSlot, roomChannel } from "../../src/store/redis/room-channel.js";
+import { hashSlot } from "../../src/redis/hash-slot.js";
+import { roomChannel } from "../../src/store/redis/room-channel.js";
 import { parseClusterNodes } from "../harness/redis-cli.js";
 import { until } from "../support/clients.js";
 import { useFaultCluster } from "../support/fault-cluster.js";

@@ -5,7 +5,8 @@
  * message exactly once, live deliveries in history order, nothing that is not stored. Own cluster.
  */
 import { expect, it } from "vitest";
-import { hashSlot, roomChannel } from "../../src/store/redis/room-channel.js";
+import { hashSlot } from "../../src/redis/hash-slot.js";
+import { roomChannel } from "../../src/store/redis/room-channel.js";
 import { ChatViewer } from "../support/chat-viewer.js";
 import { until } from "../support/clients.js";
 import { useFaultCluster } from "../support/fault-cluster.js";

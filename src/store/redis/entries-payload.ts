@@ -1,19 +1,11 @@
 /**
- * A room's entries as the store publishes them once they are durable: in history order, each with
- * the id of the entry stored before it (`prev`) and the socket that sent it (`sender`, left out of
- * that socket's live delivery). The Redis store's Lua script writes them to the room's channel in
- * the format decoded here; the in-memory store hands them over directly.
+ * The entries payload: how the Redis store's publish script (publish-lua.ts) writes a room's
+ * published entries to the room's sharded channel, and its decoder, used by every replica's
+ * adapter subscription (src/adapter/sharded-adapter.ts).
  */
 import type { User } from "../../protocol/index.js";
-import type { StoredKind, StoredMessage } from "../message-store.js";
+import type { PublishedEntry, StoredKind } from "../message-store.js";
 import { streamIdToMessageId } from "../message-id.js";
-
-export interface PublishedEntry extends StoredMessage {
-  /** Wire id of the room's previous stored entry, or null for the first. */
-  prev: string | null;
-  /** Socket id of the sender ("" for entries no socket sent). */
-  sender: string;
-}
 
 /**
  * First byte of an entries payload on a room channel. A stock adapter message starts with `{`

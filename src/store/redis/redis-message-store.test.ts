@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import type { PublishedEntry } from "./entries-payload.js";
+import type { PublishedEntry } from "../message-store.js";
 import { decodeEntries } from "./entries-payload.js";
 import { roomChannel } from "./room-channel.js";
 import { ReplicatedWrites } from "../../redis/replicated-writes.js";

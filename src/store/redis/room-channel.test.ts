@@ -1,15 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { hashSlot, roomChannel, roomKey, roomOfChannel } from "./room-channel.js";
+import { hashSlot } from "../../redis/hash-slot.js";
+import { roomChannel, roomKey, roomOfChannel } from "./room-channel.js";
 
 describe("room channel and keys", () => {
-  it("computes Redis Cluster hash slots (values from the cluster spec and CLUSTER KEYSLOT)", () => {
-    expect(hashSlot("123456789")).toBe(12739);
-    expect(hashSlot("foo")).toBe(12182);
-    expect(hashSlot("{user1000}.following")).toBe(hashSlot("user1000"));
-    expect(hashSlot("foo{}{bar}")).toBe(hashSlot("foo{}{bar}")); // empty tag: the whole key
-    expect(hashSlot("foo{}{bar}")).not.toBe(hashSlot("bar"));
-  });
-
   it("puts every key of a room in the slot of the room's channel", () => {
     for (const room of ["lobby", "a", "Room_42-x", "x".repeat(64)]) {
       const slot = hashSlot(roomChannel(room));
