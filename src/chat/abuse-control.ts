@@ -13,7 +13,7 @@
 import type { Socket } from "socket.io";
 import type { VerifiedUser } from "../auth/token.js";
 import { ErrorCode } from "../protocol/index.js";
-import { TokenBucket } from "./token-bucket.js";
+import { TokenBucket } from "../util/token-bucket.js";
 
 const RATE_LIMITED = ErrorCode.RateLimited;
 

@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import { ErrorCode, ProtocolError, type ErrorBody } from "../protocol/index.js";
 import { StoreUnavailableError } from "../store/message-store.js";
-import type { ChatDeps, ChatSocket } from "./types.js";
-import type { TokenBucket } from "./token-bucket.js";
+import type { ChatDeps, ChatSocket } from "./chat-deps.js";
+import type { TokenBucket } from "../util/token-bucket.js";
 
 export type AckFn = (res: unknown) => void;
 

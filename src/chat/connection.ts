@@ -3,7 +3,7 @@ import { banUser, clearChat, configureRoom, deleteMessage, muteUser, unbanUser }
 import { joinRoom, leaveRoom } from "./room-handlers.js";
 import { sharedDispatch, type EventHandler } from "./shared-dispatch.js";
 import type { FloodOptions } from "./ack-handler.js";
-import type { ChatDeps, ChatSocket } from "./types.js";
+import type { ChatDeps, ChatSocket } from "./chat-deps.js";
 
 export interface RateOptions {
   /** Messages (chat:send + notice:send) per second per connection. @default 5 */

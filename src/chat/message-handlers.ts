@@ -6,7 +6,7 @@ import {
   type SendResult,
 } from "../protocol/index.js";
 import type { AppendOutcome, StoredKind } from "../store/message-store.js";
-import type { ChatDeps, ChatSocket } from "./types.js";
+import type { ChatDeps, ChatSocket } from "./chat-deps.js";
 import type { VerifiedUser } from "../auth/token.js";
 import { publicUser } from "./wire.js";
 

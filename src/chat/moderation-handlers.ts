@@ -14,7 +14,7 @@ import {
 } from "../protocol/index.js";
 import { publicUser } from "./wire.js";
 import { requireStreamerOf } from "./message-handlers.js";
-import type { ChatDeps, ChatSocket } from "./types.js";
+import type { ChatDeps, ChatSocket } from "./chat-deps.js";
 
 /**
  * The streamer's tools (server additions), for the streamer of the room only. Each does what the

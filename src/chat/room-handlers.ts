@@ -1,5 +1,5 @@
 import { ErrorCode, ProtocolError, parseJoin, parseLeave, type JoinResult } from "../protocol/index.js";
-import type { ChatDeps, ChatSocket } from "./types.js";
+import type { ChatDeps, ChatSocket } from "./chat-deps.js";
 import { isStreamerOf } from "./message-handlers.js";
 import { toChatMessage, toNotice } from "./wire.js";
 

@@ -7,7 +7,7 @@ import { ErrorCode, ProtocolError } from "../protocol/index.js";
 import { call, connectClient, type ChatClient } from "../../test/support/clients.js";
 import { defaultFloodOptions } from "./ack-handler.js";
 import { sharedDispatch, type EventHandler } from "./shared-dispatch.js";
-import type { ChatDeps, ChatIo, ChatSocket } from "./types.js";
+import type { ChatDeps, ChatIo, ChatSocket } from "./chat-deps.js";
 
 describe("sharedDispatch", () => {
   let io: ChatIo;

@@ -1,7 +1,7 @@
 import { ErrorCode, ProtocolError } from "../protocol/index.js";
 import { admit, clientAddress, toErrorBody, type AckFn, type FloodOptions } from "./ack-handler.js";
-import { TokenBucket } from "./token-bucket.js";
-import type { ChatDeps, ChatSocket } from "./types.js";
+import { TokenBucket } from "../util/token-bucket.js";
+import type { ChatDeps, ChatSocket } from "./chat-deps.js";
 
 /** A client event's work; the ack discipline around it is the dispatcher's. */
 export type EventHandler = (deps: ChatDeps, socket: ChatSocket, payload: unknown) => Promise<object>;

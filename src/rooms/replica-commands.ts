@@ -10,7 +10,7 @@
 import type { Logger } from "pino";
 import type { Namespace } from "socket.io";
 import type { ClientToServerEvents, ServerToClientEvents } from "../protocol/index.js";
-import type { ServerSideEvents, SocketData } from "../chat/types.js";
+import type { ServerSideEvents, SocketData } from "../chat/chat-deps.js";
 
 type ChatNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
 

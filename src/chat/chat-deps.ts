@@ -6,7 +6,7 @@ import type { ChatMetrics } from "../observability/metrics.js";
 import type { ViewerCounts } from "../presence/viewer-counts.js";
 import type { MessageStore } from "../store/message-store.js";
 import type { SendBatcher } from "../delivery/send-batcher.js";
-import type { TokenBucket } from "./token-bucket.js";
+import type { TokenBucket } from "../util/token-bucket.js";
 import type { RoomService } from "../rooms/room-service.js";
 import type { AbuseControl } from "./abuse-control.js";
 
