@@ -14,7 +14,8 @@ import { AbuseControl, type AbuseControlOptions } from "./chat/abuse-control.js"
 import { ClientQueueLimit, type QueuedConnection } from "./engine/client-queue-limit.js";
 import { originAllowed } from "./http/origin-check.js";
 import { connectionSetup } from "./chat/connection.js";
-import type { ChatDeps, ChatIo } from "./chat/chat-deps.js";
+import type { ChatDeps } from "./chat/chat-deps.js";
+import type { ChatIo } from "./socket/chat-io.js";
 import type { EntryBus } from "./delivery/entry-bus.js";
 import { RoomFeed } from "./delivery/room-feed.js";
 import { SendBatcher } from "./delivery/send-batcher.js";

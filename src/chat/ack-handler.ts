@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { ErrorCode, ProtocolError, type ErrorBody } from "../protocol/index.js";
 import { StoreUnavailableError } from "../store/message-store.js";
-import type { ChatDeps, ChatSocket } from "./chat-deps.js";
+import type { ChatDeps } from "./chat-deps.js";
+import type { ServerSocket } from "../socket/chat-io.js";
 import type { TokenBucket } from "../util/token-bucket.js";
 
 export type AckFn = (res: unknown) => void;
@@ -27,7 +28,7 @@ export interface FloodOptions {
 export const defaultFloodOptions: FloodOptions = { maxRefusals: 50, windowMs: 10_000 };
 
 /** The client address the connection limiter counted this connection under (X-Forwarded-For aware). */
-export function clientAddress(socket: ChatSocket): string | undefined {
+export function clientAddress(socket: ServerSocket): string | undefined {
   return (socket.conn as unknown as { countedAs?: string }).countedAs;
 }
 
@@ -38,7 +39,7 @@ export function clientAddress(socket: ChatSocket): string | undefined {
  */
 export function admit(
   deps: Pick<ChatDeps, "logger" | "metrics" | "abuse">,
-  socket: ChatSocket,
+  socket: ServerSocket,
   event: string,
   bucket: TokenBucket,
   reply: AckFn | undefined,
@@ -57,7 +58,7 @@ export function admit(
  */
 export function refuse(
   deps: Pick<ChatDeps, "logger" | "metrics" | "abuse">,
-  socket: ChatSocket,
+  socket: ServerSocket,
   event: string,
   wait: number,
   reply: AckFn | undefined,

@@ -3,7 +3,8 @@ import { banUser, clearChat, configureRoom, deleteMessage, muteUser, unbanUser }
 import { joinRoom, leaveRoom } from "./room-handlers.js";
 import { sharedDispatch, type EventHandler } from "./shared-dispatch.js";
 import type { FloodOptions } from "./ack-handler.js";
-import type { ChatDeps, ChatSocket } from "./chat-deps.js";
+import type { ChatDeps } from "./chat-deps.js";
+import type { ServerSocket } from "../socket/chat-io.js";
 
 export interface RateOptions {
   /** Messages (chat:send + notice:send) per second per connection. @default 5 */
@@ -28,6 +29,6 @@ export const OTHER_EVENTS: Record<string, EventHandler> = {
 };
 
 /** Every client event of the protocol, with one listener shared by all connections. */
-export function connectionSetup(deps: ChatDeps, rate: RateOptions): (socket: ChatSocket) => void {
+export function connectionSetup(deps: ChatDeps, rate: RateOptions): (socket: ServerSocket) => void {
   return sharedDispatch(deps, { messageEvents: MESSAGE_EVENTS, otherEvents: OTHER_EVENTS, ...rate });
 }

@@ -6,11 +6,12 @@ import {
   type SendResult,
 } from "../protocol/index.js";
 import type { AppendOutcome, StoredKind } from "../store/message-store.js";
-import type { ChatDeps, ChatSocket } from "./chat-deps.js";
+import type { ChatDeps } from "./chat-deps.js";
+import type { ServerSocket } from "../socket/chat-io.js";
 import type { VerifiedUser } from "../auth/token.js";
 import { publicUser } from "./wire.js";
 
-export function requireJoined(socket: ChatSocket, room: string): void {
+export function requireJoined(socket: ServerSocket, room: string): void {
   if (!socket.rooms.has(room)) {
     throw new ProtocolError(ErrorCode.NotJoined, `join room "${room}" before sending to it`);
   }
@@ -25,7 +26,7 @@ export function isStreamerOf(user: VerifiedUser, room: string, now = Date.now())
  * Only the streamer who owns `room` (per its token) may moderate it or post notices to it; once
  * the token has expired, not even on the connection it opened.
  */
-export function requireStreamerOf(socket: ChatSocket, room: string, what: string): void {
+export function requireStreamerOf(socket: ServerSocket, room: string, what: string): void {
   const user = socket.data.user;
   if (user.role === "streamer" && user.expiresAt !== undefined && Date.now() >= user.expiresAt) {
     throw new ProtocolError(ErrorCode.Forbidden, `your token has expired: reconnect with a new one to ${what}`);
@@ -56,7 +57,7 @@ function refusal(outcome: AppendOutcome): ProtocolError {
  * every replica once durable, and each delivers it to the room except this socket. An ok ack means
  * stored (on the shard's replica too, when it has one); a retried clientId acks the first id.
  */
-async function store(deps: ChatDeps, socket: ChatSocket, req: { room: string; text: string; clientId: string }, kind: StoredKind): Promise<SendResult> {
+async function store(deps: ChatDeps, socket: ServerSocket, req: { room: string; text: string; clientId: string }, kind: StoredKind): Promise<SendResult> {
   const user = socket.data.user;
   const outcome = await deps.sends.submit(req.room, {
     kind,
@@ -83,14 +84,14 @@ export function dedupKeyOf(user: VerifiedUser, clientId: string): string {
 }
 
 /** `chat:send`: a viewer's or streamer's message (kind chat or question) to a joined room. */
-export async function sendChat(deps: ChatDeps, socket: ChatSocket, payload: unknown): Promise<SendResult> {
+export async function sendChat(deps: ChatDeps, socket: ServerSocket, payload: unknown): Promise<SendResult> {
   const req = parseChatSend(payload, deps.limits.messageMaxLength);
   requireJoined(socket, req.room);
   return store(deps, socket, req, req.kind);
 }
 
 /** `notice:send`: for the streamer of that room only; it replaces the room's current notice. */
-export async function sendNotice(deps: ChatDeps, socket: ChatSocket, payload: unknown): Promise<SendResult> {
+export async function sendNotice(deps: ChatDeps, socket: ServerSocket, payload: unknown): Promise<SendResult> {
   const req = parseNoticeSend(payload, deps.limits.messageMaxLength);
   requireStreamerOf(socket, req.room, "post notices");
   requireJoined(socket, req.room);

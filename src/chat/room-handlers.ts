@@ -1,5 +1,6 @@
 import { ErrorCode, ProtocolError, parseJoin, parseLeave, type JoinResult } from "../protocol/index.js";
-import type { ChatDeps, ChatSocket } from "./chat-deps.js";
+import type { ChatDeps } from "./chat-deps.js";
+import type { ServerSocket } from "../socket/chat-io.js";
 import { isStreamerOf } from "./message-handlers.js";
 import { toChatMessage, toNotice } from "./wire.js";
 
@@ -16,7 +17,7 @@ export const REJOIN_PAGE = 20;
  * live entry reaches them); then joins, then reads history, so no message falls between the two;
  * a message that lands in both is the same id, which clients de-duplicate by (PROTOCOL.md).
  */
-export async function joinRoom(deps: ChatDeps, socket: ChatSocket, payload: unknown): Promise<JoinResult> {
+export async function joinRoom(deps: ChatDeps, socket: ServerSocket, payload: unknown): Promise<JoinResult> {
   const { room, since } = parseJoin(payload);
   const already = socket.rooms.has(room);
   if (!already && socket.rooms.size >= deps.limits.maxRoomsPerSocket) {
@@ -57,7 +58,7 @@ export async function joinRoom(deps: ChatDeps, socket: ChatSocket, payload: unkn
 }
 
 /** `room:leave`: leaving a room the socket is not in is a no-op, acked ok. */
-export async function leaveRoom(socket: ChatSocket, payload: unknown): Promise<object> {
+export async function leaveRoom(socket: ServerSocket, payload: unknown): Promise<object> {
   const { room } = parseLeave(payload);
   if (socket.rooms.has(room)) await socket.leave(room);
   return {};

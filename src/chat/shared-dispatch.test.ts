@@ -7,14 +7,15 @@ import { ErrorCode, ProtocolError } from "../protocol/index.js";
 import { call, connectClient, type ChatClient } from "../../test/support/clients.js";
 import { defaultFloodOptions } from "./ack-handler.js";
 import { sharedDispatch, type EventHandler } from "./shared-dispatch.js";
-import type { ChatDeps, ChatIo, ChatSocket } from "./chat-deps.js";
+import type { ChatDeps } from "./chat-deps.js";
+import type { ChatIo, ServerSocket } from "../socket/chat-io.js";
 
 describe("sharedDispatch", () => {
   let io: ChatIo;
   let url: string;
   const clients: ChatClient[] = [];
   const seen: { event: string; payload: unknown }[] = [];
-  const serverSockets: ChatSocket[] = [];
+  const serverSockets: ServerSocket[] = [];
 
   const handler =
     (event: string): EventHandler =>
@@ -91,7 +92,7 @@ describe("sharedDispatch", () => {
   it("adds one shared any-listener per socket and no per-event listeners", async () => {
     await client();
     await client();
-    const [a, b] = serverSockets as [ChatSocket, ChatSocket];
+    const [a, b] = serverSockets as [ServerSocket, ServerSocket];
     expect(a.listenerCount("chat:send")).toBe(0);
     expect(a.listenersAny()).toHaveLength(1);
     expect(a.listenersAny()[0]).toBe(b.listenersAny()[0]);

@@ -1,10 +1,11 @@
 import { ErrorCode, ProtocolError } from "../protocol/index.js";
 import { admit, clientAddress, toErrorBody, type AckFn, type FloodOptions } from "./ack-handler.js";
 import { TokenBucket } from "../util/token-bucket.js";
-import type { ChatDeps, ChatSocket } from "./chat-deps.js";
+import type { ChatDeps } from "./chat-deps.js";
+import type { ServerSocket } from "../socket/chat-io.js";
 
 /** A client event's work; the ack discipline around it is the dispatcher's. */
-export type EventHandler = (deps: ChatDeps, socket: ChatSocket, payload: unknown) => Promise<object>;
+export type EventHandler = (deps: ChatDeps, socket: ServerSocket, payload: unknown) => Promise<object>;
 
 export interface DispatchOptions {
   /** Charged to the message bucket (chat:send, notice:send). */
@@ -36,10 +37,10 @@ const EVENT_RATE_FACTOR = 4;
  * success acks `{ ok: true, ...result }`, failure `{ ok: false, error }`; unknown events that ask
  * for an ack get `bad_request`.
  */
-export function sharedDispatch(deps: ChatDeps, options: DispatchOptions): (socket: ChatSocket) => void {
+export function sharedDispatch(deps: ChatDeps, options: DispatchOptions): (socket: ServerSocket) => void {
   const { messageEvents, otherEvents, flood } = options;
 
-  function dispatch(this: ChatSocket, event: unknown, ...args: unknown[]): void {
+  function dispatch(this: ServerSocket, event: unknown, ...args: unknown[]): void {
     const socket = this;
     const name = typeof event === "string" ? event : "";
     // Object.hasOwn, not `in`: "constructor" and "__proto__" are in every object.

@@ -8,11 +8,7 @@
  * by user, which would cost memory per viewer, and no `fetchSockets` fan-out.
  */
 import type { Logger } from "pino";
-import type { Namespace } from "socket.io";
-import type { ClientToServerEvents, ServerToClientEvents } from "../protocol/index.js";
-import type { ServerSideEvents, SocketData } from "../chat/chat-deps.js";
-
-type ChatNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
+import type { ChatNamespace } from "../socket/chat-io.js";
 
 export interface ReplicaCommandsDeps {
   nsp: ChatNamespace;
