@@ -17,7 +17,7 @@ import { connectionSetup } from "./chat/connection.js";
 import type { ChatDeps } from "./chat/chat-deps.js";
 import type { ChatIo } from "./socket/chat-io.js";
 import type { EntryBus } from "./delivery/entry-bus.js";
-import { RoomFeed } from "./delivery/room-feed.js";
+import { RoomFeed } from "./delivery/local-delivery.js";
 import { SendBatcher } from "./delivery/send-batcher.js";
 import { API_BASE, createApiRouter, type ApiOptions } from "./api/api-router.js";
 import { createHttpApp } from "./http/app.js";

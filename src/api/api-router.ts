@@ -7,7 +7,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import type { Logger } from "pino";
 import { TokenBucket } from "../util/token-bucket.js";
-import { toChatMessage } from "../chat/wire.js";
+import { toChatMessage } from "../delivery/wire-entries.js";
 import { ErrorCode } from "../protocol/index.js";
 import { DEFAULT_SYSTEM_NAME, SYSTEM_USER_ID, type RoomService } from "../rooms/room-service.js";
 import { apiErrorHandler, sendError } from "./api-error.js";

@@ -9,7 +9,7 @@ import type { AppendOutcome, StoredKind } from "../store/message-store.js";
 import type { ChatDeps } from "./chat-deps.js";
 import type { ServerSocket } from "../socket/chat-io.js";
 import type { VerifiedUser } from "../auth/token.js";
-import { publicUser } from "./wire.js";
+import { publicUser } from "../delivery/wire-entries.js";
 
 export function requireJoined(socket: ServerSocket, room: string): void {
   if (!socket.rooms.has(room)) {

@@ -2,7 +2,7 @@ import { ErrorCode, ProtocolError, parseJoin, parseLeave, type JoinResult } from
 import type { ChatDeps } from "./chat-deps.js";
 import type { ServerSocket } from "../socket/chat-io.js";
 import { isStreamerOf } from "./message-handlers.js";
-import { toChatMessage, toNotice } from "./wire.js";
+import { toChatMessage, toNotice } from "../delivery/wire-entries.js";
 
 /**
  * Messages in the ack of a join of a room the socket is already in, when it cannot recover from

@@ -7,7 +7,7 @@ import { wantsBatches } from "../auth/handshake.js";
 import type { ChatBatch, ChatCleared, ChatMessage, Notice } from "../protocol/index.js";
 import { connectClient, type ChatClient } from "../../test/support/clients.js";
 import type { PublishedEntry } from "../store/message-store.js";
-import { RoomFeed } from "./room-feed.js";
+import { RoomFeed } from "./local-delivery.js";
 
 const user = { id: "u", name: "U", role: "viewer" as const };
 let seq = 0;
