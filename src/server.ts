@@ -17,7 +17,7 @@ import { connectionSetup } from "./chat/connection.js";
 import type { ChatDeps } from "./chat/chat-deps.js";
 import type { ChatIo } from "./socket/chat-io.js";
 import type { EntryBus } from "./delivery/entry-bus.js";
-import { RoomFeed } from "./delivery/local-delivery.js";
+import { LocalDelivery } from "./delivery/local-delivery.js";
 import { SendBatcher } from "./delivery/send-batcher.js";
 import { API_BASE, createApiRouter, type ApiOptions } from "./api/api-router.js";
 import { createHttpApp } from "./http/app.js";
@@ -252,9 +252,9 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
   }
 
   const store = metrics ? timedMessageStore(deps.store, metrics.storeLatency) : deps.store;
-  const feed = new RoomFeed({ nsp, onWrite: (kind, n) => metrics?.deliveries.inc({ kind }, n) });
-  const stopFeed = deps.bus.listen((room, entries) => feed.deliver(room, entries));
-  nsp.adapter.on("delete-room", (room: string) => feed.forget(room));
+  const delivery = new LocalDelivery({ nsp, onWrite: (kind, n) => metrics?.deliveries.inc({ kind }, n) });
+  const stopDelivery = deps.bus.listen((room, entries) => delivery.deliver(room, entries));
+  nsp.adapter.on("delete-room", (room: string) => delivery.forget(room));
   const sends = new SendBatcher(
     { append: (room, drafts) => store.append(room, drafts), onFlush: (n) => metrics?.sendBatchSize.observe(n) },
     { tickMs: opts.batchTickMs },
@@ -330,7 +330,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
         if (i + perBatch < sockets.length) await sleep(50);
       }
       await viewers.stop();
-      stopFeed();
+      stopDelivery();
       coalescer.close();
       abuse.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));

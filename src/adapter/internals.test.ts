@@ -6,8 +6,8 @@
  * Who uses what:
  * - socket.io-adapter `Adapter`: `rooms`, `sids` (only these methods read a socket's entry:
  *   chat-rooms.ts replaces them to store one room as its name), `computeExceptSids`, `_del`,
- *   `apply` finding every socket by the keys of `sids` (chat-rooms.ts), `_encode` (delivery/room-feed.ts);
- * - socket.io `Client.writeToEngine` (delivery/room-feed.ts);
+ *   `apply` finding every socket by the keys of `sids` (chat-rooms.ts), `_encode` (engine/pre-encoded.ts);
+ * - socket.io `Client.writeToEngine` (engine/pre-encoded.ts);
  * - @socket.io/redis-adapter sharded adapter: `opts`, `dynamicChannel`, `onRawMessage` looked up
  *   on the instance by the subscription handler, `doPublish`, the "create-room" listener
  *   (sharded-adapter.ts);

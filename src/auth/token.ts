@@ -1,5 +1,5 @@
 import { SignJWT, jwtVerify } from "jose";
-import type { Role, TokenClaims } from "../protocol/index.js";
+import type { Role, TokenClaims, User } from "../protocol/index.js";
 import { isDisplayName, isRoomId } from "../protocol/index.js";
 
 /** A token that cannot be verified, has expired, or carries claims of the wrong shape. */
@@ -20,6 +20,11 @@ export interface VerifiedUser {
    * open connection too: privileged actions check it at use (no timer per connection).
    */
   expiresAt?: number;
+}
+
+/** The user as other clients see it: never the token's room list. */
+export function publicUser(user: VerifiedUser): User {
+  return { id: user.id, name: user.name, role: user.role };
 }
 
 /** A day: longer-lived tokens (or none with `exp`) are refused, so a leaked one cannot live forever. */

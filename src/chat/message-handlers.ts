@@ -8,8 +8,7 @@ import {
 import type { AppendOutcome, StoredKind } from "../store/message-store.js";
 import type { ChatDeps } from "./chat-deps.js";
 import type { ServerSocket } from "../socket/chat-io.js";
-import type { VerifiedUser } from "../auth/token.js";
-import { publicUser } from "../delivery/wire-entries.js";
+import { publicUser, type VerifiedUser } from "../auth/token.js";
 
 export function requireJoined(socket: ServerSocket, room: string): void {
   if (!socket.rooms.has(room)) {

@@ -12,7 +12,7 @@ import {
   type MuteResult,
   type UnbanResult,
 } from "../protocol/index.js";
-import { publicUser } from "../delivery/wire-entries.js";
+import { publicUser } from "../auth/token.js";
 import { requireStreamerOf } from "./message-handlers.js";
 import type { ChatDeps } from "./chat-deps.js";
 import type { ServerSocket } from "../socket/chat-io.js";

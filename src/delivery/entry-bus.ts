@@ -4,8 +4,8 @@ export type EntriesListener = (room: string, entries: PublishedEntry[]) => void;
 
 /**
  * Hands a room's published entries from where they arrive (the Redis subscription, through the
- * adapter; or the in-memory store in embedded mode) to whoever delivers them (the server's room
- * feed). Created by the composition root, so the two ends need not know each other.
+ * adapter; or the in-memory store in embedded mode) to whoever delivers them (the server's
+ * LocalDelivery). Created by the composition root, so the two ends need not know each other.
  */
 export class EntryBus {
   private readonly listeners = new Set<EntriesListener>();

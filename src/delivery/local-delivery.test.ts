@@ -7,7 +7,7 @@ import { wantsBatches } from "../auth/handshake.js";
 import type { ChatBatch, ChatCleared, ChatMessage, Notice } from "../protocol/index.js";
 import { connectClient, type ChatClient } from "../../test/support/clients.js";
 import type { PublishedEntry } from "../store/message-store.js";
-import { RoomFeed } from "./local-delivery.js";
+import { LocalDelivery } from "./local-delivery.js";
 
 const user = { id: "u", name: "U", role: "viewer" as const };
 let seq = 0;
@@ -25,10 +25,10 @@ function recorder(c: ChatClient): string[] {
   return got;
 }
 
-describe("RoomFeed", () => {
+describe("LocalDelivery", () => {
   let io: Server;
   let url: string;
-  let feed: RoomFeed;
+  let delivery: LocalDelivery;
   const clients: ChatClient[] = [];
   const sockets = new Map<string, Socket>();
 
@@ -45,7 +45,7 @@ describe("RoomFeed", () => {
     });
     await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    feed = new RoomFeed({ nsp: io.of("/") });
+    delivery = new LocalDelivery({ nsp: io.of("/") });
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) c.close();
@@ -71,7 +71,7 @@ describe("RoomFeed", () => {
     const b1 = await client(true);
     const b2 = await client(true);
     const entries = [entry(v1.c.id!, "from v1"), entry(b1.c.id!, "from b1"), entry("", "pinned", "notice"), entry("elsewhere", "other")];
-    feed.deliver("lobby", entries);
+    delivery.deliver("lobby", entries);
     await settle([v1.c, b1.c, b2.c]);
     expect(v1.got).toEqual(["chat:message:from b1:null", "notice:pinned", "chat:message:other:null"]);
     expect(b1.got).toEqual(["batch:from v1,pinned,other"]);
@@ -81,7 +81,7 @@ describe("RoomFeed", () => {
   it("sends nothing to a batch client whose own entries are all there is", async () => {
     const b1 = await client(true);
     const v1 = await client(false);
-    feed.deliver("lobby", [entry(b1.c.id!, "mine")]);
+    delivery.deliver("lobby", [entry(b1.c.id!, "mine")]);
     await settle([b1.c, v1.c]);
     expect(b1.got).toEqual([]);
     expect(v1.got).toEqual(["chat:message:mine:null"]);
@@ -91,8 +91,8 @@ describe("RoomFeed", () => {
     const v1 = await client(false);
     const a = entry("", "a");
     const b = entry("", "b", "chat", a.id);
-    feed.deliver("lobby", [a]);
-    feed.deliver("lobby", [a, b]); // a republish after a failover starts before what we delivered
+    delivery.deliver("lobby", [a]);
+    delivery.deliver("lobby", [a, b]); // a republish after a failover starts before what we delivered
     await settle([v1.c]);
     expect(v1.got).toEqual(["chat:message:a:null", `chat:message:b:${a.id}`]);
   });
@@ -109,7 +109,7 @@ describe("RoomFeed", () => {
     const before = entry("", "before");
     const marker = { ...entry("", "", "clear", before.id) };
     const sys = { ...entry("", "Alice subscribed!", "chat", marker.id), system: true as const };
-    feed.deliver("lobby", [before, marker, sys]);
+    delivery.deliver("lobby", [before, marker, sys]);
     await settle([v1.c, b1.c]);
     expect(cleared).toEqual([{ room: "lobby", id: marker.id, user, ts: 1, prev: before.id }]);
     expect(messages.map((m) => [m.text, m.system])).toEqual([
@@ -124,6 +124,6 @@ describe("RoomFeed", () => {
   });
 
   it("ignores rooms without local members", () => {
-    expect(() => feed.deliver("empty", [entry("", "x")])).not.toThrow();
+    expect(() => delivery.deliver("empty", [entry("", "x")])).not.toThrow();
   });
 });
