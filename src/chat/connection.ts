@@ -1,7 +1,8 @@
 import { sendChat, sendNotice } from "./message-handlers.js";
 import { banUser, clearChat, configureRoom, deleteMessage, muteUser, unbanUser } from "./moderation-handlers.js";
 import { joinRoom, leaveRoom } from "./room-handlers.js";
-import { sharedDispatch, type EventHandler } from "./shared-dispatch.js";
+import { sharedDispatch, type EventRoute } from "./shared-dispatch.js";
+import type { ClientToServerEvents } from "../protocol/index.js";
 import type { FloodOptions } from "./ack-handler.js";
 import type { ChatDeps } from "./chat-deps.js";
 import type { ServerSocket } from "../socket/chat-io.js";
@@ -14,21 +15,28 @@ export interface RateOptions {
   flood: FloodOptions;
 }
 
-/** Charged to the message bucket. */
-export const MESSAGE_EVENTS: Record<string, EventHandler> = { "chat:send": sendChat, "notice:send": sendNotice };
-/** Charged to the larger event bucket. */
-export const OTHER_EVENTS: Record<string, EventHandler> = {
-  "room:join": joinRoom,
-  "room:leave": (_deps, socket, payload) => leaveRoom(socket, payload),
-  "chat:delete": deleteMessage,
-  "user:mute": muteUser,
-  "user:ban": banUser,
-  "user:unban": unbanUser,
-  "chat:clear": clearChat,
-  "room:configure": configureRoom,
-};
+/** What event `E`'s handler resolves with: the ok payload of its ack, without `ok`. */
+type AckResult<E extends keyof ClientToServerEvents> = Omit<Extract<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0], { ok: true }>, "ok">;
+
+/**
+ * Every client event of the protocol, its handler and its rate bucket. Typed against the protocol's
+ * event map: an event without a route, or a handler that does not resolve with its ack's result,
+ * does not compile.
+ */
+export const CLIENT_EVENTS = {
+  "chat:send": { bucket: "message", handle: sendChat },
+  "notice:send": { bucket: "message", handle: sendNotice },
+  "room:join": { bucket: "event", handle: joinRoom },
+  "room:leave": { bucket: "event", handle: (_deps, socket, payload) => leaveRoom(socket, payload) },
+  "chat:delete": { bucket: "event", handle: deleteMessage },
+  "user:mute": { bucket: "event", handle: muteUser },
+  "user:ban": { bucket: "event", handle: banUser },
+  "user:unban": { bucket: "event", handle: unbanUser },
+  "chat:clear": { bucket: "event", handle: clearChat },
+  "room:configure": { bucket: "event", handle: configureRoom },
+} satisfies { [E in keyof ClientToServerEvents]: EventRoute<AckResult<E>> };
 
 /** Every client event of the protocol, with one listener shared by all connections. */
 export function connectionSetup(deps: ChatDeps, rate: RateOptions): (socket: ServerSocket) => void {
-  return sharedDispatch(deps, { messageEvents: MESSAGE_EVENTS, otherEvents: OTHER_EVENTS, ...rate });
+  return sharedDispatch(deps, { events: CLIENT_EVENTS, ...rate });
 }

@@ -32,8 +32,7 @@ describe("sharedDispatch", () => {
     io = new Server(http, { serveClient: false }) as ChatIo;
     const deps = { logger: pino({ level: "silent" }) } as unknown as ChatDeps;
     const setup = sharedDispatch(deps, {
-      messageEvents: { "chat:send": handler("chat:send") },
-      otherEvents: { "room:join": handler("room:join") },
+      events: { "chat:send": { bucket: "message", handle: handler("chat:send") }, "room:join": { bucket: "event", handle: handler("room:join") } },
       ratePerSec: 1,
       rateBurst: 2,
       flood: defaultFloodOptions,

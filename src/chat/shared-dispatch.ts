@@ -4,14 +4,19 @@ import { TokenBucket } from "../util/token-bucket.js";
 import type { ChatDeps } from "./chat-deps.js";
 import type { ServerSocket } from "../socket/chat-io.js";
 
-/** A client event's work; the ack discipline around it is the dispatcher's. */
-export type EventHandler = (deps: ChatDeps, socket: ServerSocket, payload: unknown) => Promise<object>;
+/** A client event's work, resolving with its ack's ok payload; the ack discipline around it is the dispatcher's. */
+export type EventHandler<R extends object = object> = (deps: ChatDeps, socket: ServerSocket, payload: unknown) => Promise<R>;
+
+/** How one client event is handled and which rate bucket it is charged to. */
+export interface EventRoute<R extends object = object> {
+  /** `message`: the message bucket (chat:send, notice:send); `event`: the 4x larger one (joins, leaves, moderation). */
+  bucket: "message" | "event";
+  handle: EventHandler<R>;
+}
 
 export interface DispatchOptions {
-  /** Charged to the message bucket (chat:send, notice:send). */
-  messageEvents: Record<string, EventHandler>;
-  /** Charged to the 4x larger event bucket (joins, leaves, moderation); unknown events too. */
-  otherEvents: Record<string, EventHandler>;
+  /** Routes by event name. Any other name is an unknown event: charged to the event bucket, acked `bad_request`. */
+  events: Readonly<Record<string, EventRoute>>;
   /** @default 5 */
   ratePerSec: number;
   /** @default 10 */
@@ -38,14 +43,15 @@ const EVENT_RATE_FACTOR = 4;
  * for an ack get `bad_request`.
  */
 export function sharedDispatch(deps: ChatDeps, options: DispatchOptions): (socket: ServerSocket) => void {
-  const { messageEvents, otherEvents, flood } = options;
+  const { events, flood } = options;
 
   function dispatch(this: ServerSocket, event: unknown, ...args: unknown[]): void {
     const socket = this;
     const name = typeof event === "string" ? event : "";
     // Object.hasOwn, not `in`: "constructor" and "__proto__" are in every object.
-    const isMessage = Object.hasOwn(messageEvents, name);
-    const handler = isMessage ? messageEvents[name] : Object.hasOwn(otherEvents, name) ? otherEvents[name] : undefined;
+    const route = Object.hasOwn(events, name) ? events[name] : undefined;
+    const isMessage = route?.bucket === "message";
+    const handler = route?.handle;
     const label = handler ? name : "unknown";
     const ack = args[args.length - 1];
     const reply = typeof ack === "function" ? (ack as AckFn) : undefined;
