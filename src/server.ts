@@ -11,7 +11,8 @@ import { handshakeMiddleware } from "./auth/handshake.js";
 import { DEFAULT_TOKEN_MAX_TTL_SEC } from "./auth/token.js";
 import { defaultFloodOptions, type FloodOptions } from "./chat/ack-handler.js";
 import { AbuseControl, type AbuseControlOptions } from "./chat/abuse-control.js";
-import { ClientQueueLimit, type QueuedConnection } from "./engine/client-queue-limit.js";
+import { ClientQueueLimit } from "./engine/client-queue-limit.js";
+import type { EngineConnection } from "./engine/engine-connection.js";
 import { originAllowed } from "./http/origin-check.js";
 import { connectionSetup } from "./chat/connection.js";
 import type { ChatDeps } from "./chat/chat-deps.js";
@@ -24,7 +25,7 @@ import { createHttpApp } from "./http/app.js";
 import { ConnectionLimiter } from "./http/connection-limiter.js";
 import { LeanConnections } from "./engine/lean-connections.js";
 import { leanParser } from "./engine/lean-parser.js";
-import { WriteCoalescer, type EngineConnection } from "./engine/write-coalescing.js";
+import { WriteCoalescer } from "./engine/write-coalescing.js";
 import type { ChatMetrics } from "./observability/metrics.js";
 import type { PresenceStore } from "./presence/presence-store.js";
 import { ViewerCounts, type ViewerCountsOptions } from "./presence/viewer-counts.js";
@@ -156,14 +157,6 @@ export interface ChatServer {
   close(drain?: Partial<DrainOptions>): Promise<void>;
 }
 
-/** An engine.io connection, as the connection limiter tracks it. */
-interface TrackedConnection {
-  request: IncomingMessage;
-  /** The address the limiter counted it under, until released. */
-  countedAs?: string;
-  on(ev: "close", fn: (this: TrackedConnection) => void): void;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Longest wait for a room's subscription before a join fails as unavailable. */
@@ -214,20 +207,18 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
     metrics?.slowConsumers.inc();
     logger.warn({ conn: conn.id, bytes }, "slow consumer disconnected: client queue over MAX_CLIENT_QUEUE_BYTES");
   });
-  const coalescer = new WriteCoalescer({ tickMs: opts.writeCoalescingMs }, (conn) =>
-    queueLimit.admit(conn as unknown as QueuedConnection),
-  );
+  const coalescer = new WriteCoalescer({ tickMs: opts.writeCoalescingMs }, (conn) => queueLimit.admit(conn));
   // One close listener for every connection (`this` is the connection), and the address it was
   // counted under as a field: no closure per viewer.
-  function releaseSlot(this: TrackedConnection): void {
+  function releaseSlot(this: EngineConnection): void {
     if (this.countedAs === undefined) return;
     limiter.release(this.countedAs);
     this.countedAs = undefined;
   }
-  io.engine.on("connection", (raw: TrackedConnection) => {
-    raw.countedAs = limiter.track(raw.request);
-    raw.on("close", releaseSlot);
-    coalescer.attach(raw as unknown as EngineConnection);
+  io.engine.on("connection", (conn: EngineConnection) => {
+    conn.countedAs = limiter.track(conn.request!);
+    conn.on("close", releaseSlot);
+    coalescer.attach(conn);
   });
 
   const nsp = io.of("/");
@@ -247,7 +238,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
   viewers.start();
   // Read at scrape time: no bookkeeping on the join path, and no listener per connection.
   if (metrics) {
-    metrics.sources.rooms = () => (nsp.adapter as unknown as { rooms: Map<string, unknown> }).rooms.size;
+    metrics.sources.rooms = () => nsp.adapter.rooms.size;
     metrics.sources.connections = () => nsp.sockets.size;
   }
 

@@ -18,7 +18,8 @@ import { parseArgs } from "node:util";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { createCluster } from "redis";
 import { Server } from "socket.io";
-import { WriteCoalescer, type EngineConnection } from "../../src/engine/write-coalescing.js";
+import type { EngineConnection } from "../../src/engine/engine-connection.js";
+import { WriteCoalescer } from "../../src/engine/write-coalescing.js";
 
 const { values } = parseArgs({
   options: {

@@ -12,6 +12,7 @@
  */
 import type { Socket } from "socket.io";
 import type { VerifiedUser } from "../auth/token.js";
+import { engineConnection } from "../engine/engine-connection.js";
 import { ErrorCode } from "../protocol/index.js";
 import { TokenBucket } from "../util/token-bucket.js";
 
@@ -112,7 +113,7 @@ export class AbuseControl {
    */
   middleware(): (socket: Socket, next: (err?: Error) => void) => void {
     return (socket, next) => {
-      const ip = (socket.conn as unknown as { countedAs?: string }).countedAs;
+      const ip = engineConnection(socket).countedAs;
       const user = socket.data.user as VerifiedUser | undefined;
       const wait = Math.max(ip === undefined ? 0 : this.ipRefusedFor(ip), user && !user.ephemeral ? this.userRefusedFor(user.id) : 0);
       if (wait === 0) return next();

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { engineConnection } from "../engine/engine-connection.js";
 import { ErrorCode, ProtocolError, type ErrorBody } from "../protocol/index.js";
 import { StoreUnavailableError } from "../store/message-store.js";
 import type { ChatDeps } from "./chat-deps.js";
@@ -29,7 +30,7 @@ export const defaultFloodOptions: FloodOptions = { maxRefusals: 50, windowMs: 10
 
 /** The client address the connection limiter counted this connection under (X-Forwarded-For aware). */
 export function clientAddress(socket: ServerSocket): string | undefined {
-  return (socket.conn as unknown as { countedAs?: string }).countedAs;
+  return engineConnection(socket).countedAs;
 }
 
 /**

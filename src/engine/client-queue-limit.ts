@@ -17,7 +17,7 @@
  * What the client sees: WebSocket close code 4008, reason "slow consumer" (after whatever it had
  * already received); with long-polling, the session ends. Its queue is dropped at once.
  */
-import type { Socket as NetSocket } from "node:net";
+import type { EngineConnection } from "./engine-connection.js";
 
 export interface ClientQueueLimitOptions {
   /** Bytes that may wait for one client. @default 1048576 (1 MiB) */
@@ -30,15 +30,6 @@ export const defaultClientQueueLimitOptions: ClientQueueLimitOptions = { maxByte
 export const SLOW_CONSUMER_CLOSE_CODE = 4008;
 export const SLOW_CONSUMER_REASON = "slow consumer";
 
-/** The parts of an engine.io Socket this reads (engine.io 6, pinned). */
-export interface QueuedConnection {
-  id?: string;
-  readyState: string;
-  writeBuffer: { data?: unknown }[];
-  transport?: { name?: string; socket?: { _socket?: NetSocket; close?(code?: number, reason?: string): void } };
-  close(discard?: boolean): void;
-}
-
 function packetBytes(packet: { data?: unknown }): number {
   const data = packet.data;
   if (typeof data === "string") return data.length;
@@ -47,7 +38,7 @@ function packetBytes(packet: { data?: unknown }): number {
 }
 
 /** Bytes of the packets waiting in engine.io's write buffer (the TCP socket's own buffer is apart). */
-function writeBufferBytes(conn: QueuedConnection): number {
+function writeBufferBytes(conn: EngineConnection): number {
   let bytes = 0;
   for (const packet of conn.writeBuffer) bytes += packetBytes(packet);
   return bytes;
@@ -58,7 +49,7 @@ export class ClientQueueLimit {
 
   constructor(
     options: Partial<ClientQueueLimitOptions> = {},
-    private readonly onSlowConsumer: (conn: QueuedConnection, bytes: number) => void = () => undefined,
+    private readonly onSlowConsumer: (conn: EngineConnection, bytes: number) => void = () => undefined,
   ) {
     this.opts = { ...defaultClientQueueLimitOptions, ...options } satisfies ClientQueueLimitOptions;
   }
@@ -67,7 +58,7 @@ export class ClientQueueLimit {
    * Call before a flush. False when the connection is over the cap: it has been closed and its
    * queue dropped, so the caller must not flush.
    */
-  admit(conn: QueuedConnection): boolean {
+  admit(conn: EngineConnection): boolean {
     const n = conn.writeBuffer.length;
     // Cheap first: the TCP socket's buffer alone, then the write buffer's bytes when it is due.
     const raw = conn.transport?.socket?._socket?.writableLength ?? 0;
@@ -78,7 +69,7 @@ export class ClientQueueLimit {
     return false;
   }
 
-  private closeSlow(conn: QueuedConnection, bytes: number): void {
+  private closeSlow(conn: EngineConnection, bytes: number): void {
     if (conn.readyState === "closed") return;
     this.onSlowConsumer(conn, bytes);
     conn.writeBuffer = [];

@@ -29,24 +29,13 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Socket as NetSocket } from "node:net";
 import type { ParsedUrlQuery } from "node:querystring";
 import type { Socket } from "socket.io";
+import { engineConnection, type EngineConnection } from "./engine-connection.js";
 
 /** engine.io 6.6: `socket.once("close", () => this.emit("close"))` in WebSocketResponse's constructor. */
 export const UPGRADE_RESPONSE_CLOSE_LISTENER = '() => this.emit("close")';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Listener = (...args: any[]) => void;
-
-/** The engine.io connection, as far as this touches it. */
-interface EngineConnection {
-  request: unknown;
-  cleanupFn: (() => void)[];
-  transport: {
-    name: string;
-    socket?: { _socket?: NetSocket; listeners?(event: "error"): Listener[]; removeListener?(event: "error", fn: Listener): unknown };
-    removeAllListeners(event: string): unknown;
-  };
-  on(event: "upgrade", fn: (this: EngineConnection) => void): unknown;
-}
 
 /** The Socket.IO socket's internals this replaces. */
 interface SocketInternals {
@@ -125,7 +114,7 @@ export class LeanConnections {
 
   slim(socket: Socket): void {
     const s = socket as unknown as SocketInternals;
-    const conn = socket.conn as unknown as EngineConnection;
+    const conn = engineConnection(socket);
     const h = socket.handshake;
     s.handshake = { headers: NO_HEADERS, time: "", address: h.address, xdomain: h.xdomain, secure: h.secure, issued: h.issued, url: "", query: NO_QUERY, auth: NO_AUTH };
     conn.request = null;

@@ -3,7 +3,8 @@ import type { AddressInfo, Socket as NetSocket } from "node:net";
 import { Server, type Socket } from "socket.io";
 import { io as connect, type Socket as ClientSocket } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { WriteCoalescer, type EngineConnection } from "./write-coalescing.js";
+import type { EngineConnection } from "./engine-connection.js";
+import { WriteCoalescer } from "./write-coalescing.js";
 
 interface Setup {
   io: Server;

@@ -13,7 +13,7 @@
  *
  * Cost: in a busy connection a packet waits up to `tickMs`.
  */
-import type { Socket as NetSocket } from "node:net";
+import type { EngineConnection } from "./engine-connection.js";
 
 export interface WriteCoalescingOptions {
   /** Longest a packet waits for others to share its write. @default 20 */
@@ -21,15 +21,6 @@ export interface WriteCoalescingOptions {
 }
 
 export const defaultWriteCoalescingOptions: WriteCoalescingOptions = { tickMs: 20 };
-
-/** The parts of an engine.io Socket this relies on (engine.io 6: `flush()` sends `writeBuffer`). */
-export interface EngineConnection {
-  flush(): void;
-  /** Set here: when the coalescer last wrote this connection (ms). One number per connection. */
-  coalescedAt?: number;
-  readyState: string;
-  transport?: { name?: string; socket?: { _socket?: NetSocket } };
-}
 
 export class WriteCoalescer {
   private readonly opts: WriteCoalescingOptions;

@@ -52,7 +52,7 @@ export class ReplicaCommands {
 
   private kickLocal(room: string, userId: string, until: number | null): number {
     const { nsp } = this.deps;
-    const members = (nsp.adapter as unknown as { rooms: Map<string, Set<string>> }).rooms.get(room);
+    const members = nsp.adapter.rooms.get(room);
     let removed = 0;
     for (const sid of [...(members ?? [])]) {
       const socket = nsp.sockets.get(sid);
