@@ -5,7 +5,7 @@
  * Why: an idle viewer's heap is mostly library bookkeeping (`npm run bench:memory` diffs heap
  * snapshots; bench/README.md, section "Memory per idle viewer", has the table). Each step below
  * names what it saves there.
- * Every step touches a library internal of an exactly pinned version; src/adapter/internals.test.ts
+ * Every step touches a library internal of an exactly pinned version; src/engine/internals.test.ts
  * fails when one of them changes.
  *
  * 1. The upgrade request (about 1.4 KB with its header copies). engine.io keeps it as

@@ -48,7 +48,7 @@ interface ClusterClient {
   slots: { master: { address: string } }[];
   masters: { address: string }[];
   nodeClient(node: { address: string }): Promise<NodeConnection>;
-  /** node-redis internal (pinned version, guarded by src/adapter/internals.test.ts). */
+  /** node-redis internal (pinned version, guarded by internals.test.ts beside this file). */
   _slots: { rediscover(startWith?: unknown): Promise<void> };
 }
 
