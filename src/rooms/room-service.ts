@@ -123,12 +123,12 @@ export class RoomService {
     return outcome.id;
   }
 
-  /** Replaces the room's settings and tells its members (`room:settings`). */
   /** Opens the room for viewers' messages (with `requireOpenRooms`); returns until when. */
   open(room: string, durationSec?: number): Promise<number> {
     return this.deps.store.open(room, durationSec);
   }
 
+  /** Replaces the room's settings and tells its members (`room:settings`). */
   async configure(room: string, settings: RoomSettings): Promise<RoomSettings> {
     const stored = await this.deps.store.configure(room, settings);
     this.deps.broadcast.emit(room, "room:settings", { room, ...stored });

@@ -1,5 +1,6 @@
 /**
- * Lua shared by the store's scripts: the publish step.
+ * The publish step: Lua shared by the store's scripts (`LUA_HELPERS`, run inside APPEND when no
+ * replica must confirm first), and the PUBLISH script that runs it on its own after WAIT.
  *
  * `publish` sends the room's stream entries after the publish cursor up to `upto` (a durable id)
  * on the room's sharded channel, oldest first, and moves the cursor. It runs on the room's master,
@@ -17,6 +18,8 @@
  * is JSON-encoded: nothing here needs escaping. A backlog longer than `cap` publishes its newest
  * `cap` entries; subscribers see the jump in `prev` and refill from history.
  */
+import { LuaScript } from "../../redis/lua-script.js";
+
 export const LUA_HELPERS = `
 local function cmp(a, b)
   local am, as = string.match(a, '^(%d+)-(%d+)$')
@@ -62,3 +65,12 @@ local function publish(stream, notice, cursor, channel, room, from, upto, ttl, c
   return redis.call('SPUBLISH', channel, '!{"r":' .. cjson.encode(room) .. ',"e":[' .. table.concat(parts, ',') .. ']}')
 end
 `;
+
+/**
+ * Publishes what is stored up to an id that is now durable (everything before it on the same
+ * master is too: replication is one ordered stream). KEYS: stream, notice hash, cursor.
+ * ARGV: channel, room, from, upto, history ttl, publish cap.
+ */
+export const PUBLISH = new LuaScript(`${LUA_HELPERS}
+return publish(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]))
+`);

@@ -1,10 +1,9 @@
 import { roomChannel, roomKey } from "./room-channel.js";
-import type { User } from "../../protocol/index.js";
-import { LuaScript, type RedisCommands } from "../../redis/lua-script.js";
+import type { RoomSettings, User } from "../../protocol/index.js";
+import type { LuaScript, RedisCommands } from "../../redis/lua-script.js";
 import type { ReplicatedWrites } from "../../redis/replicated-writes.js";
 import { withDeadline } from "../../util/with-deadline.js";
 import { messageIdToStreamId, streamIdToMessageId } from "../message-id.js";
-import type { RoomSettings } from "../../protocol/index.js";
 import { historyWindow } from "../history-window.js";
 import {
   type AppendOutcome,
@@ -19,182 +18,11 @@ import {
   StoreUnavailableError,
   defaultMessageStoreOptions,
 } from "../message-store.js";
-import { LUA_HELPERS } from "./publish-lua.js";
-
-/**
- * Per draft: dedup check (a key stored with another fingerprint is a conflict); unless exempt, ban,
- * mute (not for notices) and slow-mode checks; XADD; in slow mode and unless exempt, the author's
- * pace mark (the time of this message, read by the next one's slow-mode check; rooms without slow
- * mode write none). Then, when the shard needs no
- * replica's confirmation (ARGV[4] = 1), publishes right away; otherwise the caller publishes with
- * PUBLISH once WAIT confirmed the write.
- * KEYS: stream, notice hash, publish cursor, settings hash, then per draft: dedup key, author's
- * mute, ban and pace keys.
- * ARGV: maxlen, history ttl, dedup ttl, publish now (0/1), channel, publish cap, room, n, pace ttl
- * (ms), require open (0/1), then per draft: kind, body JSON, sender socket id, exempt (0/1),
- * fingerprint.
- * Returns per draft {0, id} stored, {1, id} duplicate, {2, ms} muted, {3, ms or -1} banned (-1:
- * until lifted), {4, ms} slow mode, {5, ''} conflict, {6, ''} closed (not opened).
- */
-const APPEND = new LuaScript(`${LUA_HELPERS}
-local stream, notice, cursor = KEYS[1], KEYS[2], KEYS[3]
-local ttl, n, paceTtl = tonumber(ARGV[2]), tonumber(ARGV[8]), ARGV[9]
-local slow = tonumber(redis.call('HGET', KEYS[4], 'slow') or '0') * 1000
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local closed = ARGV[10] == '1' and tonumber(redis.call('HGET', KEYS[4], 'open') or '0') < now
-local out, first, last, added = {}, nil, nil, false
--- A room's first append starts its publish cursor just before itself, so a publish of a later
--- entry (another replica's, confirmed first) also carries this one.
-if redis.call('EXISTS', cursor) == 0 then
-  local top = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
-  local start = '0-0'
-  if #top > 0 then start = top[1][1] end
-  redis.call('SET', cursor, start, 'EX', ttl)
-end
-for i = 1, n do
-  local k, a = 4 * i, 5 + 5 * i
-  local dedup, mute, ban, pace = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]
-  local kind, body, sender, exempt, fp = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4] == '1', ARGV[a + 5]
-  local id = nil
-  local seen = redis.call('GET', dedup)
-  if seen then
-    local sid, sfp = string.match(seen, '^([^|]+)|?(.*)$')
-    if sfp == fp then
-      id = sid
-      out[i] = {1, id}
-    else
-      out[i] = {5, ''}
-    end
-  else
-    local refusal = nil
-    if not exempt and closed then refusal = {6, ''} end
-    if not exempt and not refusal then
-      local banned = redis.call('PTTL', ban)
-      if banned ~= -2 then refusal = {3, tostring(banned)} end
-      if not refusal and kind ~= 'notice' then
-        local left = redis.call('PTTL', mute)
-        if left > 0 then refusal = {2, tostring(left)} end
-      end
-      if not refusal and slow > 0 then
-        local at = tonumber(redis.call('GET', pace) or '')
-        if at and now - at < slow then refusal = {4, tostring(at + slow - now)} end
-      end
-    end
-    if refusal then
-      out[i] = refusal
-    else
-      id = redis.call('XADD', stream, 'MAXLEN', ARGV[1], '*', 'k', kind, 'm', body, 's', sender)
-      local mark = id
-      if fp ~= '' then mark = id .. '|' .. fp end
-      redis.call('SET', dedup, mark, 'EX', ARGV[3])
-      if slow > 0 and not exempt then redis.call('SET', pace, tostring(now), 'PX', paceTtl) end
-      out[i] = {0, id}
-      added = true
-    end
-  end
-  if id then
-    if not first or cmp(id, first) < 0 then first = id end
-    if not last or cmp(id, last) > 0 then last = id end
-  end
-end
-if added then redis.call('EXPIRE', stream, ttl) end
-if ARGV[4] == '1' and last then publish(stream, notice, cursor, ARGV[5], ARGV[7], first, last, ttl, tonumber(ARGV[6])) end
-return out
-`);
-
-/**
- * Publishes what is stored up to an id that is now durable (everything before it on the same
- * master is too: replication is one ordered stream). KEYS: stream, notice hash, cursor.
- * ARGV: channel, room, from, upto, history ttl, publish cap.
- */
-const PUBLISH = new LuaScript(`${LUA_HELPERS}
-return publish(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]))
-`);
-
-/**
- * Published entries only (up to the cursor). With a known \`since\`: {1, entries after it}.
- * Otherwise {0, latest entries newest first}. One script, so trimming cannot fall between the
- * check and the read. KEYS: stream, cursor. ARGV: since stream id or '', count.
- */
-const HISTORY = new LuaScript(`${LUA_HELPERS}
-local top = redis.call('GET', KEYS[2]) or '+'
-if ARGV[1] ~= '' then
-  local hit = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
-  if #hit > 0 then
-    if top ~= '+' and cmp(ARGV[1], top) >= 0 then return {1, {}} end
-    return {1, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], top, 'COUNT', ARGV[2])}
-  end
-end
-return {0, redis.call('XREVRANGE', KEYS[1], top, '-', 'COUNT', ARGV[2])}
-`);
-
-/** XDEL the entry; clear the current notice if it was that entry. Returns 1 if deleted. */
-const REMOVE = new LuaScript(`
-local n = redis.call('XDEL', KEYS[1], ARGV[1])
-if redis.call('HGET', KEYS[2], 'id') == ARGV[1] then redis.call('DEL', KEYS[2]) end
-return n
-`);
-
-/**
- * Sets the ban key to when the ban ends ('0': until lifted), with that TTL when timed; returns the
- * end by the server's clock, or -1.
- */
-const BAN = new LuaScript(`
-if ARGV[1] == '' then
-  redis.call('SET', KEYS[1], '0')
-  return -1
-end
-local t = redis.call('TIME')
-local untilMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1]) * 1000
-redis.call('SET', KEYS[1], tostring(untilMs), 'PX', tonumber(ARGV[1]) * 1000)
-return untilMs
-`);
-
-/**
- * The slow-mode interval and, when KEYS[2] is given, the user's ban: {slow, -2} not banned,
- * {slow, -1} until lifted, {slow, until} timed (what BAN stored).
- */
-const ACCESS = new LuaScript(`
-local slow = tonumber(redis.call('HGET', KEYS[1], 'slow') or '0')
-if not KEYS[2] then return {slow, -2} end
-local ban = redis.call('GET', KEYS[2])
-if not ban then return {slow, -2} end
-if ban == '0' then return {slow, -1} end
-return {slow, tonumber(ban)}
-`);
-
-/** Sets the mute key with its TTL; returns when it ends, by the server's clock. */
-const MUTE = new LuaScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
-return now + tonumber(ARGV[1]) * 1000
-`);
-
-/** Deletes the ban key: 1 when there was one. */
-const UNBAN = new LuaScript(`return redis.call('DEL', KEYS[1])`);
-
-/** Sets the settings hash; a setting at its default is removed (no key for a room with none). */
-/** Opens the room until now + ARGV[1] s by the server's clock (in the lasting settings hash); returns that. */
-const OPEN = new LuaScript(`
-local t = redis.call('TIME')
-local untilMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1]) * 1000
-redis.call('HSET', KEYS[1], 'open', untilMs)
-return untilMs
-`);
-
-const CONFIGURE = new LuaScript(`
-if ARGV[1] == '0' then redis.call('HDEL', KEYS[1], 'slow') else redis.call('HSET', KEYS[1], 'slow', ARGV[1]) end
-return 1
-`);
-
-/** The notice hash as {id, json}, or {}: read with a script so the reply shape is the same in RESP2 and RESP3. */
-const NOTICE = new LuaScript(`
-local v = redis.call('HMGET', KEYS[1], 'id', 'm')
-if not v[1] then return {} end
-return v
-`);
+import { APPEND } from "./append-lua.js";
+import { HISTORY, NOTICE, REMOVE } from "./history-lua.js";
+import { BAN, MUTE, UNBAN } from "./moderation-lua.js";
+import { PUBLISH } from "./publish-lua.js";
+import { ACCESS, CONFIGURE, OPEN } from "./settings-lua.js";
 
 /** What a stream entry's `m` field holds; id and ts come from the stream id, kind from `k`. */
 interface EntryBody {
