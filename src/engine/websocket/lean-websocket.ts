@@ -16,15 +16,15 @@
  * `maxPayload` (summed over fragments) with 1009; pings are answered, pongs ignored; the close
  * handshake echoes the peer's code, and a connection whose peer never answers our close frame is
  * destroyed after `closeTimeoutMs` (30 s).
+ *
+ * The class is built in three layers, still one object per connection: its listeners
+ * (listener-slots.ts), the receiving side (frame-receiver.ts), and here the connection itself,
+ * sending, and the close handshake.
  */
 import { isUtf8 } from "node:buffer";
 import type { Socket as NetSocket } from "node:net";
-import { CloseCode, Opcode, WebSocketProtocolError, closePayload, frameHeader, isValidCloseCode, unmask } from "./frames.js";
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Listener = (...args: any[]) => void;
-type Slot = Listener | Listener[] | undefined;
-export type LeanWebSocketEvent = "message" | "close" | "error";
+import { FrameReceiver } from "./frame-receiver.js";
+import { CloseCode, Opcode, WebSocketProtocolError, closePayload, frameHeader, isValidCloseCode } from "./frames.js";
 
 const OPEN = 1;
 const CLOSING = 2;
@@ -43,20 +43,6 @@ export interface ConnectionSettings {
   closeTimeoutMs: number;
 }
 
-/** Bytes of a frame that has not fully arrived; `need` is its total size once its header is known, else 0. */
-interface Pending {
-  chunks: Buffer[];
-  bytes: number;
-  need: number;
-}
-
-/** A fragmented message being assembled. */
-interface Fragmented {
-  opcode: number;
-  bytes: number;
-  parts: Buffer[];
-}
-
 /** The close handshake, created when the connection starts closing. */
 interface Closing {
   /** Our close frame has been written. */
@@ -70,18 +56,13 @@ interface Closing {
   timer: NodeJS.Timeout | undefined;
 }
 
-export class LeanWebSocket {
+export class LeanWebSocket extends FrameReceiver {
   static readonly CONNECTING = 0;
   static readonly OPEN = OPEN;
   static readonly CLOSING = CLOSING;
   static readonly CLOSED = CLOSED;
 
   private _readyState = OPEN;
-  private _onmessage: Slot = undefined;
-  private _onclose: Slot = undefined;
-  private _onerror: Slot = undefined;
-  private _pending: Pending | undefined = undefined;
-  private _message: Fragmented | undefined = undefined;
   private _closing: Closing | undefined = undefined;
 
   /**
@@ -93,6 +74,7 @@ export class LeanWebSocket {
     head: Buffer,
     private readonly _settings: ConnectionSettings,
   ) {
+    super();
     (_socket as OwnedSocket)[kWebSocket] = this;
     _socket.setTimeout(0);
     _socket.setNoDelay(true);
@@ -110,70 +92,6 @@ export class LeanWebSocket {
   /** `ws` sends through `_sender`; engine.io calls `_sender.sendFrame` for pre-encoded frames. */
   get _sender(): this {
     return this;
-  }
-
-  on(event: LeanWebSocketEvent, listener: Listener): this {
-    const key = slotOf(event);
-    const slot = this[key];
-    this[key] = slot === undefined ? listener : typeof slot === "function" ? [slot, listener] : [...slot, listener];
-    return this;
-  }
-
-  addListener(event: LeanWebSocketEvent, listener: Listener): this {
-    return this.on(event, listener);
-  }
-
-  once(event: LeanWebSocketEvent, listener: Listener): this {
-    // "close" is emitted at most once: no wrapper (and no closure per connection) needed.
-    if (event === "close") return this.on(event, listener);
-    const self = this;
-    const wrapper = Object.assign(
-      function (this: unknown, ...args: unknown[]) {
-        self.removeListener(event, wrapper);
-        listener.apply(this, args);
-      },
-      { listener },
-    );
-    return this.on(event, wrapper);
-  }
-
-  removeListener(event: LeanWebSocketEvent, listener: Listener): this {
-    const key = slotOf(event);
-    const slot = this[key];
-    const matches = (l: Listener) => l === listener || (l as { listener?: Listener }).listener === listener;
-    if (typeof slot === "function") {
-      if (matches(slot)) this[key] = undefined;
-    } else if (slot) {
-      const i = slot.findIndex(matches);
-      if (i >= 0) {
-        const rest = slot.filter((_, j) => j !== i);
-        this[key] = rest.length === 1 ? rest[0] : rest;
-      }
-    }
-    return this;
-  }
-
-  off(event: LeanWebSocketEvent, listener: Listener): this {
-    return this.removeListener(event, listener);
-  }
-
-  removeAllListeners(event?: LeanWebSocketEvent): this {
-    if (event === undefined || event === "message") this._onmessage = undefined;
-    if (event === undefined || event === "close") this._onclose = undefined;
-    if (event === undefined || event === "error") this._onerror = undefined;
-    return this;
-  }
-
-  /** The listeners of `event` (a `once` listener as given, not its wrapper). */
-  listeners(event: LeanWebSocketEvent): Listener[] {
-    const slot = this[slotOf(event)];
-    const all = slot === undefined ? [] : typeof slot === "function" ? [slot] : slot;
-    return all.map((l) => (l as { listener?: Listener }).listener ?? l);
-  }
-
-  listenerCount(event: LeanWebSocketEvent): number {
-    const slot = this[slotOf(event)];
-    return slot === undefined ? 0 : typeof slot === "function" ? 1 : slot.length;
   }
 
   /**
@@ -243,119 +161,15 @@ export class LeanWebSocket {
     this._socket.destroy();
   }
 
-  private emit(event: LeanWebSocketEvent, a?: unknown, b?: unknown): void {
-    const slot = this[slotOf(event)];
-    if (slot === undefined) return;
-    if (typeof slot === "function") slot.call(this, a, b);
-    else for (const l of [...slot]) l.call(this, a, b);
+  protected get maxPayload(): number {
+    return this._settings.maxPayload;
   }
 
-  private reading(): boolean {
+  protected reading(): boolean {
     return this._readyState !== CLOSED && !(this._closing?.received || this._closing?.failed);
   }
 
-  private receive(chunk: Buffer): void {
-    const pending = this._pending;
-    if (pending) {
-      pending.chunks.push(chunk);
-      pending.bytes += chunk.length;
-      // Whole frames only: a large one is copied once, when its last byte is here.
-      if (pending.need !== 0 && pending.bytes < pending.need) return;
-      this._pending = undefined;
-      chunk = Buffer.concat(pending.chunks, pending.bytes);
-    }
-    this.parse(chunk);
-  }
-
-  private parse(buf: Buffer): void {
-    let at = 0;
-    while (this.reading() && buf.length - at >= 2) {
-      const b0 = buf[at]!;
-      const b1 = buf[at + 1]!;
-      const error = this.checkHeader(b0, b1);
-      if (error) return this.fail(error);
-      const opcode = b0 & 0x0f;
-      let length = b1 & 0x7f;
-      let p = at + 2;
-      if (length === 126) {
-        if (buf.length < p + 2) break;
-        length = buf.readUInt16BE(p);
-        p += 2;
-      } else if (length === 127) {
-        if (buf.length < p + 8) break;
-        const high = buf.readUInt32BE(p);
-        if (high > 0x1f_ffff) {
-          return this.fail(new WebSocketProtocolError("Unsupported WebSocket frame: payload length > 2^53 - 1", CloseCode.MessageTooBig, "WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH"));
-        }
-        length = high * 0x1_0000_0000 + buf.readUInt32BE(p + 4);
-        p += 8;
-      }
-      const maxPayload = this._settings.maxPayload;
-      if (opcode < Opcode.Close && maxPayload > 0 && (this._message?.bytes ?? 0) + length > maxPayload) {
-        return this.fail(new WebSocketProtocolError("Max payload size exceeded", CloseCode.MessageTooBig, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH"));
-      }
-      const end = p + 4 + length;
-      if (buf.length < end) {
-        this._pending = { chunks: [buf.subarray(at)], bytes: buf.length - at, need: end - at };
-        return;
-      }
-      const payload = buf.subarray(p + 4, end);
-      unmask(payload, buf, p);
-      at = end;
-      this.frame((b0 & 0x80) !== 0, opcode, payload);
-    }
-    if (at < buf.length && this.reading()) this._pending = { chunks: [buf.subarray(at)], bytes: buf.length - at, need: 0 };
-  }
-
-  /** The first two bytes of a frame, checked as `ws`'s Receiver does (same messages and codes). */
-  private checkHeader(b0: number, b1: number): WebSocketProtocolError | undefined {
-    const protocolError = (message: string, code: string) => new WebSocketProtocolError(message, CloseCode.ProtocolError, code);
-    if ((b0 & 0x30) !== 0) return protocolError("RSV2 and RSV3 must be clear", "WS_ERR_UNEXPECTED_RSV_2_3");
-    if ((b0 & 0x40) !== 0) return protocolError("RSV1 must be clear", "WS_ERR_UNEXPECTED_RSV_1");
-    const opcode = b0 & 0x0f;
-    if (opcode === Opcode.Continuation) {
-      if (!this._message) return protocolError("invalid opcode 0", "WS_ERR_INVALID_OPCODE");
-    } else if (opcode === Opcode.Text || opcode === Opcode.Binary) {
-      if (this._message) return protocolError(`invalid opcode ${opcode}`, "WS_ERR_INVALID_OPCODE");
-    } else if (opcode === Opcode.Close || opcode === Opcode.Ping || opcode === Opcode.Pong) {
-      if ((b0 & 0x80) === 0) return protocolError("FIN must be set", "WS_ERR_EXPECTED_FIN");
-      const length = b1 & 0x7f;
-      if (length > 125 || (opcode === Opcode.Close && length === 1)) {
-        return protocolError(`invalid payload length ${length}`, "WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH");
-      }
-    } else {
-      return protocolError(`invalid opcode ${opcode}`, "WS_ERR_INVALID_OPCODE");
-    }
-    if ((b1 & 0x80) === 0) return protocolError("MASK must be set", "WS_ERR_EXPECTED_MASK");
-    return undefined;
-  }
-
-  private frame(fin: boolean, opcode: number, payload: Buffer): void {
-    if (opcode >= Opcode.Close) return this.control(opcode, payload);
-    const message = this._message;
-    if (!fin) {
-      const m = message ?? (this._message = { opcode, bytes: 0, parts: [] });
-      if (payload.length > 0) {
-        m.parts.push(payload);
-        m.bytes += payload.length;
-      }
-      return;
-    }
-    let data = payload;
-    let type = opcode;
-    if (message) {
-      this._message = undefined;
-      type = message.opcode;
-      message.parts.push(payload);
-      data = Buffer.concat(message.parts, message.bytes + payload.length);
-    }
-    if (type === Opcode.Text && !isUtf8(data)) {
-      return this.fail(new WebSocketProtocolError("invalid UTF-8 sequence", CloseCode.InvalidPayload, "WS_ERR_INVALID_UTF8"));
-    }
-    this.emit("message", data, type === Opcode.Binary);
-  }
-
-  private control(opcode: number, payload: Buffer): void {
+  protected control(opcode: number, payload: Buffer): void {
     if (opcode === Opcode.Ping) {
       if (this._readyState === OPEN) this.sendFrame([frameHeader(Opcode.Pong, payload.length), payload]);
       return;
@@ -383,7 +197,7 @@ export class LeanWebSocket {
   }
 
   /** The peer broke the protocol: close with the error's code without waiting for its close frame. */
-  private fail(error: WebSocketProtocolError): void {
+  protected fail(error: WebSocketProtocolError): void {
     this._pending = undefined;
     this._message = undefined;
     (this._closing ??= { sent: false, received: false, failed: true, code: CloseCode.Abnormal, reason: EMPTY, timer: undefined }).failed = true;
@@ -420,19 +234,6 @@ export class LeanWebSocket {
     ws._message = undefined;
     const received = closing?.received === true;
     ws.emit("close", received ? closing.code : CloseCode.Abnormal, received ? closing.reason : EMPTY);
-  }
-}
-
-function slotOf(event: LeanWebSocketEvent): "_onmessage" | "_onclose" | "_onerror" {
-  switch (event) {
-    case "message":
-      return "_onmessage";
-    case "close":
-      return "_onclose";
-    case "error":
-      return "_onerror";
-    default:
-      throw new TypeError(`LeanWebSocket emits only "message", "close" and "error", not "${String(event)}"`);
   }
 }
 
