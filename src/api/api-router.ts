@@ -8,7 +8,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Logger } from "pino";
 import { TokenBucket } from "../util/token-bucket.js";
 import { toChatMessage } from "../delivery/wire-entries.js";
-import { ErrorCode } from "../protocol/index.js";
+import { DEFAULT_MESSAGE_MAX_LENGTH, ErrorCode } from "../protocol/index.js";
 import { DEFAULT_SYSTEM_NAME, SYSTEM_USER_ID, type RoomService } from "../rooms/room-service.js";
 import { apiErrorHandler, sendError } from "./api-error.js";
 import { ApiKeys, type ApiCaller } from "./api-keys.js";
@@ -50,7 +50,7 @@ export const defaultApiOptions: ApiOptions = {
   maxBodyBytes: 16_384,
   maxViewerRooms: 200,
   maxHistoryLimit: 1_000,
-  messageMaxLength: 500,
+  messageMaxLength: DEFAULT_MESSAGE_MAX_LENGTH,
 };
 
 export interface ApiDeps {

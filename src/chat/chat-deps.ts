@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { ChatMetrics } from "../observability/metrics.js";
+import { DEFAULT_MESSAGE_MAX_LENGTH } from "../protocol/index.js";
 import type { ViewerCounts } from "../presence/viewer-counts.js";
 import type { MessageStore } from "../store/message-store.js";
 import type { SendBatcher } from "../delivery/send-batcher.js";
@@ -7,11 +8,13 @@ import type { RoomService } from "../rooms/room-service.js";
 import type { AbuseControl } from "./abuse-control.js";
 
 export interface ChatLimits {
-  /** @default 500 */
+  /** Characters (code points) per message. @default 500 (DEFAULT_MESSAGE_MAX_LENGTH, shared with clients) */
   messageMaxLength: number;
-  /** @default 20 */
+  /** Rooms one connection may be in. @default 20 */
   maxRoomsPerSocket: number;
 }
+
+export const defaultChatLimits: ChatLimits = { messageMaxLength: DEFAULT_MESSAGE_MAX_LENGTH, maxRoomsPerSocket: 20 };
 
 /** What the event handlers need; passed in, so two servers can live in one process. */
 export interface ChatDeps {

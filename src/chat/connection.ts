@@ -3,7 +3,7 @@ import { banUser, clearChat, configureRoom, deleteMessage, muteUser, unbanUser }
 import { joinRoom, leaveRoom } from "./room-handlers.js";
 import { sharedDispatch, type EventRoute } from "./shared-dispatch.js";
 import type { ClientToServerEvents } from "../protocol/index.js";
-import type { FloodOptions } from "./ack-handler.js";
+import { defaultFloodOptions, type FloodOptions } from "./ack-handler.js";
 import type { ChatDeps } from "./chat-deps.js";
 import type { ServerSocket } from "../socket/chat-io.js";
 
@@ -12,8 +12,11 @@ export interface RateOptions {
   ratePerSec: number;
   /** Messages a connection may send in a burst. @default 10 */
   rateBurst: number;
+  /** When a rate-limited client is disconnected as a flood. @default 50 refusals per 10 s */
   flood: FloodOptions;
 }
+
+export const defaultRateOptions: RateOptions = { ratePerSec: 5, rateBurst: 10, flood: defaultFloodOptions };
 
 /** What event `E`'s handler resolves with: the ok payload of its ack, without `ok`. */
 type AckResult<E extends keyof ClientToServerEvents> = Omit<Extract<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0], { ok: true }>, "ok">;

@@ -17,9 +17,9 @@ export interface EventRoute<R extends object = object> {
 export interface DispatchOptions {
   /** Routes by event name. Any other name is an unknown event: charged to the event bucket, acked `bad_request`. */
   events: Readonly<Record<string, EventRoute>>;
-  /** @default 5 */
+  /** Messages per second per connection (RateOptions). */
   ratePerSec: number;
-  /** @default 10 */
+  /** Burst of the message bucket (RateOptions). */
   rateBurst: number;
   flood: FloodOptions;
 }

@@ -7,11 +7,16 @@ export interface ConnectionLimiterOptions {
   trustProxy: boolean;
 }
 
+export const defaultConnectionLimiterOptions: ConnectionLimiterOptions = { maxPerIp: 200, trustProxy: false };
+
 /** Counts open connections per client IP; refuses new ones over the limit. */
 export class ConnectionLimiter {
   private readonly open = new Map<string, number>();
+  private readonly opts: ConnectionLimiterOptions;
 
-  constructor(private readonly opts: ConnectionLimiterOptions) {}
+  constructor(options: Partial<ConnectionLimiterOptions> = {}) {
+    this.opts = { ...defaultConnectionLimiterOptions, ...options } satisfies ConnectionLimiterOptions;
+  }
 
   /**
    * The client's address. Behind the load balancer (`trustProxy`): the right-most

@@ -12,6 +12,7 @@ import {
   type StoredMessage,
   DEFAULT_ROOM_SETTINGS,
   PACE_TTL_MS,
+  defaultMemoryLimits,
   defaultMessageStoreOptions,
 } from "./message-store.js";
 import { MonotonicIds, encodeMessageId } from "./message-id.js";
@@ -64,7 +65,7 @@ export class MemoryMessageStore implements MessageStore {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(options: Partial<MessageStoreOptions & MemoryLimits> = {}, deps: MemoryMessageStoreDeps = {}) {
-    this.opts = { ...defaultMessageStoreOptions, maxRooms: 10_000, ...options };
+    this.opts = { ...defaultMessageStoreOptions, ...defaultMemoryLimits, ...options };
     this.now = deps.now ?? Date.now;
     this.publish = deps.publish;
     // Abandoned rooms and old dedup keys go away like Redis keys with a TTL would.

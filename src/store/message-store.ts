@@ -208,6 +208,8 @@ export interface MemoryLimits {
   maxRooms: number;
 }
 
+export const defaultMemoryLimits: MemoryLimits = { maxRooms: 10_000 };
+
 export const defaultMessageStoreOptions: MessageStoreOptions = {
   historySize: 100,
   historyTtlSec: 86_400,
