@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, redactRedisUrl } from "./config.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { redactRedisUrl } from "./redis/redis-config.js";
 
 describe("loadConfig", () => {
   it("has defaults that run the embedded server", () => {

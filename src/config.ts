@@ -1,22 +1,15 @@
 /**
  * Configuration from the environment: the one place that reads `process.env`. Every variable is
- * validated at startup; a bad one stops the process with an error naming it.
+ * validated at startup; a bad one stops the process with an error naming it. An unset variable
+ * takes the default of the option it sets, written once, where that option is (the server's options,
+ * the store's, ...); only the process's own settings (port, host, log level, shutdown) are set here.
  */
-import { DEFAULT_MESSAGE_MAX_LENGTH } from "./protocol/index.js";
-
-export interface RedisConfig {
-  /** `cluster`: REDIS_CLUSTER_NODES; `standalone`: REDIS_URL. */
-  mode: "cluster" | "standalone";
-  /** Cluster seed nodes as redis:// URLs, or the one standalone URL. */
-  urls: string[];
-  /** REDIS_PASSWORD: for every node, including the cluster nodes discovered later. Never logged. */
-  password?: string;
-}
-
-/** A Redis URL fit for logs and error messages: its user and password replaced. */
-export function redactRedisUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/)?[^@/]*@/i, "$1***@");
-}
+import { defaultApiOptions } from "./api/api-router.js";
+import { defaultAbuseControlOptions } from "./chat/abuse-control.js";
+import { redactRedisUrl, type RedisConfig } from "./redis/redis-config.js";
+import { defaultReplicatedWritesOptions } from "./redis/replicated-writes.js";
+import { defaultChatServerOptions as server } from "./server/server-options.js";
+import { defaultMemoryLimits, defaultMessageStoreOptions as store } from "./store/message-store.js";
 
 export interface Config {
   port: number;
@@ -102,7 +95,8 @@ function ackReplicas(env: Env): number | "auto" {
 
 function wsEngine(env: Env): "lean" | "ws" {
   const raw = env.WS_ENGINE?.trim().toLowerCase();
-  if (raw === undefined || raw === "" || raw === "lean") return "lean";
+  if (raw === undefined || raw === "") return server.wsEngine;
+  if (raw === "lean") return "lean";
   if (raw === "ws") return "ws";
   throw new ConfigError("WS_ENGINE", `must be "lean" or "ws", got "${env.WS_ENGINE}"`);
 }
@@ -166,34 +160,34 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST?.trim() || "0.0.0.0",
     production,
     authSecret,
-    tokenMaxTtlSec: int(env, "TOKEN_MAX_TTL_SEC", 86_400, 60, 365 * 86_400),
-    historySize: int(env, "HISTORY_SIZE", 100, 1, 100_000),
-    historyTtlSec: int(env, "HISTORY_TTL", 86_400, 1, 365 * 86_400),
-    messageMaxLength: int(env, "MESSAGE_MAX_LENGTH", DEFAULT_MESSAGE_MAX_LENGTH, 1, 100_000),
+    tokenMaxTtlSec: int(env, "TOKEN_MAX_TTL_SEC", server.tokenMaxTtlSec, 60, 365 * 86_400),
+    historySize: int(env, "HISTORY_SIZE", store.historySize, 1, 100_000),
+    historyTtlSec: int(env, "HISTORY_TTL", store.historyTtlSec, 1, 365 * 86_400),
+    messageMaxLength: int(env, "MESSAGE_MAX_LENGTH", server.messageMaxLength, 1, 100_000),
     logLevel,
     redis: redisConfig(env),
-    ratePerSec: int(env, "RATE_LIMIT_PER_SEC", 5, 1, 100_000),
-    rateBurst: int(env, "RATE_LIMIT_BURST", 10, 1, 100_000),
-    ratePerIpPerSec: int(env, "RATE_LIMIT_PER_IP_PER_SEC", 60, 1, 1_000_000),
-    ratePerUserPerSec: int(env, "RATE_LIMIT_PER_USER_PER_SEC", 10, 1, 1_000_000),
-    floodPenaltySec: int(env, "FLOOD_PENALTY_SEC", 60, 0, 86_400),
-    maxRoomsPerSocket: int(env, "MAX_ROOMS_PER_SOCKET", 20, 1, 10_000),
-    maxHttpBufferSize: int(env, "MAX_HTTP_BUFFER_SIZE", 16_384, 1_024, 100_000_000),
-    maxConnectionsPerIp: int(env, "MAX_CONNECTIONS_PER_IP", 200, 1, 1_000_000),
+    ratePerSec: int(env, "RATE_LIMIT_PER_SEC", server.ratePerSec, 1, 100_000),
+    rateBurst: int(env, "RATE_LIMIT_BURST", server.rateBurst, 1, 100_000),
+    ratePerIpPerSec: int(env, "RATE_LIMIT_PER_IP_PER_SEC", defaultAbuseControlOptions.perIpPerSec, 1, 1_000_000),
+    ratePerUserPerSec: int(env, "RATE_LIMIT_PER_USER_PER_SEC", defaultAbuseControlOptions.perUserPerSec, 1, 1_000_000),
+    floodPenaltySec: int(env, "FLOOD_PENALTY_SEC", defaultAbuseControlOptions.penaltyMs / 1000, 0, 86_400),
+    maxRoomsPerSocket: int(env, "MAX_ROOMS_PER_SOCKET", server.maxRoomsPerSocket, 1, 10_000),
+    maxHttpBufferSize: int(env, "MAX_HTTP_BUFFER_SIZE", server.maxHttpBufferSize, 1_024, 100_000_000),
+    maxConnectionsPerIp: int(env, "MAX_CONNECTIONS_PER_IP", server.maxConnectionsPerIp, 1, 1_000_000),
     corsOrigins: cors ? cors.split(",").map((o) => o.trim()) : undefined,
     shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     drainDelayMs: int(env, "DRAIN_DELAY_MS", 2_000, 0, 600_000),
-    trustProxy: bool(env, "TRUST_PROXY", false),
-    writeCoalescingMs: int(env, "WRITE_COALESCING_MS", 20, 0, 1_000),
-    maxClientQueueBytes: int(env, "MAX_CLIENT_QUEUE_BYTES", 1_048_576, 65_536, 1_073_741_824),
-    batchTickMs: int(env, "BATCH_TICK_MS", 25, 0, 1_000),
-    embeddedMaxRooms: int(env, "EMBEDDED_MAX_ROOMS", 10_000, 1, 10_000_000),
-    requireOpenRooms: bool(env, "REQUIRE_OPEN_ROOMS", false),
+    trustProxy: bool(env, "TRUST_PROXY", server.trustProxy),
+    writeCoalescingMs: int(env, "WRITE_COALESCING_MS", server.writeCoalescingMs, 0, 1_000),
+    maxClientQueueBytes: int(env, "MAX_CLIENT_QUEUE_BYTES", server.maxClientQueueBytes, 65_536, 1_073_741_824),
+    batchTickMs: int(env, "BATCH_TICK_MS", server.batchTickMs, 0, 1_000),
+    embeddedMaxRooms: int(env, "EMBEDDED_MAX_ROOMS", defaultMemoryLimits.maxRooms, 1, 10_000_000),
+    requireOpenRooms: bool(env, "REQUIRE_OPEN_ROOMS", store.requireOpenRooms),
     ackReplicas: ackReplicas(env),
-    ackTimeoutMs: int(env, "ACK_TIMEOUT_MS", 1_000, 10, 60_000),
+    ackTimeoutMs: int(env, "ACK_TIMEOUT_MS", defaultReplicatedWritesOptions.timeoutMs, 10, 60_000),
     wsEngine: wsEngine(env),
     apiKeys: apiKeys(env),
-    apiRatePerSec: int(env, "API_RATE_LIMIT_PER_SEC", 50, 1, 100_000),
-    apiRateBurst: int(env, "API_RATE_LIMIT_BURST", 100, 1, 100_000),
+    apiRatePerSec: int(env, "API_RATE_LIMIT_PER_SEC", defaultApiOptions.ratePerSec, 1, 100_000),
+    apiRateBurst: int(env, "API_RATE_LIMIT_BURST", defaultApiOptions.rateBurst, 1, 100_000),
   };
 }

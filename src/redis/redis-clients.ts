@@ -1,6 +1,6 @@
 import { createClient, createCluster } from "redis";
 import type { Logger } from "pino";
-import { redactRedisUrl, type RedisConfig } from "../config.js";
+import { redactRedisUrl, type RedisConfig } from "./redis-config.js";
 import { hashSlot } from "./hash-slot.js";
 import { withDeadline } from "../util/with-deadline.js";
 import type { RedisCommands } from "./lua-script.js";

@@ -3,9 +3,9 @@
  *   npm run token -- --room r1 --name Alice [--room r2] [--sub alice] [--role viewer] [--ttl 3600]
  */
 import { parseArgs } from "node:util";
-import { loadConfig } from "../config.js";
-import { isDisplayName, isRoomId } from "../protocol/index.js";
-import { mintToken } from "./token.js";
+import { loadConfig } from "./config.js";
+import { isDisplayName, isRoomId } from "./protocol/index.js";
+import { mintToken } from "./auth/token.js";
 
 function fail(message: string): never {
   console.error(`token: ${message}`);
