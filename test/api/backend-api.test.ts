@@ -7,18 +7,15 @@ import { mintToken } from "../../src/auth/token.js";
 import { ErrorCode, type ChatBatch, type JoinResult } from "../../src/protocol/index.js";
 import { attachRedisCluster } from "../harness/redis-cluster.js";
 import { startReplicas, stopReplicas, type Replica } from "../harness/replica.js";
-import { call, connectClient, join, nextEvent, sendChat, uniqueId, type ChatClient } from "../support/clients.js";
+import { call, join, nextEvent, sendChat, uniqueId } from "../support/clients.js";
+import { ClientPool } from "../support/use-clients.js";
 import { FAST, TEST_SECRET } from "../support/embedded-server.js";
 
 const KEY = "cluster-test-api-key-0001";
 let replicas: Replica[] = [];
-const clients: ChatClient[] = [];
-
-async function client(replica: Replica, auth = {}): Promise<ChatClient> {
-  const c = await connectClient(replica.url, { auth });
-  clients.push(c);
-  return c;
-}
+/** Every client the file opens, closed before the replicas stop. */
+const clients = new ClientPool();
+const client = (replica: Replica, auth = {}) => clients.connect(replica, auth);
 
 async function api(replica: Replica, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${replica.url}/api/v1${path}`, {
@@ -40,7 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
   await stopReplicas(replicas);
 });
 

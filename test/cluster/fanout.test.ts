@@ -8,18 +8,15 @@ import { mintToken } from "../../src/auth/token.js";
 import type { ChatMessage, Notice } from "../../src/protocol/index.js";
 import { attachRedisCluster, type RedisClusterClient } from "../harness/redis-cluster.js";
 import { startReplicas, type Replica } from "../harness/replica.js";
-import { call, connectClient, join, nextEvent, record, sendChat, uniqueId, until, type ChatClient } from "../support/clients.js";
+import { call, join, nextEvent, record, sendChat, uniqueId, until, type ChatClient } from "../support/clients.js";
+import { ClientPool } from "../support/use-clients.js";
 import { FAST, TEST_SECRET } from "../support/embedded-server.js";
 
 let cluster: RedisClusterClient;
 let replicas: Replica[] = [];
-const clients: ChatClient[] = [];
-
-async function client(replica: Replica, auth = {}): Promise<ChatClient> {
-  const c = await connectClient(replica.url, { auth });
-  clients.push(c);
-  return c;
-}
+/** Every client the file opens, closed before the replicas stop. */
+const clients = new ClientPool();
+const client = (replica: Replica, auth = {}) => clients.connect(replica, auth);
 
 /** Channel of a room on the sharded adapter (socket.io-redis naming): its slot picks the shard. */
 const channelOf = (room: string) => `socket.io#/#${room}#`;
@@ -42,7 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of clients.splice(0)) c.close();
+  clients.closeAll();
   await Promise.all(replicas.map((r) => r.stop()));
 });
 
