@@ -5,14 +5,10 @@
  * with anything else on the origin.
  */
 import type { ChatMessage } from "../protocol/index.js";
+import { JsonItems, STORAGE_PREFIX, type KeyValueStore } from "./json-items.js";
 import { MemoryStorage, type ChatStorage, type RoomSnapshot } from "./storage.js";
 
-/** The part of the Web Storage API we use. */
-export interface KeyValueStore {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-  removeItem(key: string): void;
-}
+export type { KeyValueStore };
 
 export interface WebStorageOptions {
   /** Key prefix, so two apps on one origin do not collide. @default "live-chat:" */
@@ -26,7 +22,7 @@ export function globalLocalStorage(): KeyValueStore | undefined {
   try {
     const store = (globalThis as { localStorage?: KeyValueStore }).localStorage;
     if (!store) return undefined;
-    const probe = "live-chat:probe";
+    const probe = `${STORAGE_PREFIX}probe`;
     store.setItem(probe, "1");
     store.removeItem(probe);
     return store;
@@ -45,19 +41,19 @@ function isChatMessage(m: unknown): m is ChatMessage {
 }
 
 export class WebStorage implements ChatStorage {
-  private readonly prefix: string;
-  private readonly store: KeyValueStore | undefined;
+  /** Undefined without a usable store: then everything is kept in memory. */
+  private readonly items: JsonItems | undefined;
   private readonly fallback = new MemoryStorage();
 
   constructor(options: Partial<WebStorageOptions> = {}) {
-    const opts = { prefix: "live-chat:", store: undefined, ...options } satisfies WebStorageOptions;
-    this.prefix = opts.prefix;
-    this.store = opts.store ?? globalLocalStorage();
+    const opts = { prefix: STORAGE_PREFIX, store: undefined, ...options } satisfies WebStorageOptions;
+    const store = opts.store ?? globalLocalStorage();
+    this.items = store ? new JsonItems(store, opts.prefix) : undefined;
   }
 
   loadRoom(room: string): RoomSnapshot | undefined {
-    if (!this.store) return this.fallback.loadRoom(room);
-    const snap = this.read(`room:${room}`) as Partial<RoomSnapshot> | undefined;
+    if (!this.items) return this.fallback.loadRoom(room);
+    const snap = this.items.read(`room:${room}`) as Partial<RoomSnapshot> | undefined;
     if (typeof snap !== "object" || snap === null) return undefined;
     return {
       lastId: typeof snap.lastId === "string" ? snap.lastId : undefined,
@@ -66,41 +62,23 @@ export class WebStorage implements ChatStorage {
   }
 
   saveRoom(room: string, snapshot: RoomSnapshot): void {
-    if (!this.store) return this.fallback.saveRoom(room, snapshot);
-    this.write(`room:${room}`, { lastId: snapshot.lastId, messages: snapshot.messages });
+    if (!this.items) return this.fallback.saveRoom(room, snapshot);
+    this.items.write(`room:${room}`, { lastId: snapshot.lastId, messages: snapshot.messages });
   }
 
   forgetRoom(room: string): void {
-    if (!this.store) return this.fallback.forgetRoom(room);
-    this.write(`room:${room}`, undefined);
+    if (!this.items) return this.fallback.forgetRoom(room);
+    this.items.write(`room:${room}`, undefined);
   }
 
   loadSession(): string | undefined {
-    if (!this.store) return this.fallback.loadSession();
-    const value = this.read("session");
+    if (!this.items) return this.fallback.loadSession();
+    const value = this.items.read("session");
     return typeof value === "string" ? value : undefined;
   }
 
   saveSession(secret: string): void {
-    if (!this.store) return this.fallback.saveSession(secret);
-    this.write("session", secret);
-  }
-
-  private read(key: string): unknown {
-    try {
-      const raw = this.store!.getItem(this.prefix + key);
-      return raw === null ? undefined : (JSON.parse(raw) as unknown);
-    } catch {
-      return undefined; // a corrupt or foreign entry is as good as none
-    }
-  }
-
-  private write(key: string, value: unknown): void {
-    try {
-      if (value === undefined) this.store!.removeItem(this.prefix + key);
-      else this.store!.setItem(this.prefix + key, JSON.stringify(value));
-    } catch {
-      // Full storage: the client still works, it only forgets on reload.
-    }
+    if (!this.items) return this.fallback.saveSession(secret);
+    this.items.write("session", secret);
   }
 }
