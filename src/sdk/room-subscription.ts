@@ -2,6 +2,10 @@
  * One room of a {@link ChatClient}: joins it (again after every reconnect, with `since`), retries
  * a join that fails for a passing reason, fills gaps, de-duplicates, keeps an ordered snapshot,
  * sends with exactly-once retries, and tells the UI through typed events. The UI only renders.
+ *
+ * Past 300 lines on purpose: this is the SDK's public face of one room. The work is in the parts
+ * it holds (room-timeline, room-view, room-feed, room-joiner, outbox, retry-runner); what is left
+ * here is its API and the state that ties them, which reads best in one place.
  */
 import { ErrorCode, type ChatMessage, type MessageKind, type Notice, type RoomSettings, type User } from "../protocol/index.js";
 import type { BackoffOptions } from "./backoff.js";

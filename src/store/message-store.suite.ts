@@ -1,6 +1,7 @@
 /**
  * The one test suite every MessageStore implementation must pass (in-memory and Redis), storing
  * and publishing alike. Call it from a `*.test.ts` with a factory that makes a fresh store.
+ * Past 300 lines on purpose: it is the MessageStore contract as tests, read as one.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { User } from "../protocol/index.js";
