@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Response } from "express";
 import type { Logger } from "pino";
-import { toErrorBody } from "../chat/ack-handler.js";
+import { toErrorBody } from "../rooms/error-body.js";
 import { ErrorCode, ProtocolError, type ErrorBody } from "../protocol/index.js";
 
 /** The HTTP status of each protocol error code. */

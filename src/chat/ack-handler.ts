@@ -1,23 +1,10 @@
-import type { Logger } from "pino";
 import { engineConnection } from "../engine/engine-connection.js";
-import { ErrorCode, ProtocolError, type ErrorBody } from "../protocol/index.js";
-import { StoreUnavailableError } from "../store/message-store.js";
+import { ErrorCode, ProtocolError } from "../protocol/index.js";
 import type { ChatDeps } from "./chat-deps.js";
 import type { ServerSocket } from "../socket/chat-io.js";
 import type { TokenBucket } from "../util/token-bucket.js";
 
 export type AckFn = (res: unknown) => void;
-
-/** Turns any error into the `{ code, message }` a client gets; never leaks internals. */
-export function toErrorBody(err: unknown, logger: Logger, context: object): ErrorBody {
-  if (err instanceof ProtocolError) return err.toBody();
-  if (err instanceof StoreUnavailableError) {
-    logger.warn({ err, ...context }, "store unavailable");
-    return { code: ErrorCode.Unavailable, message: "message store unavailable; retry with the same clientId" };
-  }
-  logger.error({ err, ...context }, "handler failed");
-  return { code: ErrorCode.Unavailable, message: "internal error; retry with the same clientId" };
-}
 
 export interface FloodOptions {
   /** Rate-limited calls tolerated per window before the connection is dropped. @default 50 */

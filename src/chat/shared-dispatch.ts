@@ -1,5 +1,6 @@
 import { ErrorCode, ProtocolError } from "../protocol/index.js";
-import { admit, clientAddress, toErrorBody, type AckFn, type FloodOptions } from "./ack-handler.js";
+import { toErrorBody } from "../rooms/error-body.js";
+import { admit, clientAddress, type AckFn, type FloodOptions } from "./ack-handler.js";
 import { TokenBucket } from "../util/token-bucket.js";
 import type { ChatDeps } from "./chat-deps.js";
 import type { ServerSocket } from "../socket/chat-io.js";
