@@ -5,7 +5,7 @@
  */
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Listener = (...args: any[]) => void;
+type Listener = (...args: any[]) => void;
 type Slot = Listener | Listener[] | undefined;
 export type LeanWebSocketEvent = "message" | "close" | "error";
 
