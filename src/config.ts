@@ -52,6 +52,10 @@ export interface Config {
   /** Bytes that may wait for one client before it is closed as a slow consumer. */
   maxClientQueueBytes: number;
   batchTickMs: number;
+  /** How long an emptied room keeps its sharded subscription (spares flapping rooms the churn). */
+  roomSubscriptionGraceMs: number;
+  /** Time between two checks of this replica's subscriptions against Redis; 0 = off. */
+  subscriptionWatchdogMs: number;
   /** Only rooms a streamer or the site opened accept viewers' messages. */
   requireOpenRooms: boolean;
   /** Embedded mode only: rooms kept in memory (the room idle longest is dropped past it). */
@@ -187,6 +191,8 @@ export function loadConfig(env: Env = process.env): Config {
     writeCoalescingMs: int(env, "WRITE_COALESCING_MS", 20, 0, 1_000),
     maxClientQueueBytes: int(env, "MAX_CLIENT_QUEUE_BYTES", 1_048_576, 65_536, 1_073_741_824),
     batchTickMs: int(env, "BATCH_TICK_MS", 25, 0, 1_000),
+    roomSubscriptionGraceMs: int(env, "ROOM_SUBSCRIPTION_GRACE_MS", 5_000, 0, 3_600_000),
+    subscriptionWatchdogMs: int(env, "SUBSCRIPTION_WATCHDOG_MS", 10_000, 0, 3_600_000),
     embeddedMaxRooms: int(env, "EMBEDDED_MAX_ROOMS", 10_000, 1, 10_000_000),
     requireOpenRooms: bool(env, "REQUIRE_OPEN_ROOMS", false),
     ackReplicas: ackReplicas(env),

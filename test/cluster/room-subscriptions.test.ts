@@ -61,7 +61,7 @@ describe("a room's subscription under churn (2 replicas)", () => {
       [false, false, false],
       [false, false, false],
     ];
-    const all = await lanes(endings.length * 2, 3);
+    const all = await lanes(endings.length * 3, 3);
     const results = await Promise.all(
       all.map((lane, i) => burstTrial(lane, uniqueId("burst"), 8, endings[i % endings.length]!, SILENT_AFTER_MS)),
     );
