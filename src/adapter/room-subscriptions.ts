@@ -87,6 +87,8 @@ interface ChannelState {
   failures: number;
   lostProbes: number;
   waiters: Waiter[];
+  /** Called once the channel settles unsubscribed and is dropped (a stray's removal). */
+  dropped: (() => void) | undefined;
   grace: NodeJS.Timeout | undefined;
   retry: NodeJS.Timeout | undefined;
 }
@@ -181,13 +183,17 @@ export class RoomSubscriptions {
     return this.prove(ch, "missing");
   }
 
-  /** Unsubscribes a channel Redis lists for this replica but nothing here tracks (the watchdog's strays). */
-  dropStray(channel: string): boolean {
-    if (this.closed || this.channels.has(channel) || this.deps.wanted(channel)) return false;
+  /**
+   * Unsubscribes a channel Redis lists but nothing here tracks (the watchdog's strays); resolves
+   * once the SUNSUBSCRIBE answered. Undefined when the channel is tracked or wanted.
+   */
+  dropStray(channel: string): Promise<void> | undefined {
+    if (this.closed || this.channels.has(channel) || this.deps.wanted(channel)) return undefined;
     const ch = this.track(channel, true);
     ch.suspect = true;
+    const done = new Promise<void>((resolve) => (ch.dropped = resolve));
     this.pump(ch);
-    return true;
+    return done;
   }
 
   close(): void {
@@ -196,6 +202,7 @@ export class RoomSubscriptions {
       clearTimeout(ch.grace);
       clearTimeout(ch.retry);
       this.fail(ch, new Error("subscriptions closed"));
+      ch.dropped?.();
     }
     this.channels.clear();
   }
@@ -213,6 +220,7 @@ export class RoomSubscriptions {
       failures: 0,
       lostProbes: 0,
       waiters: [],
+      dropped: undefined,
       grace: undefined,
       retry: undefined,
     };
@@ -230,6 +238,7 @@ export class RoomSubscriptions {
     if (!want) {
       this.fail(ch, new Error("room has no local members"));
       this.channels.delete(ch.name);
+      ch.dropped?.();
       return;
     }
     if (ch.provenEpoch === this.epoch) {

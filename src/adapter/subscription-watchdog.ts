@@ -75,6 +75,8 @@ export interface WatchdogReport {
 
 const NUMSUB_BATCH = 500;
 const PROBE_CONCURRENCY = 20;
+/** Longest wait for stray SUNSUBSCRIBEs before counting again. */
+const STRAY_WAIT_MS = 5_000;
 
 /** Sum of `ssub=` of the `CLIENT LIST` lines whose `name=` is `name`; undefined when Redis does not report `ssub`. */
 export function shardSubscriptionsOf(clientList: string, name: string): number | undefined {
@@ -185,9 +187,8 @@ export class SubscriptionWatchdog {
         report.probed += probing.length;
         report.missing += lost;
         // Judged after the probes: a lost channel and a stray one on the same master cancel out in the count.
-        if (held !== undefined && held > expected.length - lost + (inFlight.get(node.address) ?? 0)) {
-          report.stray += await this.dropStrays(node, held - (expected.length - lost) - (inFlight.get(node.address) ?? 0));
-        }
+        const excess = held === undefined ? 0 : held - (expected.length - lost) - (inFlight.get(node.address) ?? 0);
+        if (excess > 0) report.stray += await this.dropStrays(node, held! - lost, excess);
       } catch (err) {
         report.failed++;
         this.deps.logger?.warn({ err, node: node.address }, "subscription watchdog: master not checked");
@@ -215,20 +216,32 @@ export class SubscriptionWatchdog {
     return lost;
   }
 
-  /** Unsubscribes the master's room channels nothing here tracks; resolves with the strays counted. */
-  private async dropStrays(node: ShardNode, stray: number): Promise<number> {
+  /**
+   * Unsubscribes the master's room channels nothing here tracks (most are other replicas': a
+   * no-op on this connection), then counts the strays as what this replica's count fell by
+   * (`heldBefore` already lowered by the lost channels being re-subscribed meanwhile), at most
+   * `excess`: a count that was only ahead of a stale slot map repairs and reports nothing.
+   */
+  private async dropStrays(node: ShardNode, heldBefore: number, excess: number): Promise<number> {
     const listed = await node.send(["PUBSUB", "SHARDCHANNELS", this.deps.channelPattern]);
     const untracked = (Array.isArray(listed) ? listed.map(asText) : []).filter((c) => !this.deps.subscriptions.has(c));
-    let dropped = 0;
+    const drops: Promise<void>[] = [];
     for (const channel of untracked) {
-      if (dropped >= this.opts.maxStrays) break;
-      if (this.deps.subscriptions.dropStray(channel)) dropped++;
+      if (drops.length >= this.opts.maxStrays) break;
+      const dropped = this.deps.subscriptions.dropStray(channel);
+      if (dropped) drops.push(dropped);
     }
-    this.deps.onStray?.(stray, node.address);
+    if (drops.length === 0) return 0;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(drops), new Promise((resolve) => (timer = setTimeout(resolve, STRAY_WAIT_MS)))]);
+    clearTimeout(timer);
+    const heldAfter = shardSubscriptionsOf(asText(await node.send(["CLIENT", "LIST"])), this.deps.subscriberName) ?? heldBefore;
+    const stray = Math.max(0, Math.min(excess, heldBefore - heldAfter));
+    if (stray > 0) this.deps.onStray?.(stray, node.address);
     return stray;
   }
 
-/** How many sharded channels this replica holds on a master, and which of its channels there deserve a probe. */
+  /** How many sharded channels this replica holds on a master, and which of its channels there deserve a probe. */
   private async countsOn(node: ShardNode, expected: string[]): Promise<{ held: number | undefined; suspects: string[] }> {
     const held = shardSubscriptionsOf(asText(await node.send(["CLIENT", "LIST"])), this.deps.subscriberName);
     const counts = new Map<string, number>();

@@ -31,7 +31,7 @@ export interface RedisClients {
   subscribed(): boolean;
   /** Every master (standalone: the one server), each with a way to run a command on it, for the subscription watchdog. */
   masters(): Promise<{ address: string; send(args: string[]): Promise<unknown> }[]>;
-  /** Address of the master that owns a channel's slot now ("standalone" without a cluster). */
+  /** Address of the master the subscriber holds a channel's slot on ("standalone" without a cluster). */
   ownerOf(channel: string): string | undefined;
   /**
    * Calls `listener` whenever one of the subscriber's connections connects, reconnects or drops, or
@@ -167,7 +167,8 @@ export async function connectRedis(
         send: async (args: string[]) => (await pubCluster.nodeClient(master)).sendCommand(args),
       }));
     },
-    ownerOf: (channel) => pubCluster.slots[hashSlot(channel)]?.master.address,
+    // The subscriber's own slot map: where its connection for the channel is (the watchdog counts there).
+    ownerOf: (channel) => (sub as unknown as ClusterClient).slots[hashSlot(channel)]?.master.address,
     async rediscover() {
       const all = [pub, writer, sub] as unknown as ClusterClient[];
       await Promise.allSettled(all.map((c) => c._slots.rediscover()));
