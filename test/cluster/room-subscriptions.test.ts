@@ -50,6 +50,10 @@ describe("a room's subscription under churn (2 replicas)", () => {
     console.log(`leave/join swap: ${silent.length} silent rooms of ${results.length}`);
     expect(results).toHaveLength(50);
     expect(silent, "rooms where the joiner on A got nothing (subscribers = what Redis lists)").toEqual([]);
+    // The queue alone kept every subscription: no join's probe was lost and had to be repaired.
+    const metrics = await (await fetch(`${replicas[0]!.url}/metrics`)).text();
+    expect(metrics).toContain("# TYPE chat_subscription_repairs_total counter");
+    expect(metrics).not.toMatch(/^chat_subscription_repairs_total\{kind="probe_lost"\}/m);
   });
 
   it("leave/join bursts from 3 sockets: every final member gets the posts, and an emptied room is unsubscribed", { timeout: 120_000 }, async () => {
