@@ -1,29 +1,21 @@
 /**
- * This replica's sharded subscriptions, one small state machine per channel, so no transition is
- * lost however joins and leaves race (issue #24).
+ * This replica's sharded subscriptions, one state machine per channel, so no transition is lost
+ * however joins and leaves race (issue #24; the whole story: docs/architecture.md, "Room
+ * subscriptions").
  *
- * Why a queue per channel: node-redis 6.3.1 answers an SSUBSCRIBE sent while the channel's
- * SUNSUBSCRIBE awaits its reply from its own bookkeeping, sends nothing, and then drops the channel
- * when the SUNSUBSCRIBE's reply arrives: the replica ends unsubscribed while the subscribe
- * resolved (docs/notes/node-redis-sunsubscribe-race.md). Here at most one command per channel is
- * in flight; the next is chosen from what is wanted *now* once the previous one answered, so
- * whatever order joins and leaves come in, the last command matches the room's membership.
+ * Why an ordered queue per channel: node-redis 6.3.1 loses an SSUBSCRIBE sent while the channel's
+ * SUNSUBSCRIBE awaits its reply (docs/notes/node-redis-sunsubscribe-race.md). Here one command per
+ * channel is in flight and the next is chosen from what is wanted once it answered: the last
+ * command always matches the room's membership. Why a grace period as well: viewers reload and
+ * switch tabs; keeping an emptied room's subscription `graceMs` spares those rooms the
+ * unsubscribe/subscribe pair and the next join's probe, for the price of the room's traffic
+ * reaching this replica that long for nobody. The grace alone would not be correct (a join can
+ * meet the unsubscribe at its end); the queue is.
  *
- * Why a grace period as well: a viewer who reloads or switches tabs leaves and comes back within
- * seconds. Keeping an emptied room's subscription for `graceMs` spares those rooms an
- * SUNSUBSCRIBE/SSUBSCRIBE pair (and the next join a probe round trip) each time; the price is the
- * room's traffic reaching this replica for that long with nobody to deliver it to. The grace alone
- * would not fix the race (a join can still meet the unsubscribe at the end of the grace): the queue
- * is what makes it correct, the grace what makes it cheap.
- *
- * Proof: a confirmed SSUBSCRIBE is not trusted until a probe published on the channel comes back
- * (subscription-probe.ts). A channel is ready when subscribed, trusted and proven in the current
- * epoch; a connection event of the subscriber (reconnect, failover) starts a new epoch, so the next
- * join of each room proves it again. A proven room's join pays nothing.
- *
- * Repair: a lost probe or the watchdog (subscription-watchdog.ts) marks a channel suspect; a
- * suspect channel is unsubscribed first (which also makes node-redis forget its listener, so the
- * next SSUBSCRIBE is really sent), then subscribed and proven again.
+ * A channel is ready once subscribed and proven by a probe in the current epoch (a subscriber
+ * connection event starts a new one). A lost probe or the watchdog makes it suspect: unsubscribed
+ * first (node-redis then forgets its listener, so the SSUBSCRIBE is really sent), then subscribed
+ * and proven again.
  */
 import type { Logger } from "pino";
 
