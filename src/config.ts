@@ -7,6 +7,8 @@
 import { defaultApiOptions } from "./api/api-router.js";
 import { defaultAbuseControlOptions } from "./chat/abuse-control.js";
 import { redactRedisUrl, type RedisConfig } from "./redis/redis-config.js";
+import { defaultRoomSubscriptionsOptions } from "./adapter/room-subscriptions.js";
+import { defaultWatchdogOptions } from "./adapter/subscription-watchdog.js";
 import { defaultReplicatedWritesOptions } from "./redis/replicated-writes.js";
 import { defaultChatServerOptions as server } from "./server/server-options.js";
 import { defaultMemoryLimits, defaultMessageStoreOptions as store } from "./store/message-store.js";
@@ -45,6 +47,10 @@ export interface Config {
   /** Bytes that may wait for one client before it is closed as a slow consumer. */
   maxClientQueueBytes: number;
   batchTickMs: number;
+  /** How long an emptied room keeps its sharded subscription (spares flapping rooms the churn). */
+  roomSubscriptionGraceMs: number;
+  /** Time between two checks of this replica's subscriptions against Redis; 0 = off. */
+  subscriptionWatchdogMs: number;
   /** Only rooms a streamer or the site opened accept viewers' messages. */
   requireOpenRooms: boolean;
   /** Embedded mode only: rooms kept in memory (the room idle longest is dropped past it). */
@@ -181,6 +187,8 @@ export function loadConfig(env: Env = process.env): Config {
     writeCoalescingMs: int(env, "WRITE_COALESCING_MS", server.writeCoalescingMs, 0, 1_000),
     maxClientQueueBytes: int(env, "MAX_CLIENT_QUEUE_BYTES", server.maxClientQueueBytes, 65_536, 1_073_741_824),
     batchTickMs: int(env, "BATCH_TICK_MS", server.batchTickMs, 0, 1_000),
+    roomSubscriptionGraceMs: int(env, "ROOM_SUBSCRIPTION_GRACE_MS", defaultRoomSubscriptionsOptions.graceMs, 0, 3_600_000),
+    subscriptionWatchdogMs: int(env, "SUBSCRIPTION_WATCHDOG_MS", defaultWatchdogOptions.intervalMs, 0, 3_600_000),
     embeddedMaxRooms: int(env, "EMBEDDED_MAX_ROOMS", defaultMemoryLimits.maxRooms, 1, 10_000_000),
     requireOpenRooms: bool(env, "REQUIRE_OPEN_ROOMS", store.requireOpenRooms),
     ackReplicas: ackReplicas(env),

@@ -47,19 +47,24 @@ export function embeddedBackend(storeOptions: Partial<MessageStoreOptions & Memo
 }
 
 /** Embedded (one process, in memory) or Redis (cluster or standalone): chosen by config alone. */
-async function createBackend(config: Config, logger: Logger, metrics: ChatMetrics): Promise<Backend> {
+async function createBackend(config: Config, logger: Logger, metrics: ChatMetrics, replicaId: string): Promise<Backend> {
   const storeOptions = { historySize: config.historySize, historyTtlSec: config.historyTtlSec, requireOpenRooms: config.requireOpenRooms };
   if (!config.redis) {
     logger.info("no REDIS_URL or REDIS_CLUSTER_NODES: embedded mode (in-memory adapter and history, one process)");
     return embeddedBackend({ ...storeOptions, maxRooms: config.embeddedMaxRooms });
   }
+  // Named, so the subscription watchdog finds this replica's subscriber connections in CLIENT LIST.
+  const subscriberName = `chat-sub:${replicaId}`.replace(/[^\w.:-]/g, "_");
   const redis = await connectRedis(config.redis, logger, {
+    subscriberName,
     onEvent: (event, client) => {
       if (event === "error") metrics.redisErrors.inc({ client });
       if (event === "reconnecting") metrics.redisReconnects.inc({ client });
     },
   });
   const cluster = config.redis.mode === "cluster";
+  const subscriberChanges = new Set<() => void>();
+  const slotMapChanged = () => subscriberChanges.forEach((listener) => listener());
   const topology = redis.clusterShards
     ? new ClusterTopology({
         shards: (exclude) => redis.clusterShards!(exclude),
@@ -68,7 +73,11 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
         // neither, so every command would wait for it. The other nodes know: rediscover.
         onRefresh: (shards) => {
           const moved = shards.some((s) => s.master && s.slots.some(([from]) => !s.masterAliases.includes(redis.slotOwner!(from) ?? "")));
-          if (moved) void redis.rediscover!();
+          if (moved) {
+            void redis.rediscover!();
+            // Slots moved: room subscriptions prove themselves again (node-redis moves them on its own, not always).
+            slotMapChanged();
+          }
         },
       })
     : undefined;
@@ -107,6 +116,22 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
         logger.warn({ err }, "adapter publish failed; other replicas missed a room event");
       },
       onBadPayload: (channel) => logger.warn({ channel }, "undecodable entries payload on a room channel"),
+      subscriptions: { graceMs: config.roomSubscriptionGraceMs },
+      watchdog: {
+        nodes: { masters: () => redis.masters(), ownerOf: (channel) => redis.ownerOf(channel) },
+        subscriberName,
+        intervalMs: config.subscriptionWatchdogMs,
+      },
+      onSubscriberChange: (listener) => {
+        const offClient = redis.onSubscriberChange(listener);
+        subscriberChanges.add(listener);
+        return () => {
+          offClient();
+          subscriberChanges.delete(listener);
+        };
+      },
+      onRepair: (kind, count) => metrics.subscriptionRepairs.inc({ kind }, count),
+      logger,
     }) as ChatServerDeps["adapter"],
   };
 }
@@ -115,7 +140,7 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
 export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const replicaId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const metrics = createMetrics();
-  const backend = await createBackend(config, logger, metrics);
+  const backend = await createBackend(config, logger, metrics, replicaId);
   const redis = backend.redis;
   backend.topology?.start();
   const server = createChatServer(

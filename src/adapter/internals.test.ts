@@ -67,7 +67,8 @@ describe("pinned library internals of src/adapter/", () => {
       sSubscribe: async (channel: string, listener: (m: Buffer, c: Buffer) => void) => void subscribed.set(channel, listener),
       sUnsubscribe: async () => undefined,
     };
-    const pub = { sPublish: async () => 1 };
+    // Delivers to the subscriber like Redis: the patched adapter proves a subscription with a probe.
+    const pub = { sPublish: async (channel: string, message: string) => (subscribed.get(channel)?.(Buffer.from(message), Buffer.from(channel)), 1) };
     const stock = createShardedAdapter(pub, sub, { subscriptionMode: "dynamic-private" })(fakeNamespace()) as unknown as ShardedInternals &
       Adapter;
     expect(stock.opts.subscriptionMode).toBe("dynamic-private");

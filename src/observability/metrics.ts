@@ -32,6 +32,8 @@ export interface ChatMetrics {
   apiRequests: Counter<"route" | "status">;
   /** Connections closed because more than MAX_CLIENT_QUEUE_BYTES waited for them. */
   slowConsumers: Counter;
+  /** Sharded subscriptions repaired: `missing`, `stray` (watchdog), `probe_lost` (a join's probe). */
+  subscriptionRepairs: Counter<"kind">;
 }
 
 export interface MetricsOptions {
@@ -151,6 +153,12 @@ export function createMetrics(options: Partial<MetricsOptions> = {}): ChatMetric
     slowConsumers: new Counter({
       name: `${prefix}slow_consumers_total`,
       help: "Connections closed as slow consumers (more than MAX_CLIENT_QUEUE_BYTES queued for them)",
+      registers,
+    }),
+    subscriptionRepairs: new Counter({
+      name: `${prefix}subscription_repairs_total`,
+      help: "Room channel subscriptions repaired, by kind (missing: local members but Redis did not deliver, re-subscribed; stray: subscribed without local members, unsubscribed; probe_lost: a join's probe did not come back, re-subscribed)",
+      labelNames: ["kind"],
       registers,
     }),
   };

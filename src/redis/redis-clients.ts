@@ -29,6 +29,15 @@ export interface RedisClients {
   ping(timeoutMs: number): Promise<boolean>;
   /** The subscriber is connected (node-redis re-subscribes its channels after a reconnect). */
   subscribed(): boolean;
+  /** Every master (standalone: the one server), each with a way to run a command on it, for the subscription watchdog. */
+  masters(): Promise<{ address: string; send(args: string[]): Promise<unknown> }[]>;
+  /** Address of the master the subscriber holds a channel's slot on ("standalone" without a cluster). */
+  ownerOf(channel: string): string | undefined;
+  /**
+   * Calls `listener` whenever one of the subscriber's connections connects, reconnects or drops, or
+   * node-redis fails to move a channel after a slot migration; returns its removal.
+   */
+  onSubscriberChange(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -39,7 +48,12 @@ export interface RedisClientsOptions {
   maxReconnectDelayMs: number;
   /** Called on every client error and reconnect (metrics hook). */
   onEvent?: (event: "error" | "reconnecting" | "ready", client: "pub" | "sub" | "writer") => void;
+  /** `CLIENT SETNAME` of the subscriber's connections, so Redis can tell which are this replica's. @default none */
+  subscriberName?: string;
 }
+
+/** The subscriber's connection events (standalone client, then cluster nodes) after which its subscriptions must prove themselves again. */
+const SUBSCRIBER_CHANGES = ["ready", "reconnecting", "end", "node-ready", "node-reconnecting", "node-disconnect", "sharded-channel-moved-error"];
 
 const defaults: RedisClientsOptions = { connectTimeoutMs: 5_000, maxReconnectDelayMs: 2_000 };
 
@@ -76,7 +90,7 @@ export async function connectRedis(
       : createClient({ url: config.urls[0], ...defaults });
   const pub = make(failFast);
   const writer = make(failFast);
-  const sub = make({ socket, ...auth });
+  const sub = make({ socket, ...auth, ...(opts.subscriberName ? { name: opts.subscriberName } : {}) });
   const clients = { pub, sub, writer } as const;
   for (const [name, client] of Object.entries(clients) as ["pub" | "sub" | "writer", object][]) {
     // node-redis throws an unhandled 'error' event otherwise: a Redis blip must never crash us.
@@ -107,6 +121,13 @@ export async function connectRedis(
     subscribed() {
       return (sub as unknown as { isReady?: boolean; isOpen?: boolean }).isReady ?? sub.isOpen;
     },
+    onSubscriberChange(listener: () => void) {
+      const emitter = sub as unknown as NodeJS.EventEmitter;
+      for (const event of SUBSCRIBER_CHANGES) emitter.on(event, listener);
+      return () => {
+        for (const event of SUBSCRIBER_CHANGES) emitter.off(event, listener);
+      };
+    },
     async close() {
       await Promise.allSettled([sub.close(), pub.close(), writer.close()]);
     },
@@ -114,7 +135,13 @@ export async function connectRedis(
 
   if (config.mode !== "cluster") {
     const node = writer as unknown as NodeConnection;
-    return { ...common, route: async (key) => ({ node, address: "standalone", slot: hashSlot(key) }) };
+    const send = pub as unknown as { sendCommand(args: string[]): Promise<unknown> };
+    return {
+      ...common,
+      route: async (key) => ({ node, address: "standalone", slot: hashSlot(key) }),
+      masters: async () => [{ address: "standalone", send: (args) => send.sendCommand(args) }],
+      ownerOf: () => "standalone",
+    };
   }
 
   const writerCluster = writer as unknown as ClusterClient;
@@ -134,6 +161,14 @@ export async function connectRedis(
       return Promise.any((others.length > 0 ? others : pubCluster.masters).map(ask));
     },
     slotOwner: (slot) => writerCluster.slots[slot]?.master.address,
+    async masters() {
+      return pubCluster.masters.map((master) => ({
+        address: master.address,
+        send: async (args: string[]) => (await pubCluster.nodeClient(master)).sendCommand(args),
+      }));
+    },
+    // The subscriber's own slot map: where its connection for the channel is (the watchdog counts there).
+    ownerOf: (channel) => (sub as unknown as ClusterClient).slots[hashSlot(channel)]?.master.address,
     async rediscover() {
       const all = [pub, writer, sub] as unknown as ClusterClient[];
       await Promise.allSettled(all.map((c) => c._slots.rediscover()));

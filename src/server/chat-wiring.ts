@@ -140,6 +140,7 @@ function handleSockets(io: ChatIo, chat: ChatDeps, abuse: AbuseControl, opts: Ch
 
 /** Longest wait for a room's subscription before a join fails as unavailable. */
 const SUBSCRIBE_DEADLINE_MS = 2_000;
+const READY = Promise.resolve();
 
 /** The adapter's subscription wait, as a join step that fails with `unavailable`. */
 function roomReadiness(adapter: unknown): ChatDeps["roomReady"] {
@@ -147,8 +148,11 @@ function roomReadiness(adapter: unknown): ChatDeps["roomReady"] {
   if (typeof aware.whenSubscribed !== "function") return undefined;
   const unavailable = (cause?: unknown) =>
     new ProtocolError(ErrorCode.Unavailable, "message broker unavailable; retry", undefined, { cause });
-  return (room) =>
-    withDeadline(aware.whenSubscribed!(room), SUBSCRIBE_DEADLINE_MS, () => unavailable()).catch((err: unknown) => {
+  return (room) => {
+    // A room whose subscription is already proven costs a join nothing: no promise chain, no timer.
+    if (aware.isSubscribed?.(room)) return READY;
+    return withDeadline(aware.whenSubscribed!(room), SUBSCRIBE_DEADLINE_MS, () => unavailable()).catch((err: unknown) => {
       throw err instanceof ProtocolError ? err : unavailable(err);
     });
+  };
 }
