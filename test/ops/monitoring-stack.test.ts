@@ -1,7 +1,8 @@
 /**
  * Issue 23: the real Prometheus, with deploy/prometheus/'s config and rules, scrapes two replica
  * processes (METRICS_PORT) on the suite's Redis Cluster; what it sums must be the clients this test
- * connected, in total and per replica, and its rules must read series that exist.
+ * connected, in total and per replica, its rules must read series that exist, and every query of
+ * the Grafana dashboard (deploy/grafana/) must run against it and find data.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,8 @@ import { connectClient, join, nextEvent, sendChat, uniqueId, type ChatClient } f
 import { FAST } from "../support/embedded-server.js";
 
 const RULES = fileURLToPath(new URL("../../deploy/prometheus/rules/chat-alerts.yml", import.meta.url));
+const DASHBOARD = fileURLToPath(new URL("../../deploy/grafana/dashboards/chat.json", import.meta.url));
+const API_KEY = "ops-test-api-key-0001";
 const rules = (parse(readFileSync(RULES, "utf8")) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
 
 let prometheus: Prometheus;
@@ -35,7 +38,7 @@ beforeAll(async () => {
   // Prometheus starts while the replicas compile; it learns their metrics ports from the target file.
   const [started, replicas] = await Promise.all([
     startPrometheus(),
-    startReplicas(2, { env: { REDIS_CLUSTER_NODES: seeds, METRICS_PORT: "0", ...FAST } }),
+    startReplicas(2, { env: { REDIS_CLUSTER_NODES: seeds, METRICS_PORT: "0", API_KEYS: API_KEY, ...FAST } }),
   ]);
   prometheus = started;
   [a, b] = replicas as [Replica, Replica];
@@ -106,6 +109,100 @@ describe("Prometheus against two replicas", () => {
     expect(missing).toEqual([]);
   });
 
+});
+
+interface Target {
+  expr: string;
+  datasource?: { uid?: string };
+}
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  datasource?: { type?: string; uid?: string };
+  gridPos: { x: number; y: number; w: number; h: number };
+  targets?: Target[];
+}
+interface Variable {
+  name: string;
+  type: string;
+  query: string | { query: string };
+}
+const dashboard = JSON.parse(readFileSync(DASHBOARD, "utf8")) as { uid: string; title: string; panels: Panel[]; templating: { list: Variable[] } };
+const queryPanels = dashboard.panels.filter((p) => p.type !== "row");
+
+/** Grafana's regex escaping of a multi-value variable's values (Prometheus data source). */
+const regexEscape = (value: string) => value.replace(/[\\^$*+?.()|[\]{}]/g, "\\\\$&");
+
+/** An expression as Grafana sends it with `replica` = All (both replicas) and a 15 s scrape interval. */
+function substitute(expr: string, replicas: string[]): string {
+  const out = expr
+    .replaceAll("$replica", `(${replicas.map(regexEscape).join("|")})`)
+    .replaceAll("$__rate_interval", "1m");
+  if (/\$/.test(out)) throw new Error(`a variable the dashboard does not define: ${out}`);
+  return out;
+}
+
+describe("deploy/grafana's dashboard", () => {
+  it("takes its data source and replicas from variables, and has a panel per replica for what operators watch", () => {
+    const vars = Object.fromEntries(dashboard.templating.list.map((v) => [v.name, v]));
+    expect(vars.DS_PROMETHEUS).toMatchObject({ type: "datasource", query: "prometheus" });
+    expect(vars.replica).toMatchObject({ type: "query", query: { query: `label_values(up{job="${CHAT_JOB}"}, instance)` } });
+    expect(new Set(dashboard.panels.map((p) => p.id)).size).toBe(dashboard.panels.length);
+    for (const panel of queryPanels) {
+      expect(panel.datasource?.uid, panel.title).toBe("${DS_PROMETHEUS}");
+      expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
+      expect(panel.gridPos.x + panel.gridPos.w, panel.title).toBeLessThanOrEqual(24);
+      for (const target of panel.targets ?? []) {
+        expect(target.datasource?.uid, panel.title).toBe("${DS_PROMETHEUS}");
+        if (panel.type === "timeseries") expect(target.expr, panel.title).toContain('instance=~"$replica"');
+      }
+    }
+    const exprs = queryPanels.flatMap((p) => p.targets ?? []).map((t) => t.expr).join("\n");
+    for (const metric of [
+      "chat_connections",
+      "chat_rooms",
+      "chat_messages_received_total",
+      "chat_deliveries_total",
+      "chat_store_latency_seconds_bucket",
+      "chat_publish_latency_seconds_bucket",
+      "chat_replication_wait_seconds_bucket",
+      "chat_slow_consumers_total",
+      "chat_replication_shortfalls_total",
+      "chat_publish_errors_total",
+      "chat_redis_errors_total",
+      "chat_redis_reconnects_total",
+      "nodejs_eventloop_lag_p99_seconds",
+    ]) {
+      expect(exprs, metric).toContain(`${metric}{`);
+    }
+  });
+
+  it("runs every panel's query against the test Prometheus without error, and each finds data", async () => {
+    const api = await fetch(`${a.url}/api/v1/rooms/ops-dashboard/messages?limit=1`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    expect(api.status).toBeLessThan(500);
+    // The replica variable's query, as Grafana runs it.
+    const replicas = (await prometheus.query(`group by (instance) (up{job="${CHAT_JOB}"})`)).map((s) => s.metric.instance!).sort();
+    expect(replicas).toEqual([metricsTarget(a), metricsTarget(b)].sort());
+    // Its series is new: a rate over it needs two scrapes.
+    await prometheus.waitForQuery(`rate(chat_api_requests_total{job="${CHAT_JOB}"}[1m])`, (s) => s.length > 0, "two scrapes of the API request");
+
+    const failures: string[] = [];
+    for (const panel of queryPanels) {
+      for (const target of panel.targets ?? []) {
+        const expr = substitute(target.expr, replicas);
+        const outcome = await prometheus.query(expr).then(
+          (samples) => (samples.length > 0 ? undefined : "no data"),
+          (err: Error) => err.message,
+        );
+        if (outcome) failures.push(`${panel.title}: ${expr}: ${outcome}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
+describe("a replica failing", () => {
   it("marks a killed replica down and puts ChatReplicaDown on it (pending for its `for`)", async () => {
     b.kill("SIGKILL");
     await b.exited;
