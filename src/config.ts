@@ -2,6 +2,7 @@
  * Configuration from the environment: the one place that reads `process.env`. Every variable is
  * validated at startup; a bad one stops the process with an error naming it.
  */
+import { resolve } from "node:path";
 import { DEFAULT_MESSAGE_MAX_LENGTH } from "./protocol/index.js";
 
 export interface RedisConfig {
@@ -13,10 +14,13 @@ export interface RedisConfig {
   password?: string;
 }
 
-/** A Redis URL fit for logs and error messages: its user and password replaced. */
-export function redactRedisUrl(url: string): string {
+/** A URL fit for logs and error messages: its user and password replaced. */
+export function redactUrl(url: string): string {
   return url.replace(/^([a-z]+:\/\/)?[^@/]*@/i, "$1***@");
 }
+
+/** A Redis URL fit for logs and error messages (see {@link redactUrl}). */
+export const redactRedisUrl = redactUrl;
 
 export interface Config {
   port: number;
@@ -33,6 +37,15 @@ export interface Config {
   logLevel: string;
   /** Undefined: the embedded default (in-memory adapter and history). */
   redis: RedisConfig | undefined;
+  /**
+   * DATABASE_URL: the PostgreSQL archive (scaled mode). Undefined: the embedded archive file in
+   * `dataDir` when Redis is not configured either. Never logged whole (see {@link redactUrl}).
+   */
+  databaseUrl: string | undefined;
+  /** DATA_DIR as an absolute path: where the embedded mode keeps its files (the archive). */
+  dataDir: string;
+  /** Days the archive keeps an entry; 0 = forever. */
+  archiveRetentionDays: number;
   ratePerSec: number;
   rateBurst: number;
   /** Messages per second over all connections of one client IP on a replica. */
@@ -145,6 +158,27 @@ function redisConfig(env: Env): RedisConfig | undefined {
   return undefined;
 }
 
+function databaseUrl(env: Env): string | undefined {
+  const raw = env.DATABASE_URL?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("DATABASE_URL", `expected postgres://user:password@host:port/database, got "${redactUrl(raw)}"`);
+  }
+  if (!["postgres:", "postgresql:"].includes(url.protocol) || !url.hostname) {
+    throw new ConfigError("DATABASE_URL", `expected postgres://user:password@host:port/database, got "${redactUrl(raw)}"`);
+  }
+  return raw;
+}
+
+function dataDir(env: Env): string {
+  const raw = env.DATA_DIR?.trim() || "./data";
+  if (raw.includes("\0")) throw new ConfigError("DATA_DIR", "must be a path");
+  return resolve(raw);
+}
+
 /** Reads and validates the configuration; throws {@link ConfigError} naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === "production";
@@ -172,6 +206,9 @@ export function loadConfig(env: Env = process.env): Config {
     messageMaxLength: int(env, "MESSAGE_MAX_LENGTH", DEFAULT_MESSAGE_MAX_LENGTH, 1, 100_000),
     logLevel,
     redis: redisConfig(env),
+    databaseUrl: databaseUrl(env),
+    dataDir: dataDir(env),
+    archiveRetentionDays: int(env, "ARCHIVE_RETENTION_DAYS", 0, 0, 36_500),
     ratePerSec: int(env, "RATE_LIMIT_PER_SEC", 5, 1, 100_000),
     rateBurst: int(env, "RATE_LIMIT_BURST", 10, 1, 100_000),
     ratePerIpPerSec: int(env, "RATE_LIMIT_PER_IP_PER_SEC", 60, 1, 1_000_000),
