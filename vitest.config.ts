@@ -6,14 +6,15 @@ import { defineConfig } from "vitest/config";
  * - `unit`: `src/**` tests that need no Redis and start no server processes (a few start an in-process
  *   server on a free loopback port). `npm run test:unit`, well under a minute, no redis-server needed.
  * - `cluster`: everything under `test/` but the browser, plus `src/**` tests named `redis-*.test.ts`
- *   (storage suites against the real Redis): one shared 6-node Redis Cluster (test/global-setup.ts);
+ *   or `postgres-*.test.ts` (storage suites against the real servers): one shared 6-node Redis
+ *   Cluster (test/global-setup.ts) and one shared private PostgreSQL (test/global-setup-postgres.ts);
  *   fault tests start their own. `npm run test:cluster`.
  * - `e2e`: Debian's Chromium driving the pages and the embed example against replicas on the shared
  *   cluster. `npm run test:e2e`.
  *
  * `npm test` runs all three (after the type-check).
  */
-const REDIS_BACKED_UNITS = "src/**/redis-*.test.ts";
+const SERVER_BACKED_UNITS = ["src/**/redis-*.test.ts", "src/**/postgres-*.test.ts"];
 
 export default defineConfig({
   test: {
@@ -22,15 +23,15 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["src/**/*.test.ts"], exclude: [REDIS_BACKED_UNITS] },
+        test: { name: "unit", include: ["src/**/*.test.ts"], exclude: SERVER_BACKED_UNITS },
       },
       {
         extends: true,
         test: {
           name: "cluster",
-          include: ["test/**/*.test.ts", REDIS_BACKED_UNITS],
+          include: ["test/**/*.test.ts", ...SERVER_BACKED_UNITS],
           exclude: ["test/e2e/**"],
-          globalSetup: ["test/global-setup.ts"],
+          globalSetup: ["test/global-setup.ts", "test/global-setup-postgres.ts"],
         },
       },
       {

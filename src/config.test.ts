@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.js";
 import { redactRedisUrl } from "./redis/redis-config.js";
@@ -23,6 +24,11 @@ describe("loadConfig", () => {
     ["API_KEYS", { API_KEYS: "too-short" }],
     ["API_KEYS", { API_KEYS: "a-long-enough-key-0001,has space in it 0002" }],
     ["API_RATE_LIMIT_PER_SEC", { API_RATE_LIMIT_PER_SEC: "0" }],
+    ["DATABASE_URL", { DATABASE_URL: "mysql://db:3306/chat" }],
+    ["DATABASE_URL", { DATABASE_URL: "db:5432/chat" }],
+    ["DATA_DIR", { DATA_DIR: "data\0dir" }],
+    ["ARCHIVE_RETENTION_DAYS", { ARCHIVE_RETENTION_DAYS: "-1" }],
+    ["ARCHIVE_RETENTION_DAYS", { ARCHIVE_RETENTION_DAYS: "forever" }],
   ])("names %s when it is bad", (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}:`));
@@ -41,6 +47,18 @@ describe("loadConfig", () => {
     expect(loadConfig({})).toMatchObject({ tokenMaxTtlSec: 86_400, ratePerIpPerSec: 60, ratePerUserPerSec: 10, floodPenaltySec: 60, maxClientQueueBytes: 1_048_576, metricsPort: undefined });
     expect(loadConfig({ METRICS_PORT: "9100" }).metricsPort).toBe(9100);
     expect(() => loadConfig({ TOKEN_MAX_TTL_SEC: "0" })).toThrow(/^TOKEN_MAX_TTL_SEC:/);
+  });
+
+  it("reads the archive's settings: PostgreSQL with DATABASE_URL, else the embedded file under DATA_DIR", () => {
+    expect(loadConfig({})).toMatchObject({ databaseUrl: undefined, dataDir: resolve("data"), archiveRetentionDays: 0 });
+    const url = "postgresql://chat:s3cret@db:5432/chat?sslmode=require";
+    expect(loadConfig({ DATABASE_URL: url, DATA_DIR: "/var/lib/chat", ARCHIVE_RETENTION_DAYS: "90" })).toMatchObject({
+      databaseUrl: url,
+      dataDir: "/var/lib/chat",
+      archiveRetentionDays: 90,
+    });
+    expect(() => loadConfig({ DATABASE_URL: "mysql://chat:s3cret@db/chat" })).toThrow(/^DATABASE_URL: .*"mysql:\/\/\*\*\*@db\/chat"/);
+    expect(() => loadConfig({ DATABASE_URL: "mysql://chat:s3cret@db/chat" })).not.toThrow(/s3cret/);
   });
 
   it("runs the lean WebSocket engine unless WS_ENGINE=ws", () => {

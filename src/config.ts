@@ -4,6 +4,7 @@
  * takes the default of the option it sets, written once, where that option is (the server's options,
  * the store's, ...); only the process's own settings (port, host, log level, shutdown) are set here.
  */
+import { resolve } from "node:path";
 import { defaultApiOptions } from "./api/api-router.js";
 import { defaultAbuseControlOptions } from "./chat/abuse-control.js";
 import { redactRedisUrl, type RedisConfig } from "./redis/redis-config.js";
@@ -12,6 +13,7 @@ import { defaultWatchdogOptions } from "./adapter/subscription-watchdog.js";
 import { defaultReplicatedWritesOptions } from "./redis/replicated-writes.js";
 import { defaultChatServerOptions as server } from "./server/server-options.js";
 import { defaultMemoryLimits, defaultMessageStoreOptions as store } from "./store/message-store.js";
+import { redactUrl } from "./util/redact-url.js";
 
 export interface Config {
   port: number;
@@ -28,6 +30,15 @@ export interface Config {
   logLevel: string;
   /** Undefined: the embedded default (in-memory adapter and history). */
   redis: RedisConfig | undefined;
+  /**
+   * DATABASE_URL: the PostgreSQL archive (scaled mode). Undefined: the embedded archive file in
+   * `dataDir` when Redis is not configured either. Never logged whole (see {@link redactUrl}).
+   */
+  databaseUrl: string | undefined;
+  /** DATA_DIR as an absolute path: where the embedded mode keeps its files (the archive). */
+  dataDir: string;
+  /** Days the archive keeps an entry; 0 = forever. */
+  archiveRetentionDays: number;
   ratePerSec: number;
   rateBurst: number;
   /** Messages per second over all connections of one client IP on a replica. */
@@ -145,6 +156,27 @@ function redisConfig(env: Env): RedisConfig | undefined {
   return undefined;
 }
 
+function databaseUrl(env: Env): string | undefined {
+  const raw = env.DATABASE_URL?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("DATABASE_URL", `expected postgres://user:password@host:port/database, got "${redactUrl(raw)}"`);
+  }
+  if (!["postgres:", "postgresql:"].includes(url.protocol) || !url.hostname) {
+    throw new ConfigError("DATABASE_URL", `expected postgres://user:password@host:port/database, got "${redactUrl(raw)}"`);
+  }
+  return raw;
+}
+
+function dataDir(env: Env): string {
+  const raw = env.DATA_DIR?.trim() || "./data";
+  if (raw.includes("\0")) throw new ConfigError("DATA_DIR", "must be a path");
+  return resolve(raw);
+}
+
 /** Reads and validates the configuration; throws {@link ConfigError} naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === "production";
@@ -172,6 +204,9 @@ export function loadConfig(env: Env = process.env): Config {
     messageMaxLength: int(env, "MESSAGE_MAX_LENGTH", server.messageMaxLength, 1, 100_000),
     logLevel,
     redis: redisConfig(env),
+    databaseUrl: databaseUrl(env),
+    dataDir: dataDir(env),
+    archiveRetentionDays: int(env, "ARCHIVE_RETENTION_DAYS", 0, 0, 36_500),
     ratePerSec: int(env, "RATE_LIMIT_PER_SEC", server.ratePerSec, 1, 100_000),
     rateBurst: int(env, "RATE_LIMIT_BURST", server.rateBurst, 1, 100_000),
     ratePerIpPerSec: int(env, "RATE_LIMIT_PER_IP_PER_SEC", defaultAbuseControlOptions.perIpPerSec, 1, 1_000_000),

@@ -1,3 +1,5 @@
+import { redactUrl } from "../util/redact-url.js";
+
 /** Where the Redis nodes are and how to authenticate to them (read from the environment by src/config.ts). */
 
 export interface RedisConfig {
@@ -10,6 +12,4 @@ export interface RedisConfig {
 }
 
 /** A Redis URL fit for logs and error messages: its user and password replaced. */
-export function redactRedisUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/)?[^@/]*@/i, "$1***@");
-}
+export const redactRedisUrl = redactUrl;
