@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { startBenchCluster } from "./cluster.js";
+import type { ViewerKind } from "./load/load-protocol.js";
 import { RedisTrafficMeter } from "./measure/redis-traffic.js";
 import { Cleanup } from "./process/cleanup.js";
 import { describeMachine } from "./report/bench-results.js";
@@ -30,6 +31,9 @@ async function main(): Promise<void> {
       "duration-ms": { type: "string", default: "30000" },
       "load-processes": { type: "string", default: "4" },
       senders: { type: "string", default: "6" },
+      "viewers-kind": { type: "string", default: "lean" },
+      "sample-every": { type: "string", default: "50" },
+      "lean-read-ms": { type: "string", default: "250" },
       out: { type: "string", default: "bench/results/big-room.json" },
     },
   });
@@ -38,6 +42,9 @@ async function main(): Promise<void> {
   const rate = Number(values.rate);
   const stepMs = Number(values["duration-ms"]);
   const loadProcesses = Number(values["load-processes"]);
+  const viewerKind = values["viewers-kind"] as ViewerKind;
+  if (!["lean", "sdk", "plain"].includes(viewerKind)) throw new Error("--viewers-kind lean|sdk|plain");
+  const clients = { viewers: viewerKind, batch: true, sampleEvery: Number(values["sample-every"]), readEveryMs: Number(values["lean-read-ms"]) };
   const cleanup = new Cleanup();
   cleanup.onSignals();
   const started = Date.now();
@@ -51,7 +58,7 @@ async function main(): Promise<void> {
     const hot = await runHotRoom(
       servers,
       meter,
-      { viewers, senders: Number(values.senders), rates: [rate], stepMs, textLength: 80, loadProcesses, sdk: true, spreadAddresses: true },
+      { viewers, senders: Number(values.senders), rates: [rate], stepMs, textLength: 80, loadProcesses, clients, spreadAddresses: true },
       `big-${Date.now().toString(36)}`,
       register,
       log,
