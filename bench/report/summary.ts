@@ -48,11 +48,11 @@ export function sections(results: BenchResults): Section[] {
     const classic = run(results, "classic", m)?.manyRooms?.step.redis.bytesPerMessage;
     out.push({
       title: `Many rooms: ${o.rooms.count} rooms x ${o.rooms.viewersPerRoom} viewers, ${o.rooms.ratePerSec} msg/s, ${m} masters + ${m * o.replicasPerMaster} replicas, ${o.replicas} server replicas`,
-      header: ["server", "Redis B/msg", "vs classic", "bus B/msg", "bus msgs/msg", "client B/msg", "p50 ms", "p99 ms", "ack p50 ms", "ack p99 ms", "delivered", "CPU us/delivery"],
+      header: ["server", "Redis B/msg", "vs classic", "bus B/msg", "bus msgs/msg", "client B/msg", "p50 ms", "p99 ms", "ack p50 ms", "ack p99 ms", "delivered", "CPU us/delivery", "load CPU us/delivery", "wire B/delivery"],
       rows: kinds.map((k) => {
         const r = run(results, k, m);
         const s = r?.manyRooms?.step;
-        if (!s) return [label(results, k), r?.error ?? "not run", "", "", "", "", "", "", "", "", "", ""];
+        if (!s) return [label(results, k), r?.error ?? "not run", "", "", "", "", "", "", "", "", "", "", "", ""];
         return [
           label(results, k),
           s.redis.bytesPerMessage,
@@ -66,9 +66,13 @@ export function sections(results: BenchResults): Section[] {
           s.ack.p99,
           pct(s.delivered, s.expected),
           s.serverCpuUsPerDelivery,
+          s.loadCpuUsPerDelivery,
+          s.wireBytesPerDelivery ?? "-",
         ];
       }),
-      note: "p50/p99: send to receive, viewers on another replica than the sender's. Ack: send to the sender's ack (after the stream append, and the replica's copy unless ACK_REPLICAS=0).",
+      note:
+        "p50/p99: send to receive, viewers on another replica than the sender's. Ack: send to the sender's ack (after the stream append, and the replica's copy unless ACK_REPLICAS=0). " +
+        `Load CPU: the load processes (${viewersNote(results)}, senders). Wire: bytes the servers wrote to the viewers' sockets per delivery, as the lean viewers read them.`,
     });
   }
 
@@ -104,17 +108,23 @@ export function sections(results: BenchResults): Section[] {
           s.redis.bytesPerMessage,
           s.serverCpuUsPerDelivery,
           s.loadCpuUsPerDelivery ?? "-",
+          s.viewerCpuUsPerDelivery ?? "-",
+          x(ratio(s.loadCpuUsPerDelivery, s.serverCpuUsPerDelivery)),
+          s.wireBytesPerDelivery ?? "-",
+          sampleCheck(s),
         ]);
       }
     }
     out.push({
       title: `Hot room: ${o.hot.viewers} viewers over ${o.replicas} replicas, ${o.hot.senders} senders, ${o.hot.stepMs / 1000} s per rate, ${first} masters`,
-      header: ["msg/s", "server", "expected deliv/s", "deliveries/s", "p50 ms", "p95 ms", "p99 ms", "delivered", "disconnected", "Redis B/msg", "CPU us/delivery", "load CPU us/delivery"],
+      header: ["msg/s", "server", "expected deliv/s", "deliveries/s", "p50 ms", "p95 ms", "p99 ms", "delivered", "disconnected", "Redis B/msg", "CPU us/delivery", "load CPU us/delivery", "of it viewers", "load/server CPU", "wire B/delivery", "sample check"],
       rows,
       note:
-        "Expected: messages sent per second times viewers. Latency: send to receive, viewers on the other replica than the sender's, same machine clock. " +
+        "Expected: messages sent per second times viewers. Latency: send to receive, viewers on the other replica than the sender's (lean viewers: the sample), same machine clock. " +
         "Disconnected: viewers dropped so far (they receive nothing more, so later steps deliver less); slow: of them, closed by this server as slow consumers (its /metrics). " +
-        "Load CPU: the load generator's processes, which share the machine's cores with the servers." +
+        `Load CPU: the load generator's processes (${viewersNote(results)}; senders), idle CPU removed, which share the machine's cores with the servers; of it viewers: the viewers' processes alone. ` +
+        "Wire: bytes the servers wrote to the viewers' sockets per delivery (frames, pings and viewer counts included), as the lean viewers read them. " +
+        "Sample check: the lean viewers that decode every packet (ids and prev, or each sender's sequence on stock servers; the byte scan): entries checked, or what was wrong." +
         hotRuns
           .filter((r) => r.hot!.failedAt !== undefined)
           .map((r) => ` ${label(results, r.kind)}: the ladder stopped at ${r.hot!.failedAt} msg/s (${r.hot!.failure}).`)
@@ -157,7 +167,56 @@ export function sections(results: BenchResults): Section[] {
     });
   }
   out.push(targets(results));
+  out.push(targets22(results));
   return out;
+}
+
+/** What the viewers were, for the tables' notes. */
+function viewersNote(results: BenchResults): string {
+  const o = results.options;
+  const kind = o.viewers ?? "sdk";
+  if (kind === "lean") {
+    return `lean WebSocket viewers counting by a byte scan and reading every ${o.leanReadMs ?? 0} ms; 1 in ${o.sampleEvery ?? 50} reads at once, decodes everything and gives the latencies`;
+  }
+  return kind === "sdk" ? "SDK viewers where there are batches, socket.io-client elsewhere" : "socket.io-client viewers";
+}
+
+/** The sample viewers' verdict on a step: entries checked, or the problems found. */
+function sampleCheck(s: StepResult): string {
+  const c = s.sample;
+  if (!c) return "-";
+  const problems = [
+    c.gaps > 0 ? `${c.gaps} gaps` : "",
+    c.duplicates > 0 ? `${c.duplicates} late or repeated` : "",
+    c.scanMismatches > 0 ? `${c.scanMismatches} scan mismatches` : "",
+  ].filter(Boolean);
+  return problems.length > 0 ? problems.join(", ") : `ok (${c.checked})`;
+}
+
+/** Issue 22's targets: a load generator lighter than the servers, and what phase B aims at. */
+function targets22(results: BenchResults): Section {
+  const { masters } = results.options;
+  const first = masters[0]!;
+  const rows: (string | number)[][] = [];
+  const add = (target: string, value: number | undefined, limit: number, show = x) => {
+    if (value === undefined || !Number.isFinite(value)) return rows.push([target, "-", "not measured"]);
+    rows.push([target, show(value), value <= limit ? "met" : `missed (${(value / limit).toFixed(2)}x off)`]);
+  };
+  const stepAt = (k: ServerKind, rate: number) => run(results, k, first)?.hot?.steps.find((s) => s.ratePerSec === rate);
+  for (const k of results.options.kinds) {
+    for (const s of run(results, k, first)?.hot?.steps ?? []) {
+      add(`Load CPU per delivery <= 0.25x the servers': ${label(results, k)}, ${s.ratePerSec} msg/s`, ratio(s.loadCpuUsPerDelivery, s.serverCpuUsPerDelivery), 0.25);
+    }
+  }
+  const cpu = (k: ServerKind, rate: number) => stepAt(k, rate)?.serverCpuUsPerDelivery;
+  add("Servers' CPU per delivery at 100 msg/s: <= 0.15x stock sharded", ratio(cpu("ours", 100), cpu("sharded", 100)), 0.15);
+  add("Servers' CPU per delivery at 10 msg/s: <= 0.5x stock sharded", ratio(cpu("ours", 10), cpu("sharded", 10)), 0.5);
+  add("Cross-replica p99 at 100 msg/s: <= 150 ms", stepAt("ours", 100)?.cross.p99, 150, (v) => `${v} ms`);
+  add("Cross-replica p99 at 10 msg/s: <= 1.2x stock sharded", ratio(stepAt("ours", 10)?.cross.p99, stepAt("sharded", 10)?.cross.p99), 1.2);
+  const rooms = (k: ServerKind) => run(results, k, first)?.manyRooms?.step.serverCpuUsPerDelivery;
+  add(`Many rooms, ${first} masters: servers' CPU per delivery <= 1.0x stock sharded`, ratio(rooms("ours"), rooms("sharded")), 1);
+  add("Wire bytes per delivery at 100 msg/s: <= 0.5x stock sharded", ratio(stepAt("ours", 100)?.wireBytesPerDelivery, stepAt("sharded", 100)?.wireBytesPerDelivery), 0.5);
+  return { title: "Targets (issue 22), ratios from this run", header: ["target", "measured", "result"], rows };
 }
 
 /** The issue's targets, each with what was measured and whether it is met. */
