@@ -72,7 +72,8 @@ export function sections(results: BenchResults): Section[] {
       }),
       note:
         "p50/p99: send to receive, viewers on another replica than the sender's. Ack: send to the sender's ack (after the stream append, and the replica's copy unless ACK_REPLICAS=0). " +
-        `Load CPU: the load processes (${viewersNote(results)}, senders). Wire: bytes the servers wrote to the viewers' sockets per delivery, as the lean viewers read them.`,
+        `Load CPU: the load processes (${(results.options.viewers ?? "sdk") === "lean" ? "lean WebSocket viewers, every one a sample viewer here: decoding everything, reading at once" : viewersNote(results)}; senders). ` +
+        "Wire: bytes the servers wrote to the viewers' sockets per delivery, as the lean viewers read them.",
     });
   }
 
