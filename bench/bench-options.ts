@@ -27,14 +27,14 @@ export interface BenchOptions {
    */
   ourClients: "sdk" | "plain";
   /**
-   * Viewers: `lean` raw WebSocket viewers that count without decoding (bench/load/lean-viewer.ts),
+   * Viewers: `lean` raw WebSocket viewers that count without decoding (bench/load/lean/lean-viewer.ts),
    * `sdk` the SDK where there are batches (socket.io-client elsewhere), `plain` socket.io-client.
    * @default "lean"
    */
   viewers: ViewerKind;
   /** One lean viewer in this many decodes everything and checks ids, order and the byte scan. @default 50 */
   sampleEvery: number;
-  /** Lean viewers other than the sample read at most this often, in batches (bench/load/read-pacer.ts). @default 250 */
+  /** Lean viewers other than the sample read at most this often, in batches (bench/load/lean/read-pacer.ts). @default 250 */
   leanReadMs: number;
   /** Cluster sizes compared for Redis bytes per message. @default [3, 6] */
   masters: number[];

@@ -14,7 +14,7 @@ export interface LoadClients {
   sampleEvery: number;
   /**
    * Lean viewers other than the sample read their sockets at most this often, in batches
-   * (bench/load/read-pacer.ts); 0 reads everything as it comes. @default 250
+   * (bench/load/lean/read-pacer.ts); 0 reads everything as it comes. @default 250
    */
   readEveryMs: number;
 }

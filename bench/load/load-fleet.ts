@@ -19,7 +19,7 @@ export interface FleetOptions {
   concurrency: number;
   /**
    * Processes holding only counting lean viewers read their sockets at most this often, in batches
-   * (bench/load/read-pacer.ts). @default 0 (every read as it comes)
+   * (bench/load/lean/read-pacer.ts). @default 0 (every read as it comes)
    */
   readEveryMs: number;
 }

@@ -10,10 +10,10 @@ import { connectClient, join } from "../../test/support/clients.js";
 import { connected } from "../../test/support/chat-viewer.js";
 import { DeliveryTally } from "./delivery-tally.js";
 import { Histogram } from "./histogram.js";
-import { LeanViewers } from "./lean-viewer.js";
+import { LeanViewers } from "./lean/lean-viewer.js";
 import type { ClientSpec, ConnectResult, LoadCommand, LoadReply, ReportResult, SendResult, ViewerKind } from "./load-protocol.js";
 import { preciseNow, readStamp, sentAtMicros, stampText } from "./message-stamp.js";
-import { ReadPacer } from "./read-pacer.js";
+import { ReadPacer } from "./lean/read-pacer.js";
 
 interface Lane {
   /** Sends one message; resolves with the ack's outcome (`ok` or an error code). */

@@ -4,7 +4,7 @@ import type { Histogram } from "./histogram.js";
 /**
  * How a load connection is implemented:
  * - `lean`: a raw WebSocket speaking just enough Engine.IO / Socket.IO to join and count
- *   (bench/load/lean-viewer.ts), the bench's default viewer;
+ *   (bench/load/lean/lean-viewer.ts), the bench's default viewer;
  * - `sdk`: the client SDK (src/sdk: batches, recovery, reorder grace), what this server's users run;
  * - `plain`: socket.io-client, as a v1 client (or a batch one with `batch`) written by hand.
  */
@@ -29,7 +29,7 @@ export interface ClientSpec {
 export type LoadCommand =
   /**
    * Connects clients; then, with `readEveryMs` > 0 and only counting lean viewers in the process
-   * (no sample, no SDK or socket.io-client viewer), reads in batches at most that often (read-pacer.ts).
+   * (no sample, no SDK or socket.io-client viewer), reads in batches at most that often (lean/read-pacer.ts).
    */
   | { type: "connect"; viewers: ClientSpec[]; senders: ClientSpec[]; concurrency: number; readEveryMs?: number }
   /** Latencies of messages sent from `from` on are recorded; earlier ones are ignored. */

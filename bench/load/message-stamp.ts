@@ -3,7 +3,7 @@
  * send-to-receive latency with the same machine clock (all processes run on one host).
  *
  * The text is `bench|<sentAt>|<replica>|<lane>.<seq>|xxxx...`: `sentAt` with exactly three decimals
- * (lean viewers read it from the raw bytes, bench/load/delivery-scan.ts), then the sender lane's
+ * (lean viewers read it from the raw bytes, bench/load/lean/delivery-scan.ts), then the sender lane's
  * own sequence number, which orders a stock server's messages (they have no `prev`).
  */
 export interface Stamp {

@@ -1,15 +1,15 @@
 /**
  * What a sample lean viewer does on top of counting: decodes every event packet in full and checks
- * - the byte scan every lean viewer relies on (bench/load/delivery-scan.ts) against the decode: the
+ * - the byte scan every lean viewer relies on (bench/load/lean/delivery-scan.ts) against the decode: the
  *   same number of stamped entries, with the same send times and replicas, in the same order;
  * - order: on this server, every entry's `prev` is the entry before it and ids only grow (a gap is
  *   a `prev` this viewer never saw, a duplicate an id not above the last); on a stock server, which
  *   has no `prev`, each sender lane's own sequence number in the stamp goes up by exactly one.
  */
-import type { BatchEntry, ChatBatch, ChatMessage, JoinResult } from "../../src/protocol/index.js";
-import type { DeliveryTally } from "./delivery-tally.js";
+import type { BatchEntry, ChatBatch, ChatMessage, JoinResult } from "../../../src/protocol/index.js";
+import type { DeliveryTally } from "../delivery-tally.js";
 import { scanStamps, type StampVisitor } from "./delivery-scan.js";
-import { readStamp, sentAtMicros } from "./message-stamp.js";
+import { readStamp, sentAtMicros } from "../message-stamp.js";
 
 type Entry = Pick<BatchEntry, "id" | "text"> & { prev?: string | null };
 

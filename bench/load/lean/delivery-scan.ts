@@ -4,7 +4,7 @@
  * `chat:message` packet holds one `"text":"bench|` and a `chat:batch` packet one per entry. A native
  * byte search finds them; only the stamp's digits that follow are read.
  */
-import { STAMP_PREFIX } from "./message-stamp.js";
+import { STAMP_PREFIX } from "../message-stamp.js";
 
 /**
  * What precedes a stamp's first `|` in JSON: the field name, the text's opening quote and `bench`.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isEventPacket, scanStamps } from "./delivery-scan.js";
-import { readStamp, sentAtMicros, stampText } from "./message-stamp.js";
+import { readStamp, sentAtMicros, stampText } from "../message-stamp.js";
 
 function collect(buf: Buffer, start = 0, end = buf.length): { n: number; stamps: [number, number][] } {
   const stamps: [number, number][] = [];

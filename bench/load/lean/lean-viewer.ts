@@ -7,9 +7,9 @@
  * the Engine.IO open packet, a Socket.IO CONNECT to `/` with the `auth` the bench's other clients
  * send (`caps: ["batch"]` and an anonymous `session`, as the SDK does, or nothing, as a v1 client),
  * `room:join` with an ack per room, pongs to Engine.IO pings and to WebSocket pings. Then each
- * EVENT packet is counted with a byte scan for the bench's message stamps (bench/load/delivery-scan.ts):
+ * EVENT packet is counted with a byte scan for the bench's message stamps (bench/load/lean/delivery-scan.ts):
  * one per `chat:message`, one per entry of a `chat:batch`, whatever the server. The sample
- * (`spec.sample`) also decodes every packet (bench/load/sample-check.ts).
+ * (`spec.sample`) also decodes every packet (bench/load/lean/sample-check.ts).
  *
  * Cheap by construction: one `net.Socket` subclass per viewer with a handful of fields, reads go
  * into one buffer shared by the whole group (`onread`: no allocation and no stream machinery per
@@ -23,10 +23,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from "node:net";
 import { isEventPacket, scanStamps, type StampVisitor } from "./delivery-scan.js";
-import type { DeliveryTally } from "./delivery-tally.js";
-import type { JoinResult } from "../../src/protocol/index.js";
-import type { ClientSpec } from "./load-protocol.js";
-import { preciseNow } from "./message-stamp.js";
+import type { DeliveryTally } from "../delivery-tally.js";
+import type { JoinResult } from "../../../src/protocol/index.js";
+import type { ClientSpec } from "../load-protocol.js";
+import { preciseNow } from "../message-stamp.js";
 import { SampleCheck } from "./sample-check.js";
 import { clientFrame, Opcode, readFrames, type FrameReaderState, type FrameSink } from "./websocket-reader.js";
 

@@ -8,10 +8,10 @@ import type { AddressInfo } from "node:net";
 import { Server } from "socket.io";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
-import { DeliveryTally } from "./delivery-tally.js";
+import { DeliveryTally } from "../delivery-tally.js";
 import { LeanViewers } from "./lean-viewer.js";
-import type { ClientSpec } from "./load-protocol.js";
-import { stampText } from "./message-stamp.js";
+import type { ClientSpec } from "../load-protocol.js";
+import { stampText } from "../message-stamp.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
