@@ -90,6 +90,7 @@ class LeanViewer extends Socket implements FrameReaderState, StampVisitor {
     const settle = this.settle;
     this.settle = null;
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.destroy();
     settle?.reject(err);
   }
@@ -165,6 +166,7 @@ class LeanViewer extends Socket implements FrameReaderState, StampVisitor {
   private live(): void {
     this.state = State.Live;
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.group.tally.addViewer("lean");
     if (this.sample) this.group.tally.sampleViewers++;
     const settle = this.settle;

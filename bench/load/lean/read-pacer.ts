@@ -3,11 +3,11 @@
  * most once per `everyMs`, whatever arrived meanwhile in one read each.
  *
  * Why: most of a lean viewer's cost is the kernel's, not its JavaScript: in the hot room at
- * 400 msg/s, reading each frame as it came, the viewers' scan of the packets was about a fifth of
- * their CPU and the read syscalls and TCP receive path the rest (about 5 µs per read here). The
+ * 400 msg/s, reading each frame as it came, the viewers' scan of the packets was about a quarter of
+ * their CPU and the read syscalls and TCP receive path the rest (several µs per read here). The
  * server writes each viewer once per tick (20-25 ms), so reading as it comes costs the load one
  * read per server write. Reading what accumulated every 250 ms (the bench's default) makes one read
- * carry 2.5 ticks' worth at 10 msg/s and a hundred deliveries at 400 msg/s. The servers see no
+ * carry 2.5 messages at 10 msg/s and a hundred at 400 msg/s. The servers see no
  * difference: the kernel takes their writes into the viewers' receive buffers (at most a few tens
  * of kilobytes per viewer per turn at these rates, well within the buffer) and acknowledges them
  * as before.
