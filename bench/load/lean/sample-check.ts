@@ -36,7 +36,15 @@ export class SampleCheck implements StampVisitor {
   packet(buf: Buffer, start: number, end: number): void {
     this.scanned = [];
     scanStamps(buf, start, end, this);
-    const [event, payload] = JSON.parse(buf.toString("utf8", start + 2, end)) as [string, unknown];
+    let decoded: [string, unknown];
+    try {
+      decoded = JSON.parse(buf.toString("utf8", start + 2, end)) as [string, unknown];
+    } catch {
+      // A packet the scan read but JSON does not: the scan's count for it cannot be trusted.
+      this.tally.sample.scanMismatches++;
+      return;
+    }
+    const [event, payload] = decoded;
     const batch = event === "chat:batch" ? (payload as ChatBatch) : undefined;
     const message = event === "chat:message" ? (payload as ChatMessage) : undefined;
     const room = batch?.room ?? message?.room ?? "";
