@@ -4,7 +4,8 @@ import { defineConfig } from "vitest/config";
  * Three projects, so a change can be checked in seconds and the whole suite still runs in one command:
  *
  * - `unit`: `src/**` tests that need no Redis and start no server processes (a few start an in-process
- *   server on a free loopback port). `npm run test:unit`, well under a minute, no redis-server needed.
+ *   server on a free loopback port), and the bench's own units (`bench/**`). `npm run test:unit`,
+ *   well under a minute, no redis-server needed.
  * - `cluster`: everything under `test/` but the browser, plus `src/**` tests named `redis-*.test.ts`
  *   or `postgres-*.test.ts` (storage suites against the real servers): one shared 6-node Redis
  *   Cluster (test/global-setup.ts) and one shared private PostgreSQL (test/global-setup-postgres.ts);
@@ -23,7 +24,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["src/**/*.test.ts"], exclude: SERVER_BACKED_UNITS },
+        test: { name: "unit", include: ["src/**/*.test.ts", "bench/**/*.test.ts"], exclude: SERVER_BACKED_UNITS },
       },
       {
         extends: true,

@@ -1,5 +1,6 @@
 /** What one `npm run bench` does, with defaults that finish in under 10 minutes on 2 cores. */
 import { parseArgs } from "node:util";
+import type { ViewerKind } from "./load/load-protocol.js";
 import { SERVER_KINDS, type ServerKind } from "./servers/server-kinds.js";
 
 export interface BenchOptions {
@@ -20,8 +21,21 @@ export interface BenchOptions {
   ackReplicas: string;
   /** This server's BATCH_TICK_MS. @default 25 (the server's default) */
   batchTickMs: number;
-  /** This server's clients: the SDK with batches (`sdk`, as shipped) or plain v1 socket.io-client (`plain`). @default "sdk" */
+  /**
+   * This server's protocol: v1.1 batches (`sdk`, what the SDK speaks, as shipped; senders are the
+   * SDK) or v1 (`plain`: every client socket.io-client or a lean viewer without batches). @default "sdk"
+   */
   ourClients: "sdk" | "plain";
+  /**
+   * Viewers: `lean` raw WebSocket viewers that count without decoding (bench/load/lean/lean-viewer.ts),
+   * `sdk` the SDK where there are batches (socket.io-client elsewhere), `plain` socket.io-client.
+   * @default "lean"
+   */
+  viewers: ViewerKind;
+  /** One lean viewer in this many decodes everything and checks ids, order and the byte scan. @default 50 */
+  sampleEvery: number;
+  /** Lean viewers other than the sample read at most this often, in batches (bench/load/lean/read-pacer.ts). @default 250 */
+  leanReadMs: number;
   /** Cluster sizes compared for Redis bytes per message. @default [3, 6] */
   masters: number[];
   /** @default 1 */
@@ -73,6 +87,9 @@ export const defaultBenchOptions: BenchOptions = {
   ackReplicas: "auto",
   batchTickMs: 25,
   ourClients: "sdk",
+  viewers: "lean",
+  sampleEvery: 50,
+  leanReadMs: 250,
   masters: [3, 6],
   replicasPerMaster: 1,
   replicas: 2,
@@ -91,7 +108,11 @@ const HELP = `npm run bench -- [options]
   --coalesce-ms 20               tick of "coalesced" (stock sharded + write coalescing)
   --ack-replicas auto            this server's ACK_REPLICAS (auto as shipped; 0 = no replication wait)
   --batch-tick-ms 25             this server's BATCH_TICK_MS
-  --our-clients sdk              this server's load clients: sdk (the SDK, batches) or plain (v1 socket.io-client)
+  --our-clients sdk              this server's protocol: sdk (batches; SDK senders) or plain (v1 clients)
+  --viewers-kind lean            viewers: lean (raw WebSocket, counted by a byte scan), sdk (the SDK
+                                 where there are batches, socket.io-client elsewhere) or plain (socket.io-client)
+  --sample-every 50              one lean viewer in N decodes every packet and checks ids, order, latency
+  --lean-read-ms 250             other lean viewers read their sockets at most this often (0: at once)
   --masters 3,6                  cluster sizes (the hot room runs on the first)
   --replicas 2                   chat server replicas per kind
   --hot-viewers 2000  --hot-rates 10,25,50,100,200,400  --hot-step-ms 5000
@@ -117,6 +138,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       "ack-replicas": { type: "string" },
       "batch-tick-ms": { type: "string" },
       "our-clients": { type: "string" },
+      "viewers-kind": { type: "string" },
+      "sample-every": { type: "string" },
+      "lean-read-ms": { type: "string" },
       "skip-hot": { type: "boolean" },
       "skip-rooms": { type: "boolean" },
       masters: { type: "string" },
@@ -155,6 +179,13 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     if (values["our-clients"] !== "sdk" && values["our-clients"] !== "plain") throw new Error(`--our-clients sdk|plain\n${HELP}`);
     o.ourClients = values["our-clients"];
   }
+  const viewersKind = values["viewers-kind"];
+  if (viewersKind) {
+    if (!["lean", "sdk", "plain"].includes(viewersKind)) throw new Error(`--viewers-kind lean|sdk|plain\n${HELP}`);
+    o.viewers = viewersKind as ViewerKind;
+  }
+  if (values["sample-every"]) o.sampleEvery = Number(values["sample-every"]);
+  if (values["lean-read-ms"]) o.leanReadMs = Number(values["lean-read-ms"]);
   if (values["skip-hot"]) o.skipHot = true;
   if (values["skip-rooms"]) o.skipRooms = true;
   if (values.replicas) o.replicas = Number(values.replicas);
@@ -167,8 +198,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   if (values["rooms-window-ms"]) o.rooms.windowMs = Number(values["rooms-window-ms"]);
   if (values.out) o.outDir = values.out;
   if (values["cpu-prof"]) o.cpuProfDir = values["cpu-prof"];
-  const bad = [o.replicas, o.hot.viewers, o.hot.stepMs, o.rooms.count, o.rooms.viewersPerRoom, o.rooms.windowMs, ...o.masters, ...o.hot.rates]
+  const bad = [o.replicas, o.sampleEvery, o.hot.viewers, o.hot.stepMs, o.rooms.count, o.rooms.viewersPerRoom, o.rooms.windowMs, ...o.masters, ...o.hot.rates]
     .some((n) => !Number.isFinite(n) || n <= 0);
-  if (bad || o.masters.length === 0 || o.hot.rates.length === 0) throw new Error(`bad numeric option\n${HELP}`);
+  if (bad || !(o.leanReadMs >= 0) || o.masters.length === 0 || o.hot.rates.length === 0) throw new Error(`bad numeric option\n${HELP}`);
   return o;
 }

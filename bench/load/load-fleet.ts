@@ -1,8 +1,14 @@
-/** The bench side of the load processes: spreads clients over them and merges what they measure. */
+/**
+ * The bench side of the load processes: spreads clients over them and merges what they measure.
+ * Viewers go round-robin over the viewer processes, except lean sample viewers, which get a process
+ * of their own that never reads in batches (their receive times are the latencies); senders get one
+ * more process.
+ */
 import { fileURLToPath } from "node:url";
 import { IpcChild } from "../process/ipc-child.js";
 import { Histogram } from "./histogram.js";
-import type { ClientSpec, ConnectResult, LoadCommand, ReportResult, SendResult } from "./load-protocol.js";
+import { CHECKSUM_MODULUS, emptySample } from "./delivery-tally.js";
+import type { ClientSpec, ClientTotals, ConnectResult, LoadCommand, ReportResult, SampleTotals, SendResult, ViewerKind } from "./load-protocol.js";
 
 const SCRIPT = fileURLToPath(new URL("./load-process.ts", import.meta.url));
 
@@ -11,6 +17,11 @@ export interface FleetOptions {
   viewerProcesses: number;
   /** Connections opened at once per process. @default 25 */
   concurrency: number;
+  /**
+   * Processes holding only counting lean viewers read their sockets at most this often, in batches
+   * (bench/load/lean/read-pacer.ts). @default 0 (every read as it comes)
+   */
+  readEveryMs: number;
 }
 
 export interface MergedReport {
@@ -22,6 +33,10 @@ export interface MergedReport {
   otherEvents: number;
   disconnects: number;
   gaps?: { refills: number; suspectedGaps: number; realGaps: number };
+  /** Per viewer kind, over every process. */
+  clients: Partial<Record<ViewerKind, ClientTotals>>;
+  /** Lean sample viewers' checks, when there are any. */
+  sample?: SampleTotals;
 }
 
 export interface MergedSend {
@@ -35,8 +50,12 @@ export interface MergedSend {
 
 export class LoadFleet {
   private constructor(
+    /** Every process holding viewers, the sample's included. */
     private readonly viewers: IpcChild<LoadCommand>[],
+    /** The process of the lean sample viewers, if there are any. */
+    private readonly sampleChild: IpcChild<LoadCommand> | undefined,
     private readonly sender: IpcChild<LoadCommand>,
+    private readonly readEveryMs: number,
   ) {}
 
   /** Forks the processes and connects every client; throws if any client failed to connect or join. */
@@ -47,44 +66,52 @@ export class LoadFleet {
     register: (name: string, stop: () => Promise<void>) => void,
   ): Promise<LoadFleet> {
     const n = options.viewerProcesses ?? 2;
-    const concurrency = options.concurrency ?? 25;
-    const children = Array.from({ length: n + 1 }, () => new IpcChild<LoadCommand>(SCRIPT));
+    const withSample = viewers.some((v) => v.sample);
+    const children = Array.from({ length: n + (withSample ? 2 : 1) }, () => new IpcChild<LoadCommand>(SCRIPT));
     for (const c of children) register(`load process ${c.pid}`, () => c.kill());
-    const fleet = new LoadFleet(children.slice(0, n), children[n]!);
+    const sender = children.pop()!;
+    const fleet = new LoadFleet(children, withSample ? children[n] : undefined, sender, options.readEveryMs ?? 0);
+    const concurrency = options.concurrency ?? 25;
     const results = await Promise.all([
-      ...fleet.viewers.map((c, i) =>
-        c.call<ConnectResult>(
-          { type: "connect", viewers: viewers.filter((_, j) => j % n === i), senders: [], concurrency },
-          180_000,
-        ),
-      ),
-      fleet.sender.call<ConnectResult>({ type: "connect", viewers: [], senders, concurrency }, 180_000),
+      fleet.connectViewers(viewers, concurrency),
+      sender.call<ConnectResult>({ type: "connect", viewers: [], senders, concurrency }, 180_000).then((r) => [r]),
     ]);
-    const failed = results.reduce((a, r) => a + r.failed, 0);
-    if (failed > 0) {
-      const first = results.find((r) => r.firstError)?.firstError;
-      throw new Error(`${failed} load clients failed to connect or join (first: ${first})`);
-    }
+    LoadFleet.check(results.flat());
     return fleet;
   }
 
   /** Connects more viewers, spread over the same processes. */
   async addViewers(viewers: ClientSpec[], concurrency = 25): Promise<void> {
-    const n = this.viewers.length;
-    const results = await Promise.all(
-      this.viewers.map((c, i) =>
-        c.call<ConnectResult>(
-          { type: "connect", viewers: viewers.filter((_, j) => j % n === i), senders: [], concurrency },
-          180_000,
-        ),
+    LoadFleet.check(await this.connectViewers(viewers, concurrency));
+  }
+
+  private connectViewers(specs: ClientSpec[], concurrency: number): Promise<ConnectResult[]> {
+    const counting = this.viewers.filter((c) => c !== this.sampleChild);
+    const parts = new Map<IpcChild<LoadCommand>, ClientSpec[]>(this.viewers.map((c) => [c, []]));
+    let next = 0;
+    for (const spec of specs) {
+      const child = spec.sample && this.sampleChild ? this.sampleChild : counting[next++ % counting.length]!;
+      parts.get(child)!.push(spec);
+    }
+    return Promise.all(
+      [...parts].map(([child, part]) =>
+        child.call<ConnectResult>({ type: "connect", viewers: part, senders: [], concurrency, readEveryMs: this.readEveryMs }, 180_000),
       ),
     );
+  }
+
+  private static check(results: ConnectResult[]): void {
     const failed = results.reduce((a, r) => a + r.failed, 0);
     if (failed > 0) throw new Error(`${failed} load clients failed to connect or join (first: ${results.find((r) => r.firstError)?.firstError})`);
   }
 
   get pids(): number[] {
     return [...this.viewers, this.sender].map((c) => c.pid);
+  }
+
+  /** The viewers' processes only (the sample's included, not the senders'). */
+  get viewerPids(): number[] {
+    return this.viewers.map((c) => c.pid);
   }
 
   /** Latencies of messages sent before `from` are ignored from now on. */
@@ -108,8 +135,20 @@ export class LoadFleet {
       all: new Histogram(),
       otherEvents: 0,
       disconnects: 0,
+      clients: {},
     };
     for (const p of parts) {
+      for (const [kind, t] of Object.entries(p.clients) as [ViewerKind, ClientTotals][]) {
+        const m = (merged.clients[kind] ??= { viewers: 0, deliveries: 0, checksum: 0 });
+        m.viewers += t.viewers;
+        m.deliveries += t.deliveries;
+        m.checksum = (m.checksum + t.checksum) % CHECKSUM_MODULUS;
+        if (t.wireBytes !== undefined) m.wireBytes = (m.wireBytes ?? 0) + t.wireBytes;
+      }
+      if (p.sample) {
+        const m = (merged.sample ??= emptySample());
+        for (const key of Object.keys(m) as (keyof SampleTotals)[]) m[key] += p.sample[key];
+      }
       merged.deliveries += p.deliveries;
       merged.disconnects += p.disconnects;
       merged.otherEvents += p.otherEvents;

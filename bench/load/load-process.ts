@@ -1,40 +1,38 @@
 /**
- * A load process: many socket.io-client viewers (and optionally senders) driven by the bench over
- * IPC. It exits when its parent goes away, so a crashed bench leaves no load behind.
+ * A load process: many viewers (lean WebSocket viewers, the SDK or socket.io-client) and optionally
+ * senders (always real clients), driven by the bench over IPC. It exits when its parent goes away,
+ * so a crashed bench leaves no load behind.
  */
-import type { ChatMessage } from "../../src/protocol/index.js";
+import type { ChatBatch, ChatMessage } from "../../src/protocol/index.js";
 import { ChatClient as SdkClient, MemoryStorage, type TimelineStats } from "../../src/sdk/index.js";
 import { socketIo } from "../../src/sdk/socket-io.js";
-import { connectClient, join, type ChatClient } from "../../test/support/clients.js";
+import { connectClient, join } from "../../test/support/clients.js";
 import { connected } from "../../test/support/chat-viewer.js";
+import { DeliveryTally } from "./delivery-tally.js";
 import { Histogram } from "./histogram.js";
-import {
-  TIMELINE_SLOT_MS,
-  type ClientSpec,
-  type ConnectResult,
-  type LoadCommand,
-  type LoadReply,
-  type ReportResult,
-  type SendResult,
-} from "./load-protocol.js";
-import { preciseNow, readStamp, stampText } from "./message-stamp.js";
+import { LeanViewers } from "./lean/lean-viewer.js";
+import type { ClientSpec, ConnectResult, LoadCommand, LoadReply, ReportResult, SendResult, ViewerKind } from "./load-protocol.js";
+import { preciseNow, readStamp, sentAtMicros, stampText } from "./message-stamp.js";
+import { ReadPacer } from "./lean/read-pacer.js";
 
 interface Lane {
   /** Sends one message; resolves with the ack's outcome (`ok` or an error code). */
   send(room: string, text: string, clientId: string): Promise<string>;
   room: string;
   replica: number;
+  /** Unique in the run: this process and the lane's index. */
+  id: string;
+  /** Messages this lane sent so far (the stamp's sequence number). */
+  seq: number;
 }
 
+const tally = new DeliveryTally();
+const lean = new LeanViewers(tally);
+const pacer = new ReadPacer();
+/** Whether a viewer here needs exact receive times (a sample, the SDK, socket.io-client): then no pacing. */
+let promptViewers = false;
 const sockets: { close(): void }[] = [];
 const lanes: Lane[] = [];
-let recordFrom = Number.POSITIVE_INFINITY;
-let cross = new Histogram();
-let local = new Histogram();
-let deliveries = 0;
-let otherEvents = 0;
-let disconnects = 0;
-let timeline = new Map<number, number>();
 let clientSeq = 0;
 /** SDK viewers' rooms, for their gap-handling counters; and the counters at the last reset. */
 const sdkRooms: { stats: Readonly<TimelineStats> }[] = [];
@@ -50,14 +48,13 @@ function gapTotals(): { refills: number; suspectedGaps: number; realGaps: number
   return t;
 }
 
-function onMessage(replica: number, message: ChatMessage): void {
-  const now = preciseNow();
+function onMessage(kind: ViewerKind, replica: number, message: Pick<ChatMessage, "text">): void {
   const stamp = readStamp(message.text);
-  if (!stamp || stamp.sentAt < recordFrom) return;
-  deliveries++;
-  const slot = Math.floor(now / TIMELINE_SLOT_MS);
-  timeline.set(slot, (timeline.get(slot) ?? 0) + 1);
-  (stamp.replica === replica ? local : cross).record(now - stamp.sentAt);
+  if (stamp) tally.record(kind, sentAtMicros(stamp), stamp.replica, replica, preciseNow());
+}
+
+function addLane(lane: Omit<Lane, "id" | "seq">): void {
+  lanes.push({ ...lane, id: `${process.pid}-${lanes.length}`, seq: 0 });
 }
 
 /**
@@ -75,20 +72,21 @@ async function openSdk(spec: ClientSpec, viewer: boolean): Promise<void> {
   sockets.push(client);
   await connected(client, 20_000);
   client.on("state", ({ state }) => {
-    if (state !== "connected") disconnects++;
+    if (state !== "connected") tally.disconnects++;
   });
   for (const id of spec.rooms) {
     const room = client.room(id);
     if (viewer) {
       room.on("messages", ({ messages, reset }) => {
-        if (!reset) for (const m of messages) onMessage(spec.replica, m);
+        if (!reset) for (const m of messages) onMessage("sdk", spec.replica, m);
       });
-      room.on("viewers", () => otherEvents++);
+      room.on("viewers", () => tally.otherEvents++);
       sdkRooms.push(room);
     }
     await room.join();
-    if (!viewer) {
-      lanes.push({
+    if (viewer) tally.addViewer("sdk");
+    else {
+      addLane({
         room: id,
         replica: spec.replica,
         send: (_room, text) => room.send(text).then(() => "ok", (err: { code?: string }) => err.code ?? "error"),
@@ -98,17 +96,24 @@ async function openSdk(spec: ClientSpec, viewer: boolean): Promise<void> {
 }
 
 async function open(spec: ClientSpec, viewer: boolean): Promise<void> {
-  if (spec.sdk) return openSdk(spec, viewer);
-  const socket = await connectClient(spec.url, { localAddress: spec.localAddress });
+  if (spec.client === "sdk") return openSdk(spec, viewer);
+  if (spec.client === "lean" && viewer) return lean.open(spec);
+  const socket = await connectClient(spec.url, { localAddress: spec.localAddress, ...(spec.batch ? { auth: { caps: ["batch"] } } : {}) });
   sockets.push(socket);
-  if (viewer) socket.on("chat:message", (m) => onMessage(spec.replica, m));
-  socket.on("room:viewers", () => otherEvents++);
-  socket.on("disconnect", () => disconnects++);
+  if (viewer) {
+    socket.on("chat:message", (m) => onMessage("plain", spec.replica, m));
+    socket.on("chat:batch", (b: ChatBatch) => {
+      for (const e of b.entries) onMessage("plain", spec.replica, e);
+    });
+  }
+  socket.on("room:viewers", () => tally.otherEvents++);
+  socket.on("disconnect", () => tally.disconnects++);
   for (const room of spec.rooms) {
     const ack = await join(socket, room);
     if (!ack.ok) throw new Error(`join ${room}: ${ack.error.code}`);
-    if (!viewer) {
-      lanes.push({
+    if (viewer) tally.addViewer("plain");
+    else {
+      addLane({
         room,
         replica: spec.replica,
         send: (r, text, clientId) =>
@@ -123,6 +128,14 @@ async function open(spec: ClientSpec, viewer: boolean): Promise<void> {
 }
 
 async function connectAll(cmd: Extract<LoadCommand, { type: "connect" }>): Promise<ConnectResult> {
+  pacer.stop();
+  if (cmd.senders.length > 0 || cmd.viewers.some((v) => v.client !== "lean" || v.sample)) promptViewers = true;
+  const result = await openAll(cmd);
+  if (!promptViewers && (cmd.readEveryMs ?? 0) > 0) pacer.start(cmd.readEveryMs!);
+  return result;
+}
+
+async function openAll(cmd: Extract<LoadCommand, { type: "connect" }>): Promise<ConnectResult> {
   const jobs = [...cmd.senders.map((s) => () => open(s, false)), ...cmd.viewers.map((v) => () => open(v, true))];
   const result: ConnectResult = { viewers: 0, senders: 0, failed: 0 };
   let next = 0;
@@ -161,7 +174,7 @@ function send(cmd: Extract<LoadCommand, { type: "send" }>): Promise<SendResult> 
       while (sent < total && startedAt + (sent * 1000) / cmd.ratePerSec <= now) {
         const lane = lanes[sent % lanes.length]!;
         const sentAt = preciseNow();
-        const text = stampText({ sentAt, replica: lane.replica }, cmd.textLength);
+        const text = stampText({ sentAt, replica: lane.replica, lane: lane.id, seq: ++lane.seq }, cmd.textLength);
         sent++;
         void lane.send(lane.room, text, `b${process.pid}-${++clientSeq}`).then((outcome) => {
           settled++;
@@ -174,33 +187,25 @@ function send(cmd: Extract<LoadCommand, { type: "send" }>): Promise<SendResult> 
           if (sent === total && settled === total) finish();
         });
       }
-      if (sent < total) setTimeout(tick, 2);
+      // Wake when the next message is due (not on a fixed short poll: at 10 msg/s that was most of
+      // the sender's CPU).
+      if (sent < total) setTimeout(tick, Math.max(0, startedAt + (sent * 1000) / cmd.ratePerSec - preciseNow()));
     };
     tick();
   });
 }
 
 function report(): ReportResult {
-  return {
-    deliveries,
-    timeline: Object.fromEntries(timeline),
-    cross: cross.toJSON(),
-    local: local.toJSON(),
-    otherEvents,
-    disconnects,
-    ...(sdkRooms.length > 0
-      ? (() => {
-          const t = gapTotals();
-          return {
-            gaps: {
-              refills: t.refills - gapsAtReset.refills,
-              suspectedGaps: t.suspectedGaps - gapsAtReset.suspectedGaps,
-              realGaps: t.realGaps - gapsAtReset.realGaps,
-            },
-          };
-        })()
-      : {}),
-  };
+  const result: ReportResult = tally.report();
+  if (sdkRooms.length > 0) {
+    const t = gapTotals();
+    result.gaps = {
+      refills: t.refills - gapsAtReset.refills,
+      suspectedGaps: t.suspectedGaps - gapsAtReset.suspectedGaps,
+      realGaps: t.realGaps - gapsAtReset.realGaps,
+    };
+  }
+  return result;
 }
 
 async function handle(cmd: LoadCommand): Promise<unknown> {
@@ -208,12 +213,7 @@ async function handle(cmd: LoadCommand): Promise<unknown> {
     case "connect":
       return connectAll(cmd);
     case "reset":
-      recordFrom = cmd.from;
-      cross = new Histogram();
-      local = new Histogram();
-      deliveries = 0;
-      otherEvents = 0;
-      timeline = new Map();
+      tally.reset(cmd.from);
       gapsAtReset = gapTotals();
       return {};
     case "send":
@@ -221,6 +221,8 @@ async function handle(cmd: LoadCommand): Promise<unknown> {
     case "report":
       return report();
     case "close":
+      pacer.stop();
+      lean.closeAll();
       for (const s of sockets) s.close();
       setTimeout(() => process.exit(0), 50);
       return {};

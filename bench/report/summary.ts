@@ -2,41 +2,13 @@
  * Turns the raw results into the tables the bench prints and the README shows: one per scenario,
  * ratios against the baselines, and the issue's targets with met / missed and by how much.
  */
-import { KIND_LABELS, type ServerKind } from "../servers/server-kinds.js";
+import type { ServerKind } from "../servers/server-kinds.js";
 import type { StepResult } from "../scenarios/load-step.js";
 import type { BenchResults, KindRun } from "./bench-results.js";
+import { kb, label, lastStep, pct, ratio, run, saturation, x } from "./lookup.js";
 import type { Panel } from "./svg-chart.js";
-
-export interface Section {
-  title: string;
-  header: string[];
-  rows: (string | number)[][];
-  note?: string;
-}
-
-const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(1)}%` : "-");
-const ratio = (a: number | undefined, b: number | undefined) =>
-  a !== undefined && b !== undefined && b > 0 && Number.isFinite(a) ? a / b : undefined;
-const x = (r: number | undefined) => (r === undefined ? "-" : `${r.toFixed(2)}x`);
-const kb = (b: number) => (b / 1024).toFixed(1);
-
-/** A kind's name in the tables; `before` names the commit it ran. */
-function label(results: BenchResults, kind: ServerKind): string {
-  return kind === "before" ? `this server at ${results.beforeCommit ?? "--before"} (before)` : KIND_LABELS[kind];
-}
-
-function run(results: BenchResults, kind: ServerKind, masters: number): KindRun | undefined {
-  return results.runs.find((r) => r.kind === kind && r.masters === masters);
-}
-
-/** The fastest a kind delivered in the hot room: the ladder's best step (past saturation, less). */
-export function saturation(r: KindRun | undefined): number | undefined {
-  return r?.hot ? Math.max(...r.hot.steps.map((s) => s.deliveriesPerSec)) : undefined;
-}
-
-function lastStep(r: KindRun | undefined): StepResult | undefined {
-  return r?.hot?.steps[r.hot.steps.length - 1];
-}
+import { targets, targets22 } from "./targets.js";
+import type { Section } from "./text-table.js";
 
 export function sections(results: BenchResults): Section[] {
   const { kinds, masters } = results.options;
@@ -48,11 +20,11 @@ export function sections(results: BenchResults): Section[] {
     const classic = run(results, "classic", m)?.manyRooms?.step.redis.bytesPerMessage;
     out.push({
       title: `Many rooms: ${o.rooms.count} rooms x ${o.rooms.viewersPerRoom} viewers, ${o.rooms.ratePerSec} msg/s, ${m} masters + ${m * o.replicasPerMaster} replicas, ${o.replicas} server replicas`,
-      header: ["server", "Redis B/msg", "vs classic", "bus B/msg", "bus msgs/msg", "client B/msg", "p50 ms", "p99 ms", "ack p50 ms", "ack p99 ms", "delivered", "CPU us/delivery"],
+      header: ["server", "Redis B/msg", "vs classic", "bus B/msg", "bus msgs/msg", "client B/msg", "p50 ms", "p99 ms", "ack p50 ms", "ack p99 ms", "delivered", "CPU us/delivery", "load CPU us/delivery", "wire B/delivery"],
       rows: kinds.map((k) => {
         const r = run(results, k, m);
         const s = r?.manyRooms?.step;
-        if (!s) return [label(results, k), r?.error ?? "not run", "", "", "", "", "", "", "", "", "", ""];
+        if (!s) return [label(results, k), r?.error ?? "not run", "", "", "", "", "", "", "", "", "", "", "", ""];
         return [
           label(results, k),
           s.redis.bytesPerMessage,
@@ -66,9 +38,14 @@ export function sections(results: BenchResults): Section[] {
           s.ack.p99,
           pct(s.delivered, s.expected),
           s.serverCpuUsPerDelivery,
+          s.loadCpuUsPerDelivery,
+          s.wireBytesPerDelivery ?? "-",
         ];
       }),
-      note: "p50/p99: send to receive, viewers on another replica than the sender's. Ack: send to the sender's ack (after the stream append, and the replica's copy unless ACK_REPLICAS=0).",
+      note:
+        "p50/p99: send to receive, viewers on another replica than the sender's. Ack: send to the sender's ack (after the stream append, and the replica's copy unless ACK_REPLICAS=0). " +
+        `Load CPU: the load processes (${(results.options.viewers ?? "sdk") === "lean" ? "lean WebSocket viewers, every one a sample viewer here: decoding everything, reading at once" : viewersNote(results)}; senders). ` +
+        "Wire: bytes the servers wrote to the viewers' sockets per delivery, as the lean viewers read them.",
     });
   }
 
@@ -104,17 +81,23 @@ export function sections(results: BenchResults): Section[] {
           s.redis.bytesPerMessage,
           s.serverCpuUsPerDelivery,
           s.loadCpuUsPerDelivery ?? "-",
+          s.viewerCpuUsPerDelivery ?? "-",
+          x(ratio(s.loadCpuUsPerDelivery, s.serverCpuUsPerDelivery)),
+          s.wireBytesPerDelivery ?? "-",
+          sampleCheck(s),
         ]);
       }
     }
     out.push({
       title: `Hot room: ${o.hot.viewers} viewers over ${o.replicas} replicas, ${o.hot.senders} senders, ${o.hot.stepMs / 1000} s per rate, ${first} masters`,
-      header: ["msg/s", "server", "expected deliv/s", "deliveries/s", "p50 ms", "p95 ms", "p99 ms", "delivered", "disconnected", "Redis B/msg", "CPU us/delivery", "load CPU us/delivery"],
+      header: ["msg/s", "server", "expected deliv/s", "deliveries/s", "p50 ms", "p95 ms", "p99 ms", "delivered", "disconnected", "Redis B/msg", "CPU us/delivery", "load CPU us/delivery", "of it viewers", "load/server CPU", "wire B/delivery", "sample check"],
       rows,
       note:
-        "Expected: messages sent per second times viewers. Latency: send to receive, viewers on the other replica than the sender's, same machine clock. " +
+        "Expected: messages sent per second times viewers. Latency: send to receive, viewers on the other replica than the sender's (lean viewers: the sample), same machine clock. " +
         "Disconnected: viewers dropped so far (they receive nothing more, so later steps deliver less); slow: of them, closed by this server as slow consumers (its /metrics). " +
-        "Load CPU: the load generator's processes, which share the machine's cores with the servers." +
+        `Load CPU: the load generator's processes (${viewersNote(results)}; senders), idle CPU removed, which share the machine's cores with the servers; of it viewers: the viewers' processes alone. ` +
+        "Wire: bytes the servers wrote to the viewers' sockets per delivery (frames, pings and viewer counts included), as the lean viewers read them. " +
+        "Sample check: the lean viewers that decode every packet (ids and prev, or each sender's sequence on stock servers; the byte scan): entries checked, or what was wrong." +
         hotRuns
           .filter((r) => r.hot!.failedAt !== undefined)
           .map((r) => ` ${label(results, r.kind)}: the ladder stopped at ${r.hot!.failedAt} msg/s (${r.hot!.failure}).`)
@@ -157,47 +140,30 @@ export function sections(results: BenchResults): Section[] {
     });
   }
   out.push(targets(results));
+  out.push(targets22(results));
   return out;
 }
 
-/** The issue's targets, each with what was measured and whether it is met. */
-function targets(results: BenchResults): Section {
-  const { masters } = results.options;
-  const first = masters[0]!;
-  const last = masters[masters.length - 1]!;
-  const rows: (string | number)[][] = [];
-  const add = (target: string, value: number | undefined, limit: number, atMost: boolean, show = x) => {
-    if (value === undefined || !Number.isFinite(value)) return rows.push([target, "-", "not measured"]);
-    const met = atMost ? value <= limit : value >= limit;
-    const by = atMost ? value / limit : limit / value;
-    rows.push([target, show(value), met ? "met" : `missed (${by.toFixed(2)}x off)`]);
-  };
-  const bytes = (k: ServerKind, m: number) => run(results, k, m)?.manyRooms?.step.redis.bytesPerMessage;
-  const stepAt = (k: ServerKind, rate: number) => run(results, k, first)?.hot?.steps.find((s) => s.ratePerSec === rate);
-  // Issue 12 (hot rooms), on the ladder 10-400 msg/s with the hot room's viewers over the replicas.
-  add("Hot room deliveries/s at saturation: >= 5x stock sharded", ratio(saturation(run(results, "ours", first)), saturation(run(results, "sharded", first))), 5, false);
-  add(
-    "Servers' CPU per delivery at 100 msg/s: <= 0.25x stock sharded",
-    ratio(stepAt("ours", 100)?.serverCpuUsPerDelivery, stepAt("sharded", 100)?.serverCpuUsPerDelivery),
-    0.25,
-    true,
-  );
-  add("Cross-replica p99 at 100 msg/s: <= 150 ms", stepAt("ours", 100)?.cross.p99, 150, true, (v) => `${v} ms`);
-  add("Cross-replica p99 at 10 msg/s: <= 1.2x stock sharded", ratio(stepAt("ours", 10)?.cross.p99, stepAt("sharded", 10)?.cross.p99), 1.2, true);
-  add(
-    "Redis B/msg, hot room at 200 msg/s: <= 0.05x classic",
-    ratio(stepAt("ours", 200)?.redis.bytesPerMessage, stepAt("classic", 200)?.redis.bytesPerMessage),
-    0.05,
-    true,
-  );
-  add(`Redis B/msg, many rooms (1 msg/s per room), ${first} masters: <= 0.25x classic`, ratio(bytes("ours", first), bytes("classic", first)), 0.25, true);
-  if (masters.length > 1) {
-    add(`Redis B/msg, many rooms, does not grow ${first} -> ${last} masters (<= 1.10x)`, ratio(bytes("ours", last), bytes("ours", first)), 1.1, true);
+/** What the viewers were, for the tables' notes. */
+function viewersNote(results: BenchResults): string {
+  const o = results.options;
+  const kind = o.viewers ?? "sdk";
+  if (kind === "lean") {
+    return `lean WebSocket viewers counting by a byte scan and reading every ${o.leanReadMs ?? 0} ms; 1 in ${o.sampleEvery ?? 50} reads at once, decodes everything and gives the latencies`;
   }
-  const mem = (k: ServerKind) => run(results, k, first)?.hot?.memory;
-  // Issue 15, from this run's short memory slope (bench:memory measures it more closely).
-  add("Heap per idle viewer: <= 0.6x stock", ratio(mem("ours")?.heapBytesPerViewer, mem("classic")?.heapBytesPerViewer), 0.6, true);
-  return { title: "Targets (issues 12 and 15), ratios from this run", header: ["target", "measured", "result"], rows };
+  return kind === "sdk" ? "SDK viewers where there are batches, socket.io-client elsewhere" : "socket.io-client viewers";
+}
+
+/** The sample viewers' verdict on a step: entries checked, or the problems found. */
+function sampleCheck(s: StepResult): string {
+  const c = s.sample;
+  if (!c) return "-";
+  const problems = [
+    c.gaps > 0 ? `${c.gaps} gaps` : "",
+    c.duplicates > 0 ? `${c.duplicates} late or repeated` : "",
+    c.scanMismatches > 0 ? `${c.scanMismatches} scan mismatches` : "",
+  ].filter(Boolean);
+  return problems.length > 0 ? problems.join(", ") : `ok (${c.checked})`;
 }
 
 /** The chart's panels: Redis bytes, hot-room throughput and p99, memory per viewer. */

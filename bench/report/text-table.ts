@@ -1,3 +1,11 @@
+/** One table of the bench's output: printed as text, written as Markdown. */
+export interface Section {
+  title: string;
+  header: string[];
+  rows: (string | number)[][];
+  note?: string;
+}
+
 /** A plain text table: a header row, right-aligned numbers, left-aligned words. */
 export function textTable(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))];

@@ -2,8 +2,8 @@
  * The hot room: thousands of viewers of one stream over every replica. Measures memory per idle
  * viewer (before any message), then a ladder of message rates up to and past saturation.
  */
+import { fleetOptions, senderSpec, viewerSpec, type LoadClients } from "../load/client-mix.js";
 import { LoadFleet } from "../load/load-fleet.js";
-import type { ClientSpec } from "../load/load-protocol.js";
 import { perViewer, sampleMemory, type MemoryPerViewer as Slope, type MemorySample } from "../measure/memory-sample.js";
 import type { RedisTrafficMeter } from "../measure/redis-traffic.js";
 import { slowConsumers } from "../measure/server-metrics.js";
@@ -17,8 +17,8 @@ export interface HotRoomOptions {
   stepMs: number;
   textLength: number;
   loadProcesses: number;
-  /** This server's clients use the SDK (batches). @default false */
-  sdk?: boolean;
+  /** What the viewers and senders are. */
+  clients: LoadClients;
   /** Connect viewers from 127.0.0.2-9 in turn, so a big room does not run out of ephemeral ports. @default false */
   spreadAddresses?: boolean;
 }
@@ -47,20 +47,19 @@ export async function runHotRoom(
   register: (name: string, stop: () => Promise<void>) => void,
   log: (line: string) => void,
 ): Promise<HotRoomResult> {
-  const at = (i: number): ClientSpec => ({
+  const at = (i: number) => ({
     url: servers[i % servers.length]!.url,
     replica: i % servers.length,
     rooms: [room],
-    sdk: options.sdk,
     ...(options.spreadAddresses ? { localAddress: `127.0.0.${2 + (i % 8)}` } : {}),
   });
-  const viewers = Array.from({ length: options.viewers }, (_, i) => at(i));
-  const senders = Array.from({ length: options.senders }, (_, i) => at(i));
+  const viewers = Array.from({ length: options.viewers }, (_, i) => viewerSpec(options.clients, at(i), i, servers.length));
+  const senders = Array.from({ length: options.senders }, (_, i) => senderSpec(options.clients, at(i)));
 
   const half = Math.floor(options.viewers / 2);
   const samples = [{ connections: 0, ...(await sampleMemory(servers)) }];
   log(`  connecting ${options.viewers} viewers to ${room}`);
-  const fleet = await LoadFleet.start(viewers.slice(0, half), senders, { viewerProcesses: options.loadProcesses }, register);
+  const fleet = await LoadFleet.start(viewers.slice(0, half), senders, fleetOptions(options.clients, options.loadProcesses), register);
   try {
     // Let the join-time work (viewer-count announcements, timers) settle before sampling.
     await new Promise((r) => setTimeout(r, 1_500));
@@ -72,7 +71,7 @@ export async function runHotRoom(
     const memory: MemoryPerViewer = { ...perViewer(mid, all, all.connections - mid.connections), samples };
     log(`  memory per viewer: heap ${memory.heapBytesPerViewer} B, RSS ${memory.rssBytesPerViewer} B (raw RSS slope ${memory.rawRssBytesPerViewer} B)`);
 
-    const idle = await measureIdle(meter, servers.map((s) => s.pid), options.stepMs);
+    const idle = await measureIdle(meter, servers.map((s) => s.pid), options.stepMs, fleet);
     const ctx = { fleet, meter, serverPids: servers.map((s) => s.pid), viewersPerMessage: options.viewers, textLength: options.textLength };
     // Warm up (JIT, buffers, connection pools) at the lowest rate; not recorded.
     await runStep(ctx, Math.min(...options.rates), Math.min(2_000, options.stepMs), idle);

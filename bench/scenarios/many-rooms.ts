@@ -2,8 +2,8 @@
  * Many rooms at a low rate each: the everyday shape of a live platform. Measures Redis bytes per
  * message (idle traffic over an equal window removed) and cross-replica latency.
  */
+import { fleetOptions, senderSpec, viewerSpec, type LoadClients } from "../load/client-mix.js";
 import { LoadFleet } from "../load/load-fleet.js";
-import type { ClientSpec } from "../load/load-protocol.js";
 import type { RedisTrafficMeter } from "../measure/redis-traffic.js";
 import type { ServerProcess } from "../servers/server-process.js";
 import { measureIdle, runStep, type IdleRate, type StepResult } from "./load-step.js";
@@ -15,8 +15,8 @@ export interface ManyRoomsOptions {
   windowMs: number;
   textLength: number;
   loadProcesses: number;
-  /** This server's clients use the SDK (batches). @default false */
-  sdk?: boolean;
+  /** What the viewers and senders are. */
+  clients: LoadClients;
 }
 
 export interface ManyRoomsResult {
@@ -35,15 +35,17 @@ export async function runManyRooms(
   log: (line: string) => void,
 ): Promise<ManyRoomsResult> {
   const n = servers.length;
-  const spec = (replica: number, room: string): ClientSpec => ({ url: servers[replica % n]!.url, replica: replica % n, rooms: [room], sdk: options.sdk });
+  const at = (replica: number, room: string) => ({ url: servers[replica % n]!.url, replica: replica % n, rooms: [room] });
   const rooms = Array.from({ length: options.count }, (_, i) => `${roomPrefix}-${i}`);
   // Each room's viewers sit on every replica; its sender on one of them.
-  const viewers = rooms.flatMap((room, i) => Array.from({ length: options.viewersPerRoom }, (_, j) => spec(i + j, room)));
-  const senders = rooms.map((room, i) => spec(i, room));
+  const viewers = rooms.flatMap((room, i) =>
+    Array.from({ length: options.viewersPerRoom }, (_, j) => viewerSpec(options.clients, at(i + j, room), i * options.viewersPerRoom + j, n)),
+  );
+  const senders = rooms.map((room, i) => senderSpec(options.clients, at(i, room)));
   log(`  connecting ${viewers.length} viewers over ${rooms.length} rooms`);
-  const fleet = await LoadFleet.start(viewers, senders, { viewerProcesses: options.loadProcesses }, register);
+  const fleet = await LoadFleet.start(viewers, senders, fleetOptions(options.clients, options.loadProcesses), register);
   try {
-    const idle = await measureIdle(meter, servers.map((s) => s.pid), options.windowMs);
+    const idle = await measureIdle(meter, servers.map((s) => s.pid), options.windowMs, fleet);
     const ctx = { fleet, meter, serverPids: servers.map((s) => s.pid), viewersPerMessage: options.viewersPerRoom, textLength: options.textLength };
     const step = await runStep(ctx, options.ratePerSec, options.windowMs, idle);
     log(

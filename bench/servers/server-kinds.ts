@@ -4,7 +4,7 @@ import { TEST_REDIS_PASSWORD } from "../../test/harness/redis-cli.js";
 import { ServerProcess } from "./server-process.js";
 
 /**
- * - `ours`: this server as shipped (its clients: the SDK with batches unless `--our-clients plain`).
+ * - `ours`: this server as shipped (its clients speak batches, SDK senders, unless `--our-clients plain`).
  * - `ours-ack0`: the same with ACK_REPLICAS=0, to show what waiting for the shard's replica costs.
  * - `ours-plain`: the same server, its clients plain v1 socket.io-client (no batches).
  * - `before`: this server at an older commit (`--before DIR`, a checkout of it), plain v1 clients:
@@ -31,8 +31,8 @@ export function isOurs(kind: ServerKind): boolean {
   return kind === "ours" || kind === "ours-ack0" || kind === "ours-plain" || kind === "before";
 }
 
-/** Whether a kind's load clients are the SDK (protocol v1.1 batches) rather than plain v1 socket.io-client. */
-export function usesSdk(kind: ServerKind, ourClients: "sdk" | "plain"): boolean {
+/** Whether a kind's load clients speak protocol v1.1 batches (with SDK senders) rather than v1. */
+export function speaksBatches(kind: ServerKind, ourClients: "sdk" | "plain"): boolean {
   return (kind === "ours" || kind === "ours-ack0") && ourClients === "sdk";
 }
 
