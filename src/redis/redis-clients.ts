@@ -1,3 +1,4 @@
+import type { LookupFunction } from "node:net";
 import { createClient, createCluster } from "redis";
 import type { Logger } from "pino";
 import { redactRedisUrl, type RedisConfig } from "../config.js";
@@ -5,6 +6,7 @@ import { hashSlot } from "../delivery/room-channel.js";
 import { withDeadline } from "../util/with-deadline.js";
 import type { RedisCommands } from "./lua-script.js";
 import type { NodeConnection, WriteRoute } from "./replicated-writes.js";
+import { sharedLookup } from "./shared-lookup.js";
 
 export type { RedisCommands };
 
@@ -37,11 +39,13 @@ export interface RedisClientsOptions {
   connectTimeoutMs: number;
   /** Longest wait between reconnect attempts. @default 2000 */
   maxReconnectDelayMs: number;
+  /** Resolves node names for every client's sockets. @default one {@link sharedLookup} over `dns.lookup` for these clients */
+  lookup: LookupFunction | undefined;
   /** Called on every client error and reconnect (metrics hook). */
   onEvent?: (event: "error" | "reconnecting" | "ready", client: "pub" | "sub" | "writer") => void;
 }
 
-const defaults: RedisClientsOptions = { connectTimeoutMs: 5_000, maxReconnectDelayMs: 2_000 };
+const defaults: RedisClientsOptions = { connectTimeoutMs: 5_000, maxReconnectDelayMs: 2_000, lookup: undefined };
 
 /** The parts of node-redis's cluster client used here beyond commands (public API unless noted). */
 interface ClusterClient {
@@ -60,6 +64,8 @@ export async function connectRedis(
 ): Promise<RedisClients> {
   const opts = { ...defaults, ...options } satisfies RedisClientsOptions;
   const socket = {
+    // A dead node's name must not starve the lookups of the live ones (see shared-lookup.ts).
+    lookup: opts.lookup ?? sharedLookup(),
     connectTimeout: opts.connectTimeoutMs,
     reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, opts.maxReconnectDelayMs),
   };
