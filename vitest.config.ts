@@ -11,7 +11,8 @@ import { defineConfig } from "vitest/config";
  * - `e2e`: Debian's Chromium driving the pages and the embed example against replicas on the shared
  *   cluster. `npm run test:e2e`.
  *
- * `npm test` runs all three (after the type-check).
+ * `npm test` runs all three (after the type-check). `npm run test:compose` (vitest.compose.config.ts)
+ * runs docker-compose.yml on a Docker engine of its own, apart from these.
  */
 const REDIS_BACKED_UNITS = "src/**/redis-*.test.ts";
 
@@ -29,7 +30,8 @@ export default defineConfig({
         test: {
           name: "cluster",
           include: ["test/**/*.test.ts", REDIS_BACKED_UNITS],
-          exclude: ["test/e2e/**"],
+          // test/compose/: `npm run test:compose` (vitest.compose.config.ts), its own Docker engine.
+          exclude: ["test/e2e/**", "test/compose/**"],
           globalSetup: ["test/global-setup.ts"],
         },
       },
