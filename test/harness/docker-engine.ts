@@ -63,8 +63,6 @@ export interface DockerEngine {
   access: DockerAccess;
   /** Runs the docker client against this engine; never rejects (see `code`). */
   docker: DockerRunner;
-  /** The last lines of dockerd's log, for failure messages. */
-  logTail(lines?: number): string;
   /** Removes every container, network and volume, stops the daemons, unmounts, removes the directory. */
   stop(): Promise<void>;
 }
@@ -227,7 +225,7 @@ export async function startDockerEngine(options: Partial<DockerEngineOptions> = 
     await stop();
     throw err;
   }
-  return { host, dir, access, docker, logTail: (lines = 40) => tail(layout.dockerdLog, lines), stop };
+  return { host, dir, access, docker, stop };
 }
 
 /** The environment docker and docker-compose run with against the engine `access` names. */
