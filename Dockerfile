@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The chat server image: built with dev dependencies, run with production ones only, as a non-root
 # user. Debian slim rather than Alpine: the same glibc Node the tests run on, no musl surprises.
 #   docker build -t live-chat .      (docker-compose.yml builds it as the `chat` service)

@@ -13,7 +13,8 @@ import { defineConfig } from "vitest/config";
  * - `e2e`: Debian's Chromium driving the pages and the embed example against replicas on the shared
  *   cluster. `npm run test:e2e`.
  *
- * `npm test` runs all three (after the type-check).
+ * `npm test` runs all three (after the type-check). `npm run test:compose` (vitest.compose.config.ts)
+ * runs docker-compose.yml on a Docker engine of its own, apart from these.
  */
 const SERVER_BACKED_UNITS = ["src/**/redis-*.test.ts", "src/**/postgres-*.test.ts"];
 
@@ -31,7 +32,8 @@ export default defineConfig({
         test: {
           name: "cluster",
           include: ["test/**/*.test.ts", ...SERVER_BACKED_UNITS],
-          exclude: ["test/e2e/**"],
+          // test/compose/: `npm run test:compose` (vitest.compose.config.ts), its own Docker engine.
+          exclude: ["test/e2e/**", "test/compose/**"],
           globalSetup: ["test/global-setup.ts", "test/global-setup-postgres.ts"],
         },
       },

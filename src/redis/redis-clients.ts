@@ -1,3 +1,4 @@
+import type { LookupFunction } from "node:net";
 import { createClient, createCluster } from "redis";
 import type { Logger } from "pino";
 import { redactRedisUrl, type RedisConfig } from "./redis-config.js";
@@ -5,6 +6,7 @@ import { hashSlot } from "./hash-slot.js";
 import { withDeadline } from "../util/with-deadline.js";
 import type { RedisCommands } from "./lua-script.js";
 import type { NodeConnection, WriteRoute } from "./replicated-writes.js";
+import { sharedLookup } from "./shared-lookup.js";
 
 export type { RedisCommands };
 
@@ -46,6 +48,8 @@ export interface RedisClientsOptions {
   connectTimeoutMs: number;
   /** Longest wait between reconnect attempts. @default 2000 */
   maxReconnectDelayMs: number;
+  /** Resolves node names for every client's sockets. @default one {@link sharedLookup} over `dns.lookup` for these clients */
+  lookup: LookupFunction | undefined;
   /** Called on every client error and reconnect (metrics hook). */
   onEvent?: (event: "error" | "reconnecting" | "ready", client: "pub" | "sub" | "writer") => void;
   /** `CLIENT SETNAME` of the subscriber's connections, so Redis can tell which are this replica's. @default none */
@@ -55,7 +59,7 @@ export interface RedisClientsOptions {
 /** The subscriber's connection events (standalone client, then cluster nodes) after which its subscriptions must prove themselves again. */
 const SUBSCRIBER_CHANGES = ["ready", "reconnecting", "end", "node-ready", "node-reconnecting", "node-disconnect", "sharded-channel-moved-error"];
 
-const defaults: RedisClientsOptions = { connectTimeoutMs: 5_000, maxReconnectDelayMs: 2_000 };
+const defaults: RedisClientsOptions = { connectTimeoutMs: 5_000, maxReconnectDelayMs: 2_000, lookup: undefined };
 
 /** The parts of node-redis's cluster client used here beyond commands (public API unless noted). */
 interface ClusterClient {
@@ -74,6 +78,8 @@ export async function connectRedis(
 ): Promise<RedisClients> {
   const opts = { ...defaults, ...options } satisfies RedisClientsOptions;
   const socket = {
+    // A dead node's name must not starve the lookups of the live ones (see shared-lookup.ts).
+    lookup: opts.lookup ?? sharedLookup(),
     connectTimeout: opts.connectTimeoutMs,
     reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, opts.maxReconnectDelayMs),
   };

@@ -11,9 +11,20 @@ import { rmSync } from "node:fs";
 
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
+const hooks = new Set<() => void>();
 let installed = false;
 
 function cleanupSync(): void {
+  // Hooks first: one may still need a child or a directory (a Docker engine's teardown needs its
+  // daemon and its data root).
+  for (const hook of hooks) {
+    try {
+      hook();
+    } catch {
+      // Best effort at exit: the others still run.
+    }
+  }
+  hooks.clear();
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
@@ -40,6 +51,16 @@ export function killOnExit(child: ChildProcess): void {
   install();
   children.add(child);
   child.once("exit", () => children.delete(child));
+}
+
+/**
+ * Runs `hook` (synchronously) if the test process exits or is interrupted before the returned
+ * function is called; for teardowns that need more than a SIGKILL and an `rm -rf`.
+ */
+export function runOnExit(hook: () => void): () => void {
+  install();
+  hooks.add(hook);
+  return () => hooks.delete(hook);
 }
 
 /** Removes `dir` when the test process exits; returns a function that removes it now. */

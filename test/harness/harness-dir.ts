@@ -13,7 +13,8 @@ import { removeOnExit } from "./exit-cleanup.js";
 
 const PREFIX = "live-chat-harness-";
 
-function alive(pid: number): boolean {
+/** True while process `pid` exists. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -33,7 +34,7 @@ function pidFiles(dir: string): string[] {
 }
 
 /** True when process `pid` works in `dir` or names it on its command line. */
-function belongsTo(pid: number, dir: string): boolean {
+export function belongsTo(pid: number, dir: string): boolean {
   try {
     if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)) return true;
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir);

@@ -89,6 +89,57 @@ function parseCsv(csv: string): Record<string, string>[] {
   });
 }
 
+/** The backend's server slots, from the stats page's CSV (`statsUrl` ends in /stats). */
+export async function readLbServers(statsUrl: string): Promise<LbServerState[]> {
+  const response = await fetch(`${statsUrl};csv`);
+  if (!response.ok) throw new Error(`haproxy stats: HTTP ${response.status}`);
+  return parseCsv(await response.text())
+    .filter((r) => r.pxname === BACKEND && r.svname !== "BACKEND" && r.svname !== "FRONTEND")
+    .map((r) => ({
+      name: r.svname ?? "",
+      address: r.addr || undefined,
+      status: r.status ?? "",
+      currentSessions: Number(r.scur),
+      totalSessions: Number(r.stot),
+    }));
+}
+
+/** Resolves with the server slots once `predicate` holds for them; `what` names it in the timeout error. */
+export async function waitUntilLbServers(
+  statsUrl: string,
+  predicate: (servers: LbServerState[]) => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<LbServerState[]> {
+  // HAProxy reports state changes only as log text: poll the stats CSV, bounded by the deadline.
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await readLbServers(statsUrl);
+    if (predicate(all)) return all;
+    if (Date.now() > until) {
+      throw new Error(`waited ${timeoutMs} ms for ${what}; have: ${all.map((s) => `${s.name} ${s.address ?? "-"} ${s.status}`).join("; ")}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Resolves with the servers UP once exactly `count` are (resolved, and their /readyz check passed). */
+export async function waitForLbServersUp(statsUrl: string, count: number, timeoutMs?: number): Promise<LbServerState[]> {
+  // "UP 1/2" is a fresh slot not checked yet, or one whose check just failed: not ready.
+  const isUp = (s: LbServerState) => s.status === "UP";
+  const all = await waitUntilLbServers(statsUrl, (list) => list.filter(isUp).length === count, `${count} servers UP`, timeoutMs);
+  return all.filter(isUp);
+}
+
+/** Requests of the chat backend in HAProxy's log lines (option httplog), e.g. a container's `docker logs`. */
+export function parseLbRequests(lines: string[]): LbRequest[] {
+  return lines.flatMap((line) => {
+    const m = LOG_LINE.exec(line);
+    if (!m || m[1] !== BACKEND) return [];
+    return [{ server: m[2] ?? "", status: Number(m[3]), method: m[4] ?? "", uri: m[5] ?? "" }];
+  });
+}
+
 /** Starts haproxy in the foreground and resolves once its stats page answers. */
 export async function startLoadBalancer(
   options: Partial<LoadBalancerOptions> & Pick<LoadBalancerOptions, "dnsServer" | "servicePort">,
@@ -125,36 +176,9 @@ export async function startLoadBalancer(
   };
 
   const statsUrl = `http://127.0.0.1:${statsPort}/stats`;
-  async function servers(): Promise<LbServerState[]> {
-    const response = await fetch(`${statsUrl};csv`);
-    if (!response.ok) throw new Error(`haproxy stats: HTTP ${response.status}`);
-    return parseCsv(await response.text())
-      .filter((r) => r.pxname === BACKEND && r.svname !== "BACKEND" && r.svname !== "FRONTEND")
-      .map((r) => ({
-        name: r.svname ?? "",
-        address: r.addr || undefined,
-        status: r.status ?? "",
-        currentSessions: Number(r.scur),
-        totalSessions: Number(r.stot),
-      }));
-  }
-
-  // HAProxy reports state changes only as log text: poll the stats CSV, bounded by the deadline.
-  async function waitUntilServers(
-    predicate: (servers: LbServerState[]) => boolean,
-    what: string,
-    timeoutMs = 20_000,
-  ): Promise<LbServerState[]> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const all = await servers();
-      if (predicate(all)) return all;
-      if (Date.now() > until) {
-        throw new Error(`waited ${timeoutMs} ms for ${what}; have: ${all.map((s) => `${s.name} ${s.address ?? "-"} ${s.status}`).join("; ")}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const servers = () => readLbServers(statsUrl);
+  const waitUntilServers = (predicate: (servers: LbServerState[]) => boolean, what: string, timeoutMs?: number) =>
+    waitUntilLbServers(statsUrl, predicate, what, timeoutMs);
 
   // HAProxy has no readiness signal on stdout: poll its stats page, bounded by the deadline.
   const deadline = Date.now() + opts.startTimeoutMs;
@@ -177,19 +201,8 @@ export async function startLoadBalancer(
     output,
     servers,
     waitUntilServers,
-    async waitForServers(count, timeoutMs) {
-      // "UP 1/2" is a fresh slot not checked yet, or one whose check just failed: not ready.
-      const isUp = (s: LbServerState) => s.status === "UP";
-      const all = await waitUntilServers((list) => list.filter(isUp).length === count, `${count} servers UP`, timeoutMs);
-      return all.filter(isUp);
-    },
-    requests() {
-      return output.lines.flatMap((line) => {
-        const m = LOG_LINE.exec(line);
-        if (!m || m[1] !== BACKEND) return [];
-        return [{ server: m[2] ?? "", status: Number(m[3]), method: m[4] ?? "", uri: m[5] ?? "" }];
-      });
-    },
+    waitForServers: (count, timeoutMs) => waitForLbServersUp(statsUrl, count, timeoutMs),
+    requests: () => parseLbRequests(output.lines),
     stop,
   };
 }

@@ -50,6 +50,8 @@ export function parseInfo(text: string): Record<string, string> {
 export interface ClusterNodeState {
   id: string;
   host: string;
+  /** The name the node announces (cluster-announce-hostname), if any. */
+  hostname: string | undefined;
   port: number;
   role: "master" | "replica";
   /** The master's id, for a replica. */
@@ -69,12 +71,14 @@ export function parseClusterNodes(text: string): ClusterNodeState[] {
     if (parts.length < 8) continue;
     const [id, address, flags, master, , , , link, ...slotSpecs] = parts as [string, string, string, string, ...string[]];
     // address is ip:port@busport[,hostname]
-    const hostPort = address.split("@")[0] ?? "";
+    const [endpoint = "", hostname] = address.split(",");
+    const hostPort = endpoint.split("@")[0] ?? "";
     const colon = hostPort.lastIndexOf(":");
     const flagSet = new Set(flags.split(","));
     nodes.push({
       id,
       host: hostPort.slice(0, colon),
+      hostname: hostname || undefined,
       port: Number(hostPort.slice(colon + 1)),
       role: flagSet.has("master") ? "master" : "replica",
       masterId: master === "-" ? undefined : master,

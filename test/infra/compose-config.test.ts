@@ -1,8 +1,9 @@
 /**
- * `docker compose up` cannot run here (no Docker engine), but Debian's docker-compose 1.29 validates
- * and resolves a compose file without one: the schema, variable interpolation (`${VAR:?}` included),
- * `depends_on` conditions. compose-file.test.ts checks the file's content against the harness and the
- * server's configuration; this runs the real compose tool over it. `.ci/run` installs docker-compose.
+ * Debian's docker-compose 1.29 validates and resolves a compose file without an engine, in seconds:
+ * the schema, variable interpolation (`${VAR:?}` included), `depends_on` conditions.
+ * compose-file.test.ts checks the file's content against the harness and the server's
+ * configuration; this runs the real compose tool over it; `npm run test:compose` runs it for real.
+ * `.ci/run` installs docker-compose.
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -28,6 +29,11 @@ describe("docker-compose config", () => {
     const resolved = parse(res.stdout) as { services: Record<string, { environment?: Record<string, string> }> };
     expect(Object.keys(resolved.services)).toEqual(expect.arrayContaining(["chat", "lb", "redis-init", "redis-1", "redis-6"]));
     expect(resolved.services.chat!.environment).toMatchObject({ AUTH_SECRET: "compose-test-secret-0123456789", NODE_ENV: "production" });
+    // Parametrised host ports keep their documented defaults. docker-compose prints a port as an
+    // object or as "host_ip:published:target/proto", depending on its form in the file.
+    const lb = resolved.services.lb as unknown as { ports: (string | { published: number; target: number; host_ip?: string })[] };
+    const ports = lb.ports.map((p) => (typeof p === "string" ? p.replace(/\/tcp$/, "") : `${p.host_ip ? `${p.host_ip}:` : ""}${p.published}:${p.target}`));
+    expect(ports.sort()).toEqual(["127.0.0.1:8404:8404", "8080:8080"]);
   });
 
   it.each(["AUTH_SECRET", "REDIS_PASSWORD"])("refuses to start without %s (no public fallback)", async (name) => {

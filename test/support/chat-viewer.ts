@@ -4,7 +4,7 @@
  * in memory and outlives a reconnect, so `reconnect(url)` is what a reloaded page does: a new
  * connection, anywhere, joining every room with the last id it kept.
  */
-import { ChatClient, MemoryStorage, type RoomSubscription } from "../../src/sdk/index.js";
+import { ChatClient, MemoryStorage, type RetryPolicy, type RoomSubscription } from "../../src/sdk/index.js";
 import { socketIo, type RawSocket, type SocketIoChatSocket } from "../../src/sdk/socket-io.js";
 import type { ChatSocket } from "../../src/sdk/socket.js";
 
@@ -28,6 +28,13 @@ export interface ChatViewerOptions {
   gapGraceMs?: number;
   /** What the viewer keeps across connections (last ids, snapshots). @default a new MemoryStorage */
   storage?: MemoryStorage;
+  /**
+   * Reconnect by itself (socket.io-client's backoff) and re-join with `since`, as the SDK does by
+   * default, e.g. behind a load balancer whose replica goes away. @default false: tests call `reconnect(url)`
+   */
+  reconnection?: boolean;
+  /** The SDK's retries of this viewer's own sends. @default the SDK's */
+  retry?: Partial<RetryPolicy>;
 }
 
 export class ChatViewer {
@@ -82,10 +89,11 @@ export class ChatViewer {
       this.refillsBefore += this.client.stats.refills;
       this.client.close();
     }
-    const make = socketIo({ reconnection: false }); // tests decide when and where to reconnect
+    const make = socketIo({ reconnection: this.options.reconnection ?? false });
     const client = new ChatClient({
       url,
       storage: this.storage,
+      ...(this.options.retry ? { retry: this.options.retry } : {}),
       rooms: this.options.gapGraceMs === undefined ? {} : { gapGraceMs: this.options.gapGraceMs },
       socket: (input) => this.tap(make(input) as SocketIoChatSocket),
     });

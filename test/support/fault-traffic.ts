@@ -75,7 +75,11 @@ export class SendLoop {
 
 /** Every acked message is in the room's history under its acked id, and nothing is stored twice. */
 export async function expectStoredExactlyOnce(seeds: string, room: string, acked: Map<string, string>): Promise<HistoryEntry[]> {
-  const history = await readRoomHistory(seeds, room);
+  return expectInHistoryExactlyOnce(await readRoomHistory(seeds, room), acked);
+}
+
+/** Every acked message (text -> id) is in `history` under its acked id, and nothing is in it twice. */
+export function expectInHistoryExactlyOnce(history: HistoryEntry[], acked: Map<string, string>): HistoryEntry[] {
   const stored = new Map(history.map((e) => [e.id, e.text]));
   const lost = [...acked].filter(([text, id]) => stored.get(id) !== text).map(([text]) => text);
   expect(lost, "acked messages missing from history").toEqual([]);

@@ -10,17 +10,25 @@ export interface HistoryEntry {
   text: string;
 }
 
+/** The Redis key of a room's history stream. */
+export function roomHistoryKey(room: string, keyPrefix = "chat"): string {
+  return roomKey(keyPrefix, room, "h");
+}
+
+/** One stream entry (its id and fields) as the wire sees it. */
+export function historyEntry(streamId: string, fields: Record<string, unknown>): HistoryEntry {
+  const body = JSON.parse(String(fields.m)) as { t: string };
+  return { id: streamIdToMessageId(streamId), kind: String(fields.k), text: body.t };
+}
+
 /** Every entry of the room's stream (`XRANGE - +`), oldest first; wire ids. */
 export async function readRoomHistory(seeds: string, room: string, keyPrefix = "chat"): Promise<HistoryEntry[]> {
   const cluster = createCluster({ rootNodes: seeds.split(",").map((s) => ({ url: `redis://${s}` })), defaults: { password: TEST_REDIS_PASSWORD } });
   cluster.on("error", () => {});
   await cluster.connect();
   try {
-    const entries = await cluster.xRange(roomKey(keyPrefix, room, "h"), "-", "+");
-    return (entries ?? []).map((e) => {
-      const body = JSON.parse(String(e.message.m)) as { t: string };
-      return { id: streamIdToMessageId(e.id), kind: String(e.message.k), text: body.t };
-    });
+    const entries = await cluster.xRange(roomHistoryKey(room, keyPrefix), "-", "+");
+    return (entries ?? []).map((e) => historyEntry(e.id, e.message));
   } finally {
     await cluster.close();
   }
