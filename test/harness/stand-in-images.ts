@@ -1,7 +1,7 @@
 /**
  * Stand-ins for the base images docker-compose.yml and the Dockerfile name, for machines that reach
  * no image registry (only Debian's mirror and the npm registry): a minimal Debian bookworm made with
- * debootstrap and imported, plus Debian's redis-server or haproxy, or the npm registry's Node build
+ * debootstrap and imported, plus Debian's redis-server, haproxy or PostgreSQL, or the npm registry's Node build
  * (test/harness/stand-ins/*.Dockerfile), tagged with the real images' names. An image that is
  * already present and is not a stand-in (a real one, e.g. `docker load`ed from the cache's
  * docker-images/ folder) is used as it is. A real Docker host pulls the real images and never sees
@@ -11,7 +11,7 @@
  * `docker save` tarball keyed by its recipe, so a second run neither debootstraps nor runs apt.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +19,7 @@ import { mountsUnder } from "./docker-engine-dir.js";
 import { runCommand, type DockerEngine } from "./docker-engine.js";
 
 const RECIPES = fileURLToPath(new URL("./stand-ins/", import.meta.url));
+const POSTGRES_ENTRYPOINT = join(RECIPES, "postgres-entrypoint.sh");
 /** Label on every stand-in: its recipe key. A present image without it is a real one. */
 const RECIPE_LABEL = "live-chat.stand-in.recipe";
 const SUITE = "bookworm";
@@ -120,6 +121,14 @@ const RECIPES_BY_REPOSITORY: Recipe[] = [
   },
   { repository: "redis", dockerfile: "redis.Dockerfile", keyParts: () => [], prepare: async () => {} },
   { repository: "haproxy", dockerfile: "haproxy.Dockerfile", keyParts: () => [], prepare: async () => {} },
+  {
+    repository: "postgres",
+    dockerfile: "postgres.Dockerfile",
+    keyParts: () => [readFileSync(POSTGRES_ENTRYPOINT)],
+    async prepare(context) {
+      copyFileSync(POSTGRES_ENTRYPOINT, join(context, "docker-entrypoint.sh"));
+    },
+  },
 ];
 
 /**
