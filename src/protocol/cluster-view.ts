@@ -23,8 +23,24 @@ export interface Shortfalls {
   degraded: number;
 }
 
+/** The figures of one replica, and of the cluster (the replicas up, added together). */
+export interface Figures {
+  /** Socket.IO connections. */
+  connections: number;
+  /** Rooms with at least one member (in the cluster's totals: on any replica, each counted once). */
+  rooms: number;
+  /** Messages accepted and stored (chat, questions, notices, system posts), per second over the last beat. */
+  messagesPerSec: number;
+  /** Packets written to room members (a v1 message or a batch each), per second over the last beat. */
+  deliveriesPerSec: number;
+  /** Connections closed as slow consumers within the window (`windowSec`). */
+  slowConsumers: number;
+  /** Replication shortfalls within the window. */
+  shortfalls: Shortfalls;
+}
+
 /** What one replica reports about itself in each heartbeat. */
-export interface ReplicaStats {
+export interface ReplicaStats extends Figures {
   /** The replica id (hostname-pid-random), as in its logs. */
   id: string;
   /** Where it listens (`host:port`; the hostname when it binds every interface). */
@@ -35,18 +51,6 @@ export interface ReplicaStats {
   version: string;
   /** Time between two of its beats, ms. */
   beatMs: number;
-  /** Socket.IO connections on this replica. */
-  connections: number;
-  /** Rooms with at least one member on this replica. */
-  rooms: number;
-  /** Messages this replica accepted and stored (chat, questions, notices, system posts), per second over its last beat. */
-  messagesPerSec: number;
-  /** Packets written to room members (a v1 message or a batch each), per second over its last beat. */
-  deliveriesPerSec: number;
-  /** Connections closed as slow consumers within the window (`windowSec`). */
-  slowConsumers: number;
-  /** Replication shortfalls within the window. */
-  shortfalls: Shortfalls;
   /** Event-loop delay over its last beat, ms. */
   eventLoopLagMs: { p99: number; max: number };
 }
@@ -62,16 +66,10 @@ export interface ReplicaView extends ReplicaStats {
   ageMs: number;
 }
 
-export interface ClusterTotals {
+/** The replicas `up`, added together (a late one may be gone, its clients reconnected elsewhere). */
+export interface ClusterTotals extends Figures {
   /** Replicas `up` (late ones are listed, not counted). */
   replicasUp: number;
-  connections: number;
-  /** Rooms with a member on any replica, each counted once. */
-  rooms: number;
-  messagesPerSec: number;
-  deliveriesPerSec: number;
-  slowConsumers: number;
-  shortfalls: Shortfalls;
 }
 
 export interface ClusterView {
