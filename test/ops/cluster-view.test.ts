@@ -107,21 +107,23 @@ describe("the cluster view over two replicas", () => {
     expect(row(before, b)?.state).toBe("up");
     b.kill("SIGKILL");
     await b.exited;
-    const killedAt = Date.now();
-    let lateAt: number | undefined;
+    let late = false;
+    let oldest = 0;
     const after = await viewUntil(
       a,
       (v) => {
-        if (row(v, b)?.state === "late") lateAt ??= Date.now();
-        return row(v, b) === undefined;
+        const seen = row(v, b);
+        if (seen?.state === "late") late = true;
+        oldest = Math.max(oldest, seen?.ageMs ?? 0);
+        return seen === undefined;
       },
       "B gone from A's view",
-      TTL_MS + 5_000,
+      TTL_MS + 8_000,
     );
-    const goneAfter = Date.now() - killedAt;
-    // Its last beat was before the kill; the view is reused for up to 1 s; polls are 100 ms apart.
-    expect(goneAfter).toBeLessThanOrEqual(TTL_MS + 1_500);
-    expect(lateAt, "B was shown late before it dropped out").toBeDefined();
+    // Ages are by Redis's clock at each read, so this holds however slow the machine: B was never
+    // listed with a beat older than its TTL, and it was listed late once it missed two beats.
+    expect(oldest).toBeLessThan(TTL_MS);
+    expect(late, "B was shown late before it dropped out").toBe(true);
     expect(after.totals).toMatchObject({ replicasUp: 1, connections: 3 });
     expect(after.replicas.map((r) => r.id)).toEqual([a.replicaId]);
   });
