@@ -29,7 +29,7 @@ export const BROWSER_BUNDLE = {
 } satisfies BuildOptions;
 
 /** One bundle per page; the names are what public/*.html load from /build/. */
-export const CLIENT_ENTRIES = { viewer: "src/client/viewer-page.ts", studio: "src/client/studio-page.ts" };
+export const CLIENT_ENTRIES = { viewer: "src/client/viewer-page.ts", studio: "src/client/studio-page.ts", ops: "src/client/ops-page.ts" };
 
 export async function buildClient(options: Partial<BuildClientOptions> = {}): Promise<void> {
   const opts = { ...defaults, ...options } satisfies BuildClientOptions;

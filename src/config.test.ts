@@ -9,6 +9,11 @@ describe("loadConfig", () => {
     expect(c).toMatchObject({ port: 3000, historySize: 100, messageMaxLength: 500, logLevel: "info", redis: undefined });
   });
 
+  it("names the cluster for the cluster view: chat unless CLUSTER_NAME says otherwise", () => {
+    expect(loadConfig({}).clusterName).toBe("chat");
+    expect(loadConfig({ CLUSTER_NAME: " prod-eu_1 " }).clusterName).toBe("prod-eu_1");
+  });
+
   it.each([
     ["PORT", { PORT: "http" }],
     ["PORT", { PORT: "70000" }],
@@ -29,6 +34,8 @@ describe("loadConfig", () => {
     ["DATA_DIR", { DATA_DIR: "data\0dir" }],
     ["ARCHIVE_RETENTION_DAYS", { ARCHIVE_RETENTION_DAYS: "-1" }],
     ["ARCHIVE_RETENTION_DAYS", { ARCHIVE_RETENTION_DAYS: "forever" }],
+    ["CLUSTER_NAME", { CLUSTER_NAME: "prod eu" }],
+    ["CLUSTER_NAME", { CLUSTER_NAME: "{tag}" }],
   ])("names %s when it is bad", (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}:`));

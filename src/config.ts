@@ -10,6 +10,7 @@ import { defaultAbuseControlOptions } from "./chat/abuse-control.js";
 import { redactRedisUrl, type RedisConfig } from "./redis/redis-config.js";
 import { defaultRoomSubscriptionsOptions } from "./adapter/room-subscriptions.js";
 import { defaultWatchdogOptions } from "./adapter/subscription-watchdog.js";
+import { CLUSTER_NAME_PATTERN, defaultOpsOptions } from "./ops/ops-options.js";
 import { defaultReplicatedWritesOptions } from "./redis/replicated-writes.js";
 import { defaultChatServerOptions as server } from "./server/server-options.js";
 import { defaultMemoryLimits, defaultMessageStoreOptions as store } from "./store/message-store.js";
@@ -75,6 +76,8 @@ export interface Config {
   apiKeys: string[];
   apiRatePerSec: number;
   apiRateBurst: number;
+  /** Names this deployment in the cluster view (/ops); replicas with one name on one Redis are one view. */
+  clusterName: string;
 }
 
 export class ConfigError extends Error {
@@ -177,6 +180,13 @@ function dataDir(env: Env): string {
   return resolve(raw);
 }
 
+function clusterName(env: Env): string {
+  const raw = env.CLUSTER_NAME?.trim();
+  if (!raw) return defaultOpsOptions.cluster;
+  if (!CLUSTER_NAME_PATTERN.test(raw)) throw new ConfigError("CLUSTER_NAME", `must be 1-64 letters, digits, _ or -, got "${env.CLUSTER_NAME}"`);
+  return raw;
+}
+
 /** Reads and validates the configuration; throws {@link ConfigError} naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === "production";
@@ -232,5 +242,6 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeys: apiKeys(env),
     apiRatePerSec: int(env, "API_RATE_LIMIT_PER_SEC", defaultApiOptions.ratePerSec, 1, 100_000),
     apiRateBurst: int(env, "API_RATE_LIMIT_BURST", defaultApiOptions.rateBurst, 1, 100_000),
+    clusterName: clusterName(env),
   };
 }

@@ -12,6 +12,8 @@ import { ClusterTopology } from "./redis/cluster-topology.js";
 import { connectRedis, type RedisClients } from "./redis/redis-clients.js";
 import { ReplicatedWrites } from "./redis/replicated-writes.js";
 import { startMetricsServer } from "./http/metrics-server.js";
+import { RedisReplicaRegistry } from "./ops/redis-replica-registry.js";
+import type { ReplicaRegistry } from "./ops/replica-registry.js";
 import { createChatServer, type ChatServer, type ChatServerDeps } from "./server.js";
 import { MemoryMessageStore } from "./store/memory-message-store.js";
 import type { MemoryLimits, MessageStore, MessageStoreOptions } from "./store/message-store.js";
@@ -34,6 +36,8 @@ interface Backend {
   adapter?: ChatServerDeps["adapter"];
   redis?: RedisClients;
   topology?: ClusterTopology;
+  /** Where the replicas' heartbeats meet; embedded: the server keeps its own in memory. */
+  replicas?: ReplicaRegistry;
 }
 
 /** The embedded backend: history and presence in memory, the store publishing straight to the bus. */
@@ -108,6 +112,7 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
       storeOptions,
     ),
     presence: new RedisPresenceStore(redis.pub),
+    replicas: new RedisReplicaRegistry(redis.pub, { cluster: config.clusterName }),
     adapter: createChatShardedAdapter(redis.pub, redis.sub, {
       bus,
       onPublish: (seconds) => metrics.publishLatency.observe(seconds),
@@ -161,6 +166,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       batchTickMs: config.batchTickMs,
       wsEngine: config.wsEngine,
       api: { keys: config.apiKeys, ratePerSec: config.apiRatePerSec, rateBurst: config.apiRateBurst },
+      ops: { cluster: config.clusterName },
     },
     {
       logger,
@@ -169,6 +175,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       store: backend.store,
       bus: backend.bus,
       presence: backend.presence,
+      replicas: backend.replicas,
       adapter: backend.adapter,
       metricsOnMainPort: config.metricsPort === undefined,
       backendReady: redis ? async () => redis.subscribed() && (await redis.ping(1_000)) : undefined,

@@ -59,7 +59,9 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
         http.once("error", reject);
         http.listen(port, host, () => {
           http.off("error", reject);
-          resolve((http.address() as AddressInfo).port);
+          const bound = (http.address() as AddressInfo).port;
+          chat.ops.start(host, bound);
+          resolve(bound);
         });
       });
     },

@@ -8,7 +8,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Logger } from "pino";
 import { TokenBucket } from "../util/token-bucket.js";
 import { toChatMessage } from "../delivery/wire-entries.js";
-import { DEFAULT_MESSAGE_MAX_LENGTH, ErrorCode } from "../protocol/index.js";
+import { DEFAULT_MESSAGE_MAX_LENGTH, ErrorCode, type ClusterView } from "../protocol/index.js";
 import { DEFAULT_SYSTEM_NAME, SYSTEM_USER_ID, type RoomService } from "../rooms/room-service.js";
 import { apiErrorHandler, sendError } from "./api-error.js";
 import { ApiKeys, type ApiCaller } from "./api-keys.js";
@@ -58,6 +58,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Counts requests by route and status. @default none */
   onRequest?: (route: string, status: number) => void;
+  /** The cluster view of GET /cluster (src/ops/). @default none: the route answers not_found */
+  cluster?: { view(): Promise<ClusterView> };
 }
 
 /** Where the API is mounted; the OpenAPI document's server URL. */
@@ -204,6 +206,15 @@ export function createApiRouter(deps: ApiDeps, options: Partial<ApiOptions> = {}
       path: "/users/:userId/disconnect",
       handler: async (req, res) => {
         res.json({ disconnected: await rooms.disconnect(userParam(req.params.userId)) });
+      },
+    },
+    {
+      method: "get",
+      path: "/cluster",
+      handler: async (_req, res) => {
+        if (!deps.cluster) return notFound(res, "this server keeps no cluster view");
+        res.setHeader("Cache-Control", "no-store");
+        res.json(await deps.cluster.view());
       },
     },
   ];

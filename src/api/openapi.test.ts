@@ -9,6 +9,8 @@ import { openApiDocument } from "./openapi.js";
 
 const KEY = "site-backend-key-0001";
 const METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
+/** GET routes that take no parameter to get wrong: they answer 200. */
+const WITHOUT_PARAMETERS = ["/openapi.json", "/cluster"];
 
 type Doc = { paths: Record<string, Record<string, unknown>> };
 
@@ -71,7 +73,7 @@ describe("OpenAPI document", () => {
         headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
         body: method === "GET" ? undefined : "{}",
       });
-      expect(res.status, op).toBe(path === "/openapi.json" ? 200 : 400);
+      expect(res.status, op).toBe(WITHOUT_PARAMETERS.includes(path) ? 200 : 400);
     }
   });
 });

@@ -5,6 +5,7 @@
  */
 import { MAX_BAN_SEC, MAX_MUTE_SEC, MAX_SLOW_MODE_SEC, ROOM_ID_PATTERN } from "../protocol/index.js";
 import { MAX_OPEN_SEC } from "./api-requests.js";
+import { clusterSchemas } from "./openapi-cluster.js";
 
 type Json = Record<string, unknown>;
 
@@ -84,6 +85,7 @@ const schemas: Json = {
     required: ["slowModeSec"],
     properties: { slowModeSec: { type: "integer", minimum: 0, maximum: MAX_SLOW_MODE_SEC, description: "Seconds between two messages of one viewer; 0 = off" } },
   },
+  ...clusterSchemas,
 };
 
 function errorResponse(description: string): Json {
@@ -253,6 +255,15 @@ const paths: Json = {
       operationId: "disconnectUser",
       summary: "Close every connection of a user, on every replica",
       responses: { "200": json({ type: "object", required: ["disconnected"], properties: { disconnected: { type: "integer" } } }, "Connections closed"), ...errors("BadRequest") },
+    },
+  },
+  "/cluster": {
+    get: {
+      operationId: "getCluster",
+      summary: "The cluster as one chat: replicas up, connections, rooms, the busiest rooms, rates, slow consumers and shortfalls",
+      description:
+        "From the heartbeat every replica writes to Redis every 2 s (one read for the whole cluster) and the presence totals of the candidate top rooms. Any replica answers the same; a view is reused for 1 s. The /ops page polls it.",
+      responses: { "200": json(ref("ClusterView"), "The cluster view"), ...errors() },
     },
   },
 };

@@ -32,8 +32,8 @@ const PAGE_CSP =
   "default-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /**
- * The viewer (`/`, `/watch/:room`) and streamer (`/studio/:room`) pages and their assets, and the
- * client SDK at `/sdk/chat-sdk.js`.
+ * The viewer (`/`, `/watch/:room`), streamer (`/studio/:room`) and cluster (`/ops`) pages and their
+ * assets, and the client SDK at `/sdk/chat-sdk.js`.
  */
 export function staticPages(options: Partial<StaticPagesOptions> = {}): Router {
   const { publicDir, sdkDir } = {
@@ -48,6 +48,7 @@ export function staticPages(options: Partial<StaticPagesOptions> = {}): Router {
   };
   const viewer = send("viewer.html");
   const studio = send("studio.html");
+  const ops = send("ops.html");
 
   router.get("/", (_req, res) => viewer(res));
   router.get("/watch/:room", (req, res, next) => {
@@ -58,6 +59,8 @@ export function staticPages(options: Partial<StaticPagesOptions> = {}): Router {
     if (!isRoomId(req.params.room)) return next();
     studio(res);
   });
+  // The cluster page: static, like the others; its data comes from GET /api/v1/cluster with the key typed into it.
+  router.get("/ops", (_req, res) => ops(res));
   // Any site may load the SDK (it is public code; it carries no credentials): a module script from
   // another origin needs CORS, and a page with a strict CORP policy needs cross-origin here.
   router.use(

@@ -45,7 +45,7 @@ export class MemoryPresenceStore implements PresenceStore {
         room.lastTotal = total;
         room.lastAnnouncedAt = now;
       }
-      out.set(roomId, { total, announce, pending: changed && !announce });
+      out.set(roomId, { total, announce, pending: changed && !announce, replicas: room.reports.size });
       if (room.reports.size === 0 && !changed) this.rooms.delete(roomId);
     }
     return out;

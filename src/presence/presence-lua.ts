@@ -4,7 +4,7 @@ import { LuaScript } from "../redis/lua-script.js";
 /**
  * One room's presence hash on the room's shard: a field per replica ("count:expiresAtMs") and
  * `_last` ("total:announcedAtMs"). Uses the server's TIME, so replicas' clocks need not agree.
- * KEYS: hash. ARGV: replicaId, count, ttlMs, announceIntervalMs. Returns {total, announce, pending}.
+ * KEYS: hash. ARGV: replicaId, count, ttlMs, announceIntervalMs. Returns {total, announce, pending, live replicas}.
  */
 export const SYNC = new LuaScript(`
 local t = redis.call('TIME')
@@ -17,7 +17,7 @@ else
   redis.call('HDEL', KEYS[1], ARGV[1])
 end
 local all = redis.call('HGETALL', KEYS[1])
-local total, lastTotal, lastAt = 0, 0, 0
+local total, lastTotal, lastAt, replicas = 0, 0, 0, 0
 for i = 1, #all, 2 do
   local c, at = string.match(all[i + 1], '^(%d+):(%d+)$')
   if all[i] == '_last' then
@@ -26,13 +26,14 @@ for i = 1, #all, 2 do
     redis.call('HDEL', KEYS[1], all[i])
   else
     total = total + tonumber(c)
+    replicas = replicas + 1
   end
 end
 local changed = total ~= lastTotal
 local announce = changed and now - lastAt >= tonumber(ARGV[4])
 if announce then redis.call('HSET', KEYS[1], '_last', total .. ':' .. now) end
 redis.call('PEXPIRE', KEYS[1], ttl * 3)
-return {total, announce and 1 or 0, (changed and not announce) and 1 or 0}
+return {total, announce and 1 or 0, (changed and not announce) and 1 or 0, replicas}
 `);
 
 /**

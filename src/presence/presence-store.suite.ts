@@ -21,11 +21,11 @@ export function presenceStoreSuite(name: string, make: (options: Partial<Presenc
     it("sums every replica's count and announces a change", async () => {
       const s = await store({ announceIntervalMs: 0 });
       const room = fresh();
-      expect((await s.sync("a", new Map([[room, 3]]))).get(room)).toEqual({ total: 3, announce: true, pending: false });
-      expect((await s.sync("b", new Map([[room, 2]]))).get(room)).toEqual({ total: 5, announce: true, pending: false });
+      expect((await s.sync("a", new Map([[room, 3]]))).get(room)).toEqual({ total: 3, announce: true, pending: false, replicas: 1 });
+      expect((await s.sync("b", new Map([[room, 2]]))).get(room)).toEqual({ total: 5, announce: true, pending: false, replicas: 2 });
       // Unchanged: nothing to announce.
-      expect((await s.sync("a", new Map([[room, 3]]))).get(room)).toEqual({ total: 5, announce: false, pending: false });
-      expect((await s.sync("b", new Map([[room, 0]]))).get(room)).toEqual({ total: 3, announce: true, pending: false });
+      expect((await s.sync("a", new Map([[room, 3]]))).get(room)).toEqual({ total: 5, announce: false, pending: false, replicas: 2 });
+      expect((await s.sync("b", new Map([[room, 0]]))).get(room)).toEqual({ total: 3, announce: true, pending: false, replicas: 1 });
     });
 
     it("throttles announcements per room across replicas and marks the rest pending", async () => {
@@ -33,9 +33,9 @@ export function presenceStoreSuite(name: string, make: (options: Partial<Presenc
       const room = fresh();
       expect((await s.sync("a", new Map([[room, 1]]))).get(room)?.announce).toBe(true);
       const throttled = (await s.sync("b", new Map([[room, 1]]))).get(room);
-      expect(throttled).toEqual({ total: 2, announce: false, pending: true });
+      expect(throttled).toEqual({ total: 2, announce: false, pending: true, replicas: 2 });
       await sleep(350);
-      expect((await s.sync("b", new Map([[room, 1]]))).get(room)).toEqual({ total: 2, announce: true, pending: false });
+      expect((await s.sync("b", new Map([[room, 1]]))).get(room)).toEqual({ total: 2, announce: true, pending: false, replicas: 2 });
     });
 
     it("drops a replica that stops reporting after the ttl", async () => {
@@ -44,7 +44,7 @@ export function presenceStoreSuite(name: string, make: (options: Partial<Presenc
       await s.sync("crashed", new Map([[room, 4]]));
       await s.sync("alive", new Map([[room, 1]]));
       await sleep(350);
-      expect((await s.sync("alive", new Map([[room, 1]]))).get(room)).toEqual({ total: 1, announce: true, pending: false });
+      expect((await s.sync("alive", new Map([[room, 1]]))).get(room)).toEqual({ total: 1, announce: true, pending: false, replicas: 1 });
     });
 
     it("answers many rooms' latest totals in one read: 0 for rooms nobody reports, or whose reports expired", async () => {

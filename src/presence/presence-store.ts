@@ -25,6 +25,8 @@ export interface RoomTotal {
   announce: boolean;
   /** The total changed but was throttled: sync this room again soon. */
   pending: boolean;
+  /** Replicas whose live report makes up `total` (the caller included while its count is above 0). */
+  replicas: number;
 }
 
 export interface PresenceOptions {

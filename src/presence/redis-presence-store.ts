@@ -29,8 +29,8 @@ export class RedisPresenceStore implements PresenceStore {
           SYNC.run(this.redis, [`${this.opts.keyPrefix}:{${room}}:v`], [replicaId, count, this.opts.ttlMs, this.opts.announceIntervalMs]),
           this.opts.commandTimeoutMs,
           () => new Error("presence sync timed out"),
-        )) as [number, number, number];
-        const total: RoomTotal = { total: Number(res[0]), announce: Number(res[1]) === 1, pending: Number(res[2]) === 1 };
+        )) as [number, number, number, number];
+        const total: RoomTotal = { total: Number(res[0]), announce: Number(res[1]) === 1, pending: Number(res[2]) === 1, replicas: Number(res[3] ?? 1) };
         return [room, total] as const;
       }),
     );

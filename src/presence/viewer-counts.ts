@@ -36,7 +36,7 @@ export class ViewerCounts {
   private readonly opts: ViewerCountsOptions;
   private readonly local = new Map<string, number>();
   private readonly dirty = new Set<string>();
-  private readonly known = new Map<string, { total: number; localAtSync: number }>();
+  private readonly known = new Map<string, { total: number; localAtSync: number; replicas: number }>();
   /** Sockets that joined since their room's last sync: they get the total even when it did not change. */
   private readonly newcomers = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;
@@ -78,6 +78,17 @@ export class ViewerCounts {
     return known ? Math.max(0, known.total + local - known.localAtSync) : local;
   }
 
+  /**
+   * This replica's share of the cluster's rooms: each local room counts 1 / (replicas with viewers
+   * there, as of its last sync), so the shares of all replicas add up to the rooms, each once.
+   * A room not synced yet counts whole. One pass over the local rooms (the heartbeat's, every 2 s).
+   */
+  roomShare(): number {
+    let share = 0;
+    for (const room of this.local.keys()) share += 1 / Math.max(1, this.known.get(room)?.replicas ?? 1);
+    return share;
+  }
+
   /** Reports changed rooms (and all rooms when a heartbeat is due); safe to call at any time. */
   tick(): Promise<void> {
     this.running ??= this.sync().finally(() => (this.running = undefined));
@@ -108,7 +119,7 @@ export class ViewerCounts {
       for (const [room, t] of totals) {
         const localAtSync = counts.get(room) ?? 0;
         // Rooms this replica no longer serves are forgotten; a later join re-syncs them.
-        if (localAtSync > 0) this.known.set(room, { total: t.total, localAtSync });
+        if (localAtSync > 0) this.known.set(room, { total: t.total, localAtSync, replicas: t.replicas });
         else this.known.delete(room);
         const newcomers = this.newcomers.get(room);
         this.newcomers.delete(room);

@@ -19,13 +19,16 @@ import { ErrorCode, ProtocolError } from "../protocol/index.js";
 import { ReplicaCommands } from "../rooms/replica-commands.js";
 import { RoomService } from "../rooms/room-service.js";
 import type { ChatIo, ChatNamespace } from "../socket/chat-io.js";
-import type { MessageStore } from "../store/message-store.js";
+import type { AppendOutcome, MessageStore } from "../store/message-store.js";
 import { timedMessageStore } from "../store/timed-message-store.js";
 import { withDeadline } from "../util/with-deadline.js";
+import { wireOps, type WiredOps } from "./ops-wiring.js";
 import type { ChatServerDeps, ChatServerOptions } from "./server-options.js";
 
 export interface WiredChat {
   viewers: ViewerCounts;
+  /** The heartbeat and the cluster view; started once the server listens. */
+  ops: WiredOps;
   /** Stops viewer counting, delivery and the abuse control's sweeper. */
   close(): Promise<void>;
 }
@@ -38,14 +41,22 @@ export function wireChat(io: ChatIo, api: Router, opts: ChatServerOptions, deps:
   if (metrics) readAtScrape(nsp, metrics);
   const store = metrics ? timedMessageStore(deps.store, metrics.storeLatency) : deps.store;
   const stopDelivery = deliverLocally(nsp, deps);
+  const ops = wireOps(nsp, viewers, opts, deps);
   const sends = new SendBatcher(
-    { append: (room, drafts) => store.append(room, drafts), onFlush: (n) => metrics?.sendBatchSize.observe(n) },
+    {
+      append: async (room, drafts) => {
+        const outcomes = await store.append(room, drafts);
+        ops.rates.add(room, storedCount(outcomes));
+        return outcomes;
+      },
+      onFlush: (n) => metrics?.sendBatchSize.observe(n),
+    },
     { tickMs: opts.batchTickMs },
   );
   const rooms = roomService(io, store, sends, deps);
   api.use(
     createApiRouter(
-      { rooms, logger, onRequest: (route, status) => metrics?.apiRequests.inc({ route, status: String(status) }) },
+      { rooms, logger, onRequest: (route, status) => metrics?.apiRequests.inc({ route, status: String(status) }), cluster: ops.views },
       { ...opts.api, messageMaxLength: opts.messageMaxLength },
     ),
   );
@@ -64,12 +75,21 @@ export function wireChat(io: ChatIo, api: Router, opts: ChatServerOptions, deps:
   handleSockets(io, chat, abuse, opts);
   return {
     viewers,
+    ops,
     async close() {
       await viewers.stop();
+      await ops.close();
       stopDelivery();
       abuse.close();
     },
   };
+}
+
+/** Messages a flush stored anew (not duplicates, mutes or refusals): the cluster view's messages per second. */
+function storedCount(outcomes: AppendOutcome[]): number {
+  let n = 0;
+  for (const o of outcomes) if (o.id !== undefined && !o.duplicate) n++;
+  return n;
 }
 
 /** Viewer counts over every replica, fed by the adapter's join and leave events. */

@@ -20,6 +20,8 @@ import type { EntryBus } from "../delivery/entry-bus.js";
 import type { ChatMetrics } from "../observability/metrics.js";
 import type { PresenceStore } from "../presence/presence-store.js";
 import type { MessageStore } from "../store/message-store.js";
+import type { OpsOptions } from "../ops/ops-options.js";
+import type { ReplicaRegistry } from "../ops/replica-registry.js";
 
 export interface ChatServerOptions {
   /** HS256 secret for tokens; without it only anonymous viewers can connect. @default undefined */
@@ -80,6 +82,8 @@ export interface ChatServerOptions {
    * `messageMaxLength`. @default {} (no keys: the API is off)
    */
   api: Partial<Omit<ApiOptions, "messageMaxLength">>;
+  /** This replica's heartbeat and the cluster view (`/ops`, GET /api/v1/cluster). @default {} (OpsOptions defaults) */
+  ops: Partial<OpsOptions>;
 }
 
 export const defaultChatServerOptions: ChatServerOptions = {
@@ -101,6 +105,7 @@ export const defaultChatServerOptions: ChatServerOptions = {
   batchTickMs: defaultSendBatcherOptions.tickMs,
   wsEngine: "lean",
   api: {},
+  ops: {},
 };
 
 export interface ChatServerDeps {
@@ -119,6 +124,8 @@ export interface ChatServerDeps {
   metricsOnMainPort?: boolean;
   /** Whether the backends are reachable (Redis pinged and subscribed). @default always true */
   backendReady?: () => Promise<boolean>;
+  /** Where the replicas' heartbeats meet (Redis: every replica of the cluster). @default in memory (this process alone) */
+  replicas?: ReplicaRegistry;
 }
 
 export interface DrainOptions {
