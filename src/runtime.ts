@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { createChatShardedAdapter } from "./adapter/sharded-adapter.js";
 import type { Config } from "./config.js";
 import { EntryBus } from "./delivery/entry-bus.js";
+import { NoticeBus } from "./delivery/notice-bus.js";
 import { createMetrics, type ChatMetrics } from "./observability/metrics.js";
 import { MemoryPresenceStore } from "./presence/memory-presence-store.js";
 import type { PresenceStore } from "./presence/presence-store.js";
@@ -14,8 +15,14 @@ import { ReplicatedWrites } from "./redis/replicated-writes.js";
 import { startMetricsServer } from "./http/metrics-server.js";
 import { createChatServer, type ChatServer, type ChatServerDeps } from "./server.js";
 import { MemoryMessageStore } from "./store/memory-message-store.js";
+import { MemoryModerationLog } from "./store/memory-moderation-log.js";
+import { MemoryModerationStore } from "./store/memory-moderation-store.js";
 import type { MemoryLimits, MessageStore, MessageStoreOptions } from "./store/message-store.js";
+import type { ModerationLog } from "./store/moderation-log.js";
+import type { ModerationStore } from "./store/moderation-store.js";
 import { RedisMessageStore } from "./store/redis/redis-message-store.js";
+import { RedisModerationLog } from "./store/redis/redis-moderation-log.js";
+import { RedisModerationStore } from "./store/redis/redis-moderation-store.js";
 
 export interface Runtime {
   server: ChatServer;
@@ -30,18 +37,32 @@ export interface Runtime {
 interface Backend {
   store: MessageStore;
   bus: EntryBus;
+  notices: NoticeBus;
+  team: ModerationStore;
+  moderationLog: ModerationLog;
   presence: PresenceStore;
   adapter?: ChatServerDeps["adapter"];
   redis?: RedisClients;
   topology?: ClusterTopology;
 }
 
-/** The embedded backend: history and presence in memory, the store publishing straight to the bus. */
-export function embeddedBackend(storeOptions: Partial<MessageStoreOptions & MemoryLimits> = {}): Pick<Backend, "store" | "bus" | "presence"> {
+/** The embedded backend: history, moderation and presence in memory, the store publishing straight to the buses. */
+export function embeddedBackend(
+  storeOptions: Partial<MessageStoreOptions & MemoryLimits> = {},
+): Pick<Backend, "store" | "bus" | "notices" | "team" | "moderationLog" | "presence"> {
   const bus = new EntryBus();
+  const notices = new NoticeBus();
+  const team = new MemoryModerationStore({}, Date.now, storeOptions.maxRooms);
   return {
     bus,
-    store: new MemoryMessageStore(storeOptions, { publish: (room, entries) => bus.emit(room, entries) }),
+    notices,
+    team,
+    moderationLog: new MemoryModerationLog({}, Date.now, storeOptions.maxRooms),
+    store: new MemoryMessageStore(storeOptions, {
+      publish: (room, entries) => bus.emit(room, entries),
+      announce: (room, list) => notices.emit(room, list),
+      isModerator: (room, userId) => team.appointed(room, userId),
+    }),
     presence: new MemoryPresenceStore(),
   };
 }
@@ -92,9 +113,13 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
     { replicas: config.ackReplicas === "auto" ? (cluster ? 1 : 0) : config.ackReplicas, timeoutMs: config.ackTimeoutMs },
   );
   const bus = new EntryBus();
+  const notices = new NoticeBus();
   return {
     redis,
     bus,
+    notices,
+    team: new RedisModerationStore(redis.pub),
+    moderationLog: new RedisModerationLog(redis.pub),
     topology,
     store: new RedisMessageStore(
       {
@@ -110,6 +135,7 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
     presence: new RedisPresenceStore(redis.pub),
     adapter: createChatShardedAdapter(redis.pub, redis.sub, {
       bus,
+      notices,
       onPublish: (seconds) => metrics.publishLatency.observe(seconds),
       onPublishError: (err) => {
         metrics.publishErrors.inc({ path: "adapter" });
@@ -168,6 +194,9 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       replicaId,
       store: backend.store,
       bus: backend.bus,
+      notices: backend.notices,
+      team: backend.team,
+      moderationLog: backend.moderationLog,
       presence: backend.presence,
       adapter: backend.adapter,
       metricsOnMainPort: config.metricsPort === undefined,
@@ -187,7 +216,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       await server.close({ delayMs, spreadMs: Math.min(1_000, budget - delayMs) });
       await metricsServer?.close();
       backend.topology?.stop();
-      await Promise.all([backend.store.close(), backend.presence.close()]);
+      await Promise.all([backend.store.close(), backend.presence.close(), backend.team.close(), backend.moderationLog.close()]);
       await redis?.close();
     },
   };
