@@ -10,7 +10,6 @@ import {
   type MessageStoreOptions,
   type PublishedEntry,
   type ReleaseResult,
-  type ReleasedItem,
   type RoomAccess,
   type SettingsChange,
   type StoredMessage,
@@ -19,48 +18,10 @@ import {
   defaultMemoryLimits,
   defaultMessageStoreOptions,
 } from "./message-store.js";
-import { MonotonicIds, encodeMessageId } from "./message-id.js";
+import { MonotonicIds } from "./message-id.js";
+import { freshLasting, heldOutcome, holdDraft, releaseHeld, storeDraft, toStored, type RoomState } from "./memory-room.js";
 import type { ModerationNotice } from "./moderation-notice.js";
 import { applySettingsChange, hasSettings } from "./room-settings.js";
-
-interface StoredEntry extends StoredMessage {
-  sender: string;
-}
-
-/** A dedup key's record: the stored id, or (issue #21) `held:<id>` while held and `denied` after a denial. */
-interface DedupMark {
-  id: string;
-  fingerprint: string;
-  expiresAt: number;
-}
-
-interface RoomState {
-  entries: StoredEntry[];
-  ids: MonotonicIds;
-  dedup: Map<string, DedupMark>;
-  notice: StoredMessage | null;
-  mutes: Map<string, number>;
-  /** Unique-chat key -> when it expires. */
-  unique: Map<string, number>;
-  /** Held messages by held id, in the order they were held. */
-  held: Map<string, { held: HeldMessage; draft: MessageDraft }>;
-  heldSeq: number;
-  expiresAt: number;
-  /** What outlives the history's TTL (as the Redis keys without a TTL do): bans, settings, pace. */
-  lasting: LastingState;
-}
-
-interface LastingState {
-  /** User id -> when the ban ends (Infinity: until lifted). */
-  bans: Map<string, number>;
-  settings: RoomSettings;
-  /** User id -> when their last slow-mode-counted message was stored. */
-  pace: Map<string, number>;
-  /** Until when viewers' messages are accepted with `requireOpenRooms` (ms). */
-  openUntil: number;
-}
-
-const freshLasting = (): LastingState => ({ bans: new Map(), settings: { ...DEFAULT_ROOM_SETTINGS }, pace: new Map(), openUntil: 0 });
 
 export interface MemoryMessageStoreDeps {
   /** Milliseconds since the epoch. @default Date.now */
@@ -112,7 +73,7 @@ export class MemoryMessageStore implements MessageStore {
         if (seen.fingerprint !== fingerprint) return { refused: "conflict" };
         if (seen.id === "denied") return { refused: "denied" };
         const held = seen.id.startsWith("held:") ? room.held.get(seen.id.slice(5))?.held : undefined;
-        if (held) return this.heldOutcome(held, true, now);
+        if (held) return heldOutcome(held, true, now);
         return { id: seen.id, duplicate: true };
       }
       const refused = refusalOf(draft, state, now);
@@ -121,8 +82,8 @@ export class MemoryMessageStore implements MessageStore {
       if (holdsDraft(draft, settings) && room.held.size >= this.opts.heldPerRoom) return { refused: "queue_full" };
       if (settings.slowModeSec > 0 && !relaxed) pace.set(draft.user.id, now);
       if (settings.uniqueChat && draft.uniqueKey !== undefined && !relaxed) room.unique.set(draft.uniqueKey, now + UNIQUE_CHAT_WINDOW_MS);
-      if (holdsDraft(draft, settings)) return this.hold(roomId, room, draft, now);
-      const entry = this.store(roomId, room, draft, now);
+      if (holdsDraft(draft, settings)) return holdDraft(roomId, room, draft, now, this.opts);
+      const entry = storeDraft(roomId, room, draft, now, this.opts);
       published.push(entry);
       return { id: entry.id, duplicate: false };
     });
@@ -186,6 +147,12 @@ export class MemoryMessageStore implements MessageStore {
     return this.release(roomId, due.map((h) => h.held.id), now);
   }
 
+  private release(roomId: string, ids: string[], now: number): ReleaseResult {
+    const { published, ...result } = releaseHeld(roomId, this.live(roomId), ids, now, this.opts);
+    if (published.length > 0) this.publish?.(roomId, published);
+    return result;
+  }
+
   async releaseHeld(roomId: string, heldId: string): Promise<ReleaseResult> {
     return this.release(roomId, [heldId], this.now());
   }
@@ -236,75 +203,6 @@ export class MemoryMessageStore implements MessageStore {
     this.rooms.clear();
   }
 
-  /** Appends one draft to history (no checks: the caller made them); returns it as published. */
-  private store(roomId: string, room: RoomState, draft: MessageDraft, now: number): PublishedEntry {
-    const { ms, seq } = room.ids.next(now);
-    const entry: StoredEntry = { id: encodeMessageId(ms, seq), room: roomId, kind: draft.kind, text: draft.text, user: draft.user, ts: ms, sender: draft.sender };
-    if (draft.system) entry.system = true;
-    if (draft.replyTo) entry.replyTo = draft.replyTo;
-    const prev = room.entries.at(-1)?.id ?? null;
-    room.entries.push(entry);
-    if (room.entries.length > this.opts.historySize) room.entries.splice(0, room.entries.length - this.opts.historySize);
-    if (entry.kind === "notice") room.notice = toStored(entry);
-    room.dedup.set(draft.dedupKey, { id: entry.id, fingerprint: draft.fingerprint ?? "", expiresAt: now + this.opts.dedupTtlSec * 1000 });
-    room.expiresAt = now + this.opts.historyTtlSec * 1000;
-    return { ...toStored(entry), prev, sender: entry.sender };
-  }
-
-  /** Holds one draft (delay or review); its dedup key names it while it waits. */
-  private hold(roomId: string, room: RoomState, draft: MessageDraft, now: number): AppendOutcome {
-    const id = `h${++room.heldSeq}`;
-    const review = draft.review !== undefined;
-    const held: HeldMessage = {
-      id,
-      room: roomId,
-      kind: draft.kind === "question" ? "question" : "chat",
-      text: draft.text,
-      user: draft.user,
-      ts: now,
-      reason: review ? "review" : "delay",
-      releaseAt: review ? null : now + (room.lasting.settings.delaySec ?? 0) * 1000,
-    };
-    if (draft.review) held.term = draft.review.term;
-    if (draft.replyTo) held.replyTo = draft.replyTo;
-    room.held.set(id, { held, draft });
-    const keep = review ? this.opts.historyTtlSec : this.opts.dedupTtlSec;
-    room.dedup.set(draft.dedupKey, { id: `held:${id}`, fingerprint: draft.fingerprint ?? "", expiresAt: now + keep * 1000 });
-    room.expiresAt = Math.max(room.expiresAt, now + this.opts.historyTtlSec * 1000);
-    return this.heldOutcome(held, false, now);
-  }
-
-  private heldOutcome(held: HeldMessage, duplicate: boolean, now: number): AppendOutcome {
-    const receipt = { id: held.id, reason: held.reason, releaseAt: held.releaseAt };
-    return held.releaseAt === null ? { held: receipt, duplicate } : { held: receipt, duplicate, releaseInMs: Math.max(0, held.releaseAt - now) };
-  }
-
-  /** Stores the held messages `ids` (those still held) in that order, dropping those whose author is banned or muted now. */
-  private release(roomId: string, ids: string[], now: number): ReleaseResult {
-    const room = this.live(roomId);
-    const items: ReleasedItem[] = [];
-    const published: PublishedEntry[] = [];
-    for (const id of ids) {
-      const record = room?.held.get(id);
-      if (!room || !record) continue;
-      room.held.delete(id);
-      const { draft, held } = record;
-      const userId = draft.user.id;
-      const dropped = (room.lasting.bans.get(userId) ?? 0) > now ? "banned" : (room.mutes.get(userId) ?? 0) > now ? "muted" : undefined;
-      if (dropped) {
-        room.dedup.delete(draft.dedupKey);
-        items.push({ held, sender: draft.sender, outcome: "dropped", dropped });
-        continue;
-      }
-      const entry = this.store(roomId, room, draft, now);
-      published.push(entry);
-      items.push({ held, sender: draft.sender, outcome: "stored", id: entry.id });
-    }
-    if (published.length > 0) this.publish?.(roomId, published);
-    const next = [...(room?.held.values() ?? [])].reduce<number | null>((min, h) => (h.held.releaseAt === null ? min : Math.min(min ?? Infinity, h.held.releaseAt)), null);
-    return { items, nextDueInMs: next === null ? null : Math.max(0, next - now) };
-  }
-
   private live(roomId: string): RoomState | undefined {
     const room = this.rooms.get(roomId);
     return room && room.expiresAt > this.now() ? room : undefined;
@@ -353,11 +251,4 @@ export class MemoryMessageStore implements MessageStore {
       for (const [key, until] of room.unique) if (until <= now) room.unique.delete(key);
     }
   }
-}
-
-function toStored(e: StoredEntry): StoredMessage {
-  const m: StoredMessage = { id: e.id, room: e.room, kind: e.kind, text: e.text, user: e.user, ts: e.ts };
-  if (e.system) m.system = true;
-  if (e.replyTo) m.replyTo = e.replyTo;
-  return m;
 }
