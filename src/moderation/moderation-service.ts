@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import {
   ErrorCode,
   ProtocolError,
-  REPLY_EXCERPT_LENGTH,
+  replyExcerpt,
   type BlockedTerm,
   type HeldApproved,
   type HeldMessage,
@@ -24,7 +24,7 @@ import {
   type TermMatch,
   type User,
 } from "../protocol/index.js";
-import type { MessageStore, StoredMessage } from "../store/message-store.js";
+import type { MessageStore } from "../store/message-store.js";
 import type { ModerationLog } from "../store/moderation-log.js";
 import type { ModerationStore, TermScope } from "../store/moderation-store.js";
 import type { Announcer } from "./announcer.js";
@@ -194,7 +194,7 @@ export class ModerationService {
   async replyTo(room: string, parentId: string): Promise<ReplyRef> {
     const parent = await this.deps.store.message(room, parentId);
     if (!parent || parent.kind === "clear") throw new ProtocolError(ErrorCode.BadRequest, "the message you reply to is not in this room's history (deleted, cleared or too old)");
-    return { id: parent.id, user: parent.user, excerpt: excerptOf(parent) };
+    return { id: parent.id, user: parent.user, excerpt: replyExcerpt(parent.text) };
   }
 
   private resolve(room: string, items: Parameters<HeldReleaser["resolved"]>[1]): void {
@@ -222,10 +222,4 @@ export class ModerationService {
   private now(): number {
     return (this.deps.now ?? Date.now)();
   }
-}
-
-/** The parent's text as a reply shows it: at most REPLY_EXCERPT_LENGTH code points, "…" when cut. */
-export function excerptOf(parent: Pick<StoredMessage, "text">): string {
-  const points = [...parent.text];
-  return points.length <= REPLY_EXCERPT_LENGTH ? parent.text : `${points.slice(0, REPLY_EXCERPT_LENGTH - 1).join("")}…`;
 }

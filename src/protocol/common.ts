@@ -42,6 +42,12 @@ export interface ReplyRef {
 /** Characters of a parent's text a reply carries. */
 export const REPLY_EXCERPT_LENGTH = 80;
 
+/** A parent's text as a reply carries it: at most REPLY_EXCERPT_LENGTH code points, "…" when cut. */
+export function replyExcerpt(text: string): string {
+  const points = [...text];
+  return points.length <= REPLY_EXCERPT_LENGTH ? text : `${points.slice(0, REPLY_EXCERPT_LENGTH - 1).join("")}…`;
+}
+
 export interface ErrorBody {
   code: ErrorCode;
   message: string;

@@ -22,6 +22,7 @@ export {
   Capability,
   ErrorCode,
   RefusalReason,
+  replyExcerpt,
   type BatchEntry,
   type BlockedTerm,
   type ChatMessage,
