@@ -61,8 +61,10 @@ const compileUs = time("compile", () => {
   siteMatcher = TermMatcher.compile(site);
 });
 
+const asciiOnly = (text: string) => text.replace(/[^\x20-\x7e]/g, "a");
 const cases: { name: string; texts: string[] }[] = [
-  { name: "clean text", texts: Array.from({ length: 200 }, () => message()) },
+  { name: "plain ASCII text", texts: Array.from({ length: 200 }, () => asciiOnly(message())) },
+  { name: "text with accents, emoji", texts: Array.from({ length: 200 }, () => message()) },
   { name: "a room term at the end", texts: Array.from({ length: 200 }, () => message().slice(0, length - 20) + ` ${room[1]!.term} `) },
   { name: "full-width + zero-width", texts: Array.from({ length: 200 }, () => message("ＦＵＬＬ\u200Bwidth ")) },
 ];

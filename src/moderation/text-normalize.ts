@@ -9,7 +9,10 @@
  * braille pattern. Someone who types "b\u200Bad" means "bad".
  */
 const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu;
-const SPACES = /\s+/gu;
+// Without the u flag: \s is Unicode whitespace either way, and this is several times faster.
+const SPACES = /\s+/g;
+/** Printable ASCII and whitespace: nothing to fold but case, nothing invisible (the common chat line). */
+const PLAIN_ASCII = /^[\x09-\x0d\x20-\x7e]*$/;
 
 /**
  * The comparable form of a text: NFKC (compatibility forms folded: full-width letters, ligatures,
@@ -17,5 +20,6 @@ const SPACES = /\s+/gu;
  * of whitespace as one space, trimmed.
  */
 export function normalizeText(text: string): string {
-  return text.normalize("NFKC").toLowerCase().replace(INVISIBLE, "").replace(SPACES, " ").trim();
+  const folded = PLAIN_ASCII.test(text) ? text.toLowerCase() : text.normalize("NFKC").toLowerCase().replace(INVISIBLE, "");
+  return folded.replace(SPACES, " ").trim();
 }
