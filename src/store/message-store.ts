@@ -1,3 +1,8 @@
+/**
+ * The MessageStore contract: its drafts, outcomes, options and the interface. A little past 300
+ * lines on purpose: the outcomes' union (stored, muted, refused, held) reads best beside the
+ * interface that returns it; what a release reports is in held-release.ts.
+ */
 import { MAX_SLOW_MODE_SEC, type ConfigureRequest, type EntryKind, type HeldMessage, type HeldReceipt, type ReplyRef, type RoomSettings, type User } from "../protocol/index.js";
 import type { ModerationNotice } from "./moderation-notice.js";
 import type { ReleaseResult } from "./held-release.js";
