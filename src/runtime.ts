@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { createChatShardedAdapter } from "./adapter/sharded-adapter.js";
 import type { Config } from "./config.js";
 import { EntryBus } from "./delivery/entry-bus.js";
+import { NoticeBus } from "./delivery/notice-bus.js";
 import { createMetrics, type ChatMetrics } from "./observability/metrics.js";
 import { MemoryPresenceStore } from "./presence/memory-presence-store.js";
 import type { PresenceStore } from "./presence/presence-store.js";
@@ -16,8 +17,14 @@ import { RedisReplicaRegistry } from "./ops/redis-replica-registry.js";
 import type { ReplicaRegistry } from "./ops/replica-registry.js";
 import { createChatServer, type ChatServer, type ChatServerDeps } from "./server.js";
 import { MemoryMessageStore } from "./store/memory-message-store.js";
+import { MemoryModerationLog } from "./store/memory-moderation-log.js";
+import { MemoryModerationStore } from "./store/memory-moderation-store.js";
 import type { MemoryLimits, MessageStore, MessageStoreOptions } from "./store/message-store.js";
+import type { ModerationLog } from "./store/moderation-log.js";
+import type { ModerationStore } from "./store/moderation-store.js";
 import { RedisMessageStore } from "./store/redis/redis-message-store.js";
+import { RedisModerationLog } from "./store/redis/redis-moderation-log.js";
+import { RedisModerationStore } from "./store/redis/redis-moderation-store.js";
 
 export interface Runtime {
   server: ChatServer;
@@ -32,6 +39,9 @@ export interface Runtime {
 interface Backend {
   store: MessageStore;
   bus: EntryBus;
+  notices: NoticeBus;
+  team: ModerationStore;
+  moderationLog: ModerationLog;
   presence: PresenceStore;
   adapter?: ChatServerDeps["adapter"];
   redis?: RedisClients;
@@ -40,12 +50,23 @@ interface Backend {
   replicas?: ReplicaRegistry;
 }
 
-/** The embedded backend: history and presence in memory, the store publishing straight to the bus. */
-export function embeddedBackend(storeOptions: Partial<MessageStoreOptions & MemoryLimits> = {}): Pick<Backend, "store" | "bus" | "presence"> {
+/** The embedded backend: history, moderation and presence in memory, the store publishing straight to the buses. */
+export function embeddedBackend(
+  storeOptions: Partial<MessageStoreOptions & MemoryLimits> = {},
+): Pick<Backend, "store" | "bus" | "notices" | "team" | "moderationLog" | "presence"> {
   const bus = new EntryBus();
+  const notices = new NoticeBus();
+  const team = new MemoryModerationStore({}, Date.now, storeOptions.maxRooms);
   return {
     bus,
-    store: new MemoryMessageStore(storeOptions, { publish: (room, entries) => bus.emit(room, entries) }),
+    notices,
+    team,
+    moderationLog: new MemoryModerationLog({}, Date.now, storeOptions.maxRooms),
+    store: new MemoryMessageStore(storeOptions, {
+      publish: (room, entries) => bus.emit(room, entries),
+      announce: (room, list) => notices.emit(room, list),
+      isModerator: (room, userId) => team.appointed(room, userId),
+    }),
     presence: new MemoryPresenceStore(),
   };
 }
@@ -96,9 +117,13 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
     { replicas: config.ackReplicas === "auto" ? (cluster ? 1 : 0) : config.ackReplicas, timeoutMs: config.ackTimeoutMs },
   );
   const bus = new EntryBus();
+  const notices = new NoticeBus();
   return {
     redis,
     bus,
+    notices,
+    team: new RedisModerationStore(redis.pub),
+    moderationLog: new RedisModerationLog(redis.pub),
     topology,
     store: new RedisMessageStore(
       {
@@ -115,6 +140,7 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
     replicas: new RedisReplicaRegistry(redis.pub, { cluster: config.clusterName }),
     adapter: createChatShardedAdapter(redis.pub, redis.sub, {
       bus,
+      notices,
       onPublish: (seconds) => metrics.publishLatency.observe(seconds),
       onPublishError: (err) => {
         metrics.publishErrors.inc({ path: "adapter" });
@@ -174,6 +200,9 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       replicaId,
       store: backend.store,
       bus: backend.bus,
+      notices: backend.notices,
+      team: backend.team,
+      moderationLog: backend.moderationLog,
       presence: backend.presence,
       replicas: backend.replicas,
       adapter: backend.adapter,
@@ -194,7 +223,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       await server.close({ delayMs, spreadMs: Math.min(1_000, budget - delayMs) });
       await metricsServer?.close();
       backend.topology?.stop();
-      await Promise.all([backend.store.close(), backend.presence.close()]);
+      await Promise.all([backend.store.close(), backend.presence.close(), backend.team.close(), backend.moderationLog.close()]);
       await redis?.close();
     },
   };

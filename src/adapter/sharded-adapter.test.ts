@@ -31,9 +31,9 @@ function deferred() {
 
 /** A server on the fake Redis, no unsubscribe grace (every emptied room unsubscribes), and `n` clients. */
 async function serverWith(redis: FakeShardedRedis, n = 1, sub: object = redis.sub) {
-  const { store, bus, presence } = embeddedBackend();
+  const { store, bus, presence, notices, team, moderationLog } = embeddedBackend();
   const adapter = createChatShardedAdapter(redis.pub, sub, { bus, subscriptions: { graceMs: 0 }, probe: { timeoutMs: 200 } });
-  const server = createChatServer({}, { logger: pino({ level: "silent" }), store, bus, presence, replicaId: "t", adapter: adapter as never });
+  const server = createChatServer({}, { logger: pino({ level: "silent" }), store, bus, notices, team, moderationLog, presence, replicaId: "t", adapter: adapter as never });
   open.server = server;
   const port = await server.listen(0, "127.0.0.1");
   for (let i = 0; i < n; i++) open.clients.push(await connectClient(`http://127.0.0.1:${port}`));

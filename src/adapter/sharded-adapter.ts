@@ -2,7 +2,9 @@ import { createShardedAdapter } from "@socket.io/redis-adapter";
 import type { Logger } from "pino";
 import type { Adapter, ClusterMessage } from "socket.io-adapter";
 import type { EntryBus } from "../delivery/entry-bus.js";
+import type { NoticeBus } from "../delivery/notice-bus.js";
 import { decodeEntries, isEntriesPayload } from "../store/redis/entries-payload.js";
+import { decodeNotices, isNoticesPayload } from "../store/redis/notices-payload.js";
 import { withChatRooms } from "./chat-rooms.js";
 import { RoomSubscriptions, type RepairKind, type RoomSubscriptionsOptions } from "./room-subscriptions.js";
 import { isProbePayload, SubscriptionProbe, type SubscriptionProbeOptions } from "./subscription-probe.js";
@@ -14,6 +16,8 @@ export type ShardedRedisAdapterOptions = NonNullable<Parameters<typeof createSha
 export interface ChatShardedAdapterOptions {
   /** Receives the room entries the message store publishes on the room channels. */
   bus: EntryBus;
+  /** Receives the moderation notices the message store announces on the room channels. @default dropped */
+  notices?: NoticeBus;
   /** Observes each adapter SPUBLISH's latency in seconds (metrics). @default undefined */
   onPublish?: (seconds: number) => void;
   /** Told when an adapter publish fails: other replicas miss that event. @default ignore */
@@ -136,12 +140,18 @@ function patch(Base: AnyAdapterClass, options: ChatShardedAdapterOptions): AnyAd
   return Patched;
 }
 
-/** Entries payloads go to the bus; everything else to the stock decoder. */
+/** Entries payloads go to the bus, moderation notices to theirs; everything else to the stock decoder. */
 function receiveEntries(adapter: Adapter, options: ChatShardedAdapterOptions): void {
   const internals = adapter as unknown as ShardedInternals;
   const stockOnRaw = internals.onRawMessage;
   // An own property, so the handler the constructor subscribed (`this.onRawMessage(...)`) finds it.
   internals.onRawMessage = function (this: ShardedInternals, raw: Buffer, channel: Buffer) {
+    if (isNoticesPayload(raw)) {
+      const notices = decodeNotices(raw);
+      if (notices) options.notices?.emit(notices.room, notices.notices);
+      else options.onBadPayload?.(channel.toString());
+      return;
+    }
     if (!isEntriesPayload(raw)) return stockOnRaw.call(this, raw, channel);
     const decoded = decodeEntries(raw);
     if (decoded) options.bus.emit(decoded.room, decoded.entries);

@@ -14,12 +14,18 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.TooLarge]: 413,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.Unavailable]: 503,
+  [ErrorCode.Blocked]: 403,
 };
 
 /** Sends `{ error: { code, message } }` with the code's status (and `Retry-After` when there is a wait). */
 export function sendError(res: Response, error: ErrorBody): void {
   if (error.retryAfterMs !== undefined) res.setHeader("Retry-After", String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
   res.status(HTTP_STATUS[error.code]).json({ error });
+}
+
+/** 404 `not_found` with a message saying what was not there. */
+export function notFound(res: Response, message: string): void {
+  sendError(res, { code: ErrorCode.NotFound, message });
 }
 
 /** What express.json() throws (http-errors): a status and a type. */

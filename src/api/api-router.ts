@@ -10,7 +10,10 @@ import { TokenBucket } from "../util/token-bucket.js";
 import { toChatMessage } from "../delivery/wire-entries.js";
 import { DEFAULT_MESSAGE_MAX_LENGTH, ErrorCode, type ClusterView } from "../protocol/index.js";
 import { DEFAULT_SYSTEM_NAME, SYSTEM_USER_ID, type RoomService } from "../rooms/room-service.js";
-import { apiErrorHandler, sendError } from "./api-error.js";
+import { SITE_ACTOR, type ModerationService } from "../moderation/moderation-service.js";
+import { moderationRoutes } from "./moderation-routes.js";
+import { apiErrorHandler, notFound, sendError } from "./api-error.js";
+import type { Route } from "./api-route.js";
 import { ApiKeys, type ApiCaller } from "./api-keys.js";
 import {
   messageIdParam,
@@ -55,6 +58,8 @@ export const defaultApiOptions: ApiOptions = {
 
 export interface ApiDeps {
   rooms: RoomService;
+  /** The moderation team's operations (moderators, queue, terms, log). */
+  moderation: ModerationService;
   logger: Logger;
   /** Counts requests by route and status. @default none */
   onRequest?: (route: string, status: number) => void;
@@ -65,14 +70,6 @@ export interface ApiDeps {
 /** Where the API is mounted; the OpenAPI document's server URL. */
 export const API_BASE = "/api/v1";
 
-type Handler = (req: Request, res: Response) => Promise<void>;
-
-interface Route {
-  method: "get" | "post" | "put" | "delete";
-  /** Express path, relative to /api/v1. */
-  path: string;
-  handler: Handler;
-}
 
 /** The API's router, to mount at {@link API_BASE}. */
 export function createApiRouter(deps: ApiDeps, options: Partial<ApiOptions> = {}): Router {
@@ -132,7 +129,7 @@ export function createApiRouter(deps: ApiDeps, options: Partial<ApiOptions> = {}
       path: "/rooms/:room/messages/:id",
       handler: async (req, res) => {
         const room = roomParam(req.params.room);
-        if (!(await rooms.remove(room, messageIdParam(req.params.id)))) return notFound(res, "no such message in this room's history");
+        if (!(await rooms.remove(room, messageIdParam(req.params.id), undefined, SITE_ACTOR))) return notFound(res, "no such message in this room's history");
         res.json({ deleted: true });
       },
     },
@@ -149,7 +146,7 @@ export function createApiRouter(deps: ApiDeps, options: Partial<ApiOptions> = {}
       path: "/rooms/:room/mutes",
       handler: async (req, res) => {
         const { room, userId, durationSec } = parseMuteBody(roomParam(req.params.room), req.body);
-        res.json({ until: await rooms.mute(room, userId, durationSec) });
+        res.json({ until: await rooms.mute(room, userId, durationSec, SITE_ACTOR) });
       },
     },
     {
@@ -157,7 +154,7 @@ export function createApiRouter(deps: ApiDeps, options: Partial<ApiOptions> = {}
       path: "/rooms/:room/bans",
       handler: async (req, res) => {
         const { room, userId, durationSec } = parseBanBody(roomParam(req.params.room), req.body);
-        res.json(await rooms.ban(room, userId, durationSec));
+        res.json(await rooms.ban(room, userId, durationSec, SITE_ACTOR));
       },
     },
     {
@@ -165,7 +162,7 @@ export function createApiRouter(deps: ApiDeps, options: Partial<ApiOptions> = {}
       path: "/rooms/:room/bans/:userId",
       handler: async (req, res) => {
         const room = roomParam(req.params.room);
-        if (!(await rooms.unban(room, userParam(req.params.userId)))) return notFound(res, "this user is not banned in this room");
+        if (!(await rooms.unban(room, userParam(req.params.userId), SITE_ACTOR))) return notFound(res, "this user is not banned in this room");
         res.json({ lifted: true });
       },
     },
@@ -189,8 +186,8 @@ export function createApiRouter(deps: ApiDeps, options: Partial<ApiOptions> = {}
       method: "put",
       path: "/rooms/:room/settings",
       handler: async (req, res) => {
-        const { room, slowModeSec } = parseSettingsBody(roomParam(req.params.room), req.body);
-        res.json({ settings: await rooms.configure(room, { slowModeSec }) });
+        const { room, ...change } = parseSettingsBody(roomParam(req.params.room), req.body);
+        res.json({ settings: await rooms.configure(room, change, SITE_ACTOR) });
       },
     },
     {
@@ -217,13 +214,10 @@ export function createApiRouter(deps: ApiDeps, options: Partial<ApiOptions> = {}
         res.json(await deps.cluster.view());
       },
     },
+    ...moderationRoutes(deps.moderation),
   ];
   for (const route of routes) router[route.method](route.path, route.handler);
   router.use((_req, res) => notFound(res, "no such API route"));
   router.use(apiErrorHandler(deps.logger));
   return router;
-}
-
-function notFound(res: Response, message: string): void {
-  sendError(res, { code: ErrorCode.NotFound, message });
 }

@@ -3,51 +3,21 @@
  * routes (src/api/api-router.ts); src/api/openapi.test.ts validates it as OpenAPI 3.1 and checks
  * that it lists exactly the routes the router mounts.
  */
-import { MAX_BAN_SEC, MAX_MUTE_SEC, MAX_SLOW_MODE_SEC, ROOM_ID_PATTERN } from "../protocol/index.js";
+import { MAX_BAN_SEC, MAX_MUTE_SEC, MAX_SLOW_MODE_SEC, ROOM_ID_PATTERN, RefusalReason } from "../protocol/index.js";
 import { MAX_OPEN_SEC } from "./api-requests.js";
 import { clusterSchemas } from "./openapi-cluster.js";
-
-type Json = Record<string, unknown>;
-
-const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
-const errorRef = (name: string): Json => ({ $ref: `#/components/responses/${name}` });
-
-function json(schema: Json, description: string): Json {
-  return { description, content: { "application/json": { schema } } };
-}
-
-function body(schema: Json): Json {
-  return { required: true, content: { "application/json": { schema } } };
-}
-
-/** The error responses every authenticated operation can give, plus the ones named. */
-function errors(...extra: ("BadRequest" | "NotFound" | "Conflict" | "TooLarge")[]): Json {
-  const out: Json = { "401": errorRef("Unauthorized"), "429": errorRef("RateLimited"), "503": errorRef("Unavailable") };
-  const status = { BadRequest: "400", NotFound: "404", Conflict: "409", TooLarge: "413" } as const;
-  for (const name of extra) out[status[name]] = errorRef(name);
-  return out;
-}
-
-const roomParam: Json = {
-  name: "room",
-  in: "path",
-  required: true,
-  description: "Room id",
-  schema: { type: "string", pattern: ROOM_ID_PATTERN.source },
-};
-
-const userParam: Json = {
-  name: "userId",
-  in: "path",
-  required: true,
-  description: "User id (a token's `sub`, or an anonymous viewer's `anon-...` id)",
-  schema: { type: "string", minLength: 1, maxLength: 128 },
-};
+import { body, errors, json, ref, roomParam, userParam, type Json } from "./openapi-parts.js";
+import { moderationPaths, moderationSchemas, roomSettingsSchema } from "./openapi-moderation.js";
 
 const user: Json = {
   type: "object",
   required: ["id", "name", "role"],
-  properties: { id: { type: "string" }, name: { type: "string" }, role: { enum: ["viewer", "streamer"] } },
+  properties: {
+    id: { type: "string" },
+    name: { type: "string" },
+    role: { type: "string", description: "viewer, streamer or moderator (a client must accept roles it does not know)" },
+    badges: { type: "array", items: { type: "string" }, description: "Badges the site signed into the author's token (e.g. subscriber, vip)" },
+  },
 };
 
 const schemas: Json = {
@@ -62,6 +32,7 @@ const schemas: Json = {
           code: { enum: ["bad_request", "unauthorized", "not_found", "conflict", "too_large", "rate_limited", "unavailable"] },
           message: { type: "string" },
           retryAfterMs: { type: "integer", minimum: 0, description: "With rate_limited and unavailable: when to retry" },
+          reason: { enum: Object.values(RefusalReason), description: "Which rule refused it, when the code alone does not say" },
         },
       },
     },
@@ -78,13 +49,16 @@ const schemas: Json = {
       user: ref("User"),
       ts: { type: "integer", description: "Milliseconds since the epoch" },
       system: { const: true, description: "Posted by the site through this API" },
+      replyTo: {
+        type: "object",
+        required: ["id", "user", "excerpt"],
+        description: "The message this one replies to",
+        properties: { id: { type: "string" }, user: ref("User"), excerpt: { type: "string" } },
+      },
     },
   },
-  RoomSettings: {
-    type: "object",
-    required: ["slowModeSec"],
-    properties: { slowModeSec: { type: "integer", minimum: 0, maximum: MAX_SLOW_MODE_SEC, description: "Seconds between two messages of one viewer; 0 = off" } },
-  },
+  RoomSettings: roomSettingsSchema(MAX_SLOW_MODE_SEC),
+  ...moderationSchemas,
   ...clusterSchemas,
 };
 
@@ -95,7 +69,7 @@ function errorResponse(description: string): Json {
 const responses: Json = {
   BadRequest: errorResponse("bad_request: a malformed path, query or body"),
   Unauthorized: errorResponse("unauthorized: no API key, or a wrong one"),
-  NotFound: errorResponse("not_found: no such message, ban or route"),
+  NotFound: errorResponse("not_found: no such message, ban, moderator, held message, report, term or route"),
   Conflict: errorResponse("conflict: the Idempotency-Key was used for a different request"),
   TooLarge: errorResponse("too_large: the body (or its text) is over the limit"),
   RateLimited: {
@@ -230,8 +204,10 @@ const paths: Json = {
     },
     put: {
       operationId: "putSettings",
-      summary: "Set the room's settings (slow mode); viewers get room:settings",
-      requestBody: body(ref("RoomSettings")),
+      summary: "Change the room's settings (slow mode, chat modes); viewers get room:settings",
+      description:
+        "Only the fields given change (at least one). `subscribersOnly: false`, `followersOnlySec: null`, `uniqueChat: false` and `delaySec: 0` turn a mode off; the answer has every setting, modes only while on.",
+      requestBody: body(ref("SettingsChange")),
       responses: { "200": json({ type: "object", required: ["settings"], properties: { settings: ref("RoomSettings") } }, "Settings"), ...errors("BadRequest", "TooLarge") },
     },
   },
@@ -249,6 +225,7 @@ const paths: Json = {
       },
     },
   },
+  ...moderationPaths,
   "/users/{userId}/disconnect": {
     parameters: [userParam],
     post: {

@@ -56,10 +56,15 @@ export async function authenticate(auth: unknown, opts: HandshakeOptions): Promi
   return { id: flat(`anon-${createHash("sha256").update(a.session).digest("base64url").slice(0, 22)}`), name, role: "viewer", rooms: NO_ROOMS };
 }
 
-/** Whether the handshake asked for protocol v1.1 batches; unknown capabilities are ignored. */
-export function wantsBatches(auth: unknown): boolean {
+/** Whether the handshake named capability `cap` (protocol v1.1); unknown capabilities are ignored. */
+export function wantsCapability(auth: unknown, cap: Capability): boolean {
   const caps = (auth as HandshakeAuth | null | undefined)?.caps;
-  return Array.isArray(caps) && caps.length <= 32 && caps.includes(Capability.Batch);
+  return Array.isArray(caps) && caps.length <= 32 && caps.includes(cap);
+}
+
+/** Whether the handshake asked for protocol v1.1 batches. */
+export function wantsBatches(auth: unknown): boolean {
+  return wantsCapability(auth, Capability.Batch);
 }
 
 /** Socket.IO middleware form of {@link authenticate}. */
@@ -69,6 +74,7 @@ export function handshakeMiddleware(opts: HandshakeOptions) {
       (user) => {
         socket.data.user = user;
         if (wantsBatches(socket.handshake.auth)) socket.data.batch = true;
+        if (wantsCapability(socket.handshake.auth, Capability.Held)) socket.data.held = true;
         next();
       },
       (err: Error) => next(err),

@@ -1,6 +1,6 @@
 import { SignJWT, jwtVerify } from "jose";
-import type { Role, TokenClaims, User } from "../protocol/index.js";
-import { isDisplayName, isRoomId } from "../protocol/index.js";
+import type { Role, TokenClaims, TokenRole, User } from "../protocol/index.js";
+import { BADGE_PATTERN, MAX_BADGES, isDisplayName, isRoomId } from "../protocol/index.js";
 
 /** A token that cannot be verified, has expired, or carries claims of the wrong shape. */
 export class TokenError extends Error {
@@ -10,9 +10,15 @@ export class TokenError extends Error {
 export interface VerifiedUser {
   id: string;
   name: string;
-  role: Role;
+  role: TokenRole;
   /** Rooms a streamer owns (empty for viewers). */
   rooms: string[];
+  /** Rooms the token says its user moderates (claim `mod`); absent when none. */
+  modRooms?: string[];
+  /** Badges the site signed (claim `badges`); absent when none. */
+  badges?: string[];
+  /** When the user followed the stream, ms since the epoch (claim `followedAt`, in seconds); absent when not. */
+  followedAt?: number;
   /** True for an anonymous viewer whose id lasts only as long as its connection (no session secret). */
   ephemeral?: true;
   /**
@@ -22,10 +28,16 @@ export interface VerifiedUser {
   expiresAt?: number;
 }
 
-/** The user as other clients see it: never the token's room list. */
-export function publicUser(user: VerifiedUser): User {
-  return { id: user.id, name: user.name, role: user.role };
+/**
+ * The user as other clients see it, with their role where they write (a moderator's messages say
+ * `moderator`) and their badges: never the token's room lists or follow date.
+ */
+export function publicUser(user: VerifiedUser, role: Role = user.role): User {
+  return user.badges ? { id: user.id, name: user.name, role, badges: user.badges } : { id: user.id, name: user.name, role };
 }
+
+/** Rooms one token may name as moderated (`mod`). */
+const MAX_MOD_ROOMS = 100;
 
 /** A day: longer-lived tokens (or none with `exp`) are refused, so a leaked one cannot live forever. */
 export const DEFAULT_TOKEN_MAX_TTL_SEC = 86_400;
@@ -47,7 +59,7 @@ export async function verifyToken(token: string, secret: string, maxTtlSec = DEF
   } catch (cause) {
     throw new TokenError("token verification failed", { cause });
   }
-  const { sub, name, role, rooms, exp } = payload;
+  const { sub, name, role, rooms, exp, mod, badges, followedAt } = payload;
   // jose has refused an exp in the past; a missing one, or one far away (1e300), is refused here.
   if (typeof exp !== "number") throw new TokenError("no exp");
   if (exp - Date.now() / 1000 > maxTtlSec) throw new TokenError(`exp more than ${maxTtlSec} s away`);
@@ -57,7 +69,21 @@ export async function verifyToken(token: string, secret: string, maxTtlSec = DEF
   if (rooms !== undefined && !(Array.isArray(rooms) && rooms.every(isRoomId))) {
     throw new TokenError("bad rooms");
   }
-  return { id: sub, name, role, rooms: role === "streamer" ? ((rooms as string[] | undefined) ?? []) : [], expiresAt: exp * 1000 };
+  const user: VerifiedUser = { id: sub, name, role, rooms: role === "streamer" ? ((rooms as string[] | undefined) ?? []) : [], expiresAt: exp * 1000 };
+  if (mod !== undefined) {
+    if (!Array.isArray(mod) || mod.length > MAX_MOD_ROOMS || !mod.every(isRoomId)) throw new TokenError("bad mod");
+    if (mod.length > 0) user.modRooms = mod as string[];
+  }
+  if (badges !== undefined) {
+    if (!Array.isArray(badges) || badges.length > MAX_BADGES || !badges.every((b) => typeof b === "string" && BADGE_PATTERN.test(b))) throw new TokenError("bad badges");
+    if (badges.length > 0) user.badges = [...new Set(badges as string[])];
+  }
+  if (followedAt !== undefined) {
+    // Seconds, as exp; not in the future (a day of clock skew tolerated).
+    if (typeof followedAt !== "number" || !Number.isFinite(followedAt) || followedAt < 0 || followedAt > Date.now() / 1000 + 86_400) throw new TokenError("bad followedAt");
+    user.followedAt = Math.floor(followedAt * 1000);
+  }
+  return user;
 }
 
 export interface MintOptions extends Omit<TokenClaims, "exp"> {

@@ -5,6 +5,7 @@ import type { ViewerCounts } from "../presence/viewer-counts.js";
 import type { MessageStore } from "../store/message-store.js";
 import type { SendBatcher } from "../delivery/send-batcher.js";
 import type { RoomService } from "../rooms/room-service.js";
+import type { Moderation } from "../moderation/moderation-kit.js";
 import type { AbuseControl } from "./abuse-control.js";
 
 export interface ChatLimits {
@@ -24,6 +25,8 @@ export interface ChatDeps {
   viewers: ViewerCounts;
   /** Room operations shared with the HTTP API (moderation, settings, clearing). */
   rooms: RoomService;
+  /** The moderation team's parts (issue #21): service, term filter, held messages, moderators' feed. */
+  moderation: Moderation;
   limits: ChatLimits;
   logger: Logger;
   /** @default undefined: no metrics */

@@ -1,5 +1,19 @@
 import { sendChat, sendNotice } from "./message-handlers.js";
 import { banUser, clearChat, configureRoom, deleteMessage, muteUser, unbanUser } from "./moderation-handlers.js";
+import {
+  addModerator,
+  addTerm,
+  approveHeld,
+  denyHeld,
+  dismissReport,
+  listLog,
+  listModerators,
+  listQueue,
+  listTerms,
+  removeModerator,
+  removeTerm,
+  reportMessage,
+} from "./moderation-team-handlers.js";
 import { joinRoom, leaveRoom } from "./room-handlers.js";
 import { sharedDispatch, type EventRoute } from "./shared-dispatch.js";
 import type { ClientToServerEvents } from "../protocol/index.js";
@@ -37,6 +51,18 @@ export const CLIENT_EVENTS = {
   "user:unban": { bucket: "event", handle: unbanUser },
   "chat:clear": { bucket: "event", handle: clearChat },
   "room:configure": { bucket: "event", handle: configureRoom },
+  "chat:report": { bucket: "event", handle: reportMessage },
+  "mod:add": { bucket: "event", handle: addModerator },
+  "mod:remove": { bucket: "event", handle: removeModerator },
+  "mod:list": { bucket: "event", handle: listModerators },
+  "queue:list": { bucket: "event", handle: listQueue },
+  "held:approve": { bucket: "event", handle: approveHeld },
+  "held:deny": { bucket: "event", handle: denyHeld },
+  "report:dismiss": { bucket: "event", handle: dismissReport },
+  "terms:list": { bucket: "event", handle: listTerms },
+  "terms:add": { bucket: "event", handle: addTerm },
+  "terms:remove": { bucket: "event", handle: removeTerm },
+  "log:list": { bucket: "event", handle: listLog },
 } satisfies { [E in keyof ClientToServerEvents]: EventRoute<AckResult<E>> };
 
 /** Every client event of the protocol, with one listener shared by all connections. */

@@ -4,8 +4,9 @@
  * first), and it follows new messages only while the reader is at the bottom; otherwise a
  * "new messages" button offers the jump.
  */
-import { compareIds, insertionIndex, type ChatMessage, type Outgoing } from "../sdk/index.js";
-import { clock, h } from "./dom.js";
+import { compareIds, insertionIndex, RefusalReason, type ChatMessage, type Outgoing } from "../sdk/index.js";
+import { h } from "./dom.js";
+import { messageRow } from "./message-row.js";
 
 export interface MessageListOptions {
   /** Rows kept in the DOM. @default 200 */
@@ -19,8 +20,10 @@ const defaults: MessageListOptions = { maxNodes: 200, stickyPx: 48 };
 export interface MessageListDeps {
   /** The retry button of a failed own message. */
   retry(msg: Outgoing): void;
-  /** Extra controls on others' messages (the studio's moderation buttons). @default none */
+  /** Extra controls on others' messages (Reply; the studio's moderation buttons). @default none */
   actions?(msg: ChatMessage): HTMLElement[];
+  /** What our own message replies to, to show on its row. @default none */
+  replyOf?(msg: Outgoing): ChatMessage["replyTo"];
 }
 
 const ERROR_TEXT: Record<string, string> = {
@@ -29,8 +32,21 @@ const ERROR_TEXT: Record<string, string> = {
   too_large: "Too long",
 };
 
+/** The moderation rules' refusals, in the page's own words (error.reason). */
+const REASON_TEXT: Record<string, string> = {
+  [RefusalReason.SignInRequired]: "Sign in to chat in this room",
+  [RefusalReason.SubscribersOnly]: "Subscribers-only chat",
+  [RefusalReason.FollowersOnly]: "Followers-only chat: follow to chat",
+  [RefusalReason.FollowTooRecent]: "Followers-only chat: you followed too recently",
+  [RefusalReason.UniqueChat]: "Unique chat: that was just said",
+  [RefusalReason.BlockedTerm]: "Blocked: it contains a term this room does not allow",
+  [RefusalReason.Denied]: "Removed by a moderator",
+  [RefusalReason.QueueFull]: "The moderators are busy: try again soon",
+};
+
 /** What a failed own message says; a rate limit (slow mode too) says how long to wait. */
 function errorText(error: NonNullable<Outgoing["error"]>): string {
+  if (error.reason && REASON_TEXT[error.reason]) return REASON_TEXT[error.reason]!;
   if (error.code === "rate_limited" && error.retryAfterMs !== undefined) return `Slow down: wait ${Math.ceil(error.retryAfterMs / 1000)} s`;
   return ERROR_TEXT[error.code] ?? error.message;
 }
@@ -177,45 +193,34 @@ export class MessageList {
   }
 
   private row(msg: ChatMessage): HTMLLIElement {
-    const row = messageRow(msg.kind, msg.user.name, msg.user.role === "streamer" && !msg.system, msg.text, msg.ts);
-    if (msg.system) {
-      row.classList.add("system");
-      row.querySelector(".msg-meta time")?.before(h("span", { className: "badge badge-system", text: "site" }));
-    }
+    const row = messageRow(msg);
     const actions = this.deps.actions?.(msg) ?? [];
     if (actions.length > 0) row.append(h("span", { className: "msg-actions" }, ...actions));
     return row;
   }
 
   private ownRow(msg: Outgoing): HTMLLIElement {
-    const row = messageRow(msg.kind, "You", false, msg.text, msg.ts);
+    const replyTo = this.deps.replyOf?.(msg);
+    const row = messageRow({ kind: msg.kind, text: msg.text, ts: msg.ts, ...(replyTo ? { replyTo } : {}) });
     row.classList.add("own", msg.state);
     row.dataset.clientId = msg.clientId;
     if (msg.id) row.dataset.id = msg.id;
     if (msg.state === "pending") row.append(h("span", { className: "msg-status", text: "sending…" }));
+    if (msg.state === "held") {
+      const why = msg.held?.reason === "review" ? "held for the moderators' review" : "held for a few seconds by the room's delay";
+      row.append(h("span", { className: "msg-status held", text: why }));
+    }
     if (msg.state === "failed" && msg.error) {
-      const retry = h("button", { className: "retry", text: "Retry", attrs: { type: "button" } });
-      retry.addEventListener("click", () => this.deps.retry(msg));
       const why = errorText(msg.error);
-      row.append(h("span", { className: "msg-error", attrs: { role: "alert" } }, `${why} `, retry));
+      // Moderation refused the text itself, or a chat mode the sender cannot change: no Retry.
+      if (msg.error.code === "blocked" || (msg.error.reason !== undefined && msg.error.reason !== RefusalReason.QueueFull && msg.error.reason !== RefusalReason.FollowTooRecent)) {
+        row.append(h("span", { className: "msg-error", attrs: { role: "alert" } }, why));
+      } else {
+        const retry = h("button", { className: "retry", text: "Retry", attrs: { type: "button" } });
+        retry.addEventListener("click", () => this.deps.retry(msg));
+        row.append(h("span", { className: "msg-error", attrs: { role: "alert" } }, `${why} `, retry));
+      }
     }
     return row;
   }
-}
-
-function messageRow(kind: Outgoing["kind"], name: string, streamer: boolean, text: string, ts: number): HTMLLIElement {
-  return h(
-    "li",
-    { className: `msg kind-${kind}` },
-    h(
-      "span",
-      { className: "msg-meta" },
-      h("span", { className: "msg-name", text: name }),
-      streamer && h("span", { className: "badge badge-streamer", text: "streamer" }),
-      kind === "question" && h("span", { className: "badge badge-question", text: "Question" }),
-      kind === "notice" && h("span", { className: "badge badge-notice", text: "Notice" }),
-      h("time", { text: clock(ts), attrs: { datetime: new Date(ts).toISOString() } }),
-    ),
-    h("span", { className: "msg-text", text }),
-  );
 }

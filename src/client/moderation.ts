@@ -20,7 +20,17 @@ function button(text: string, label: string, run: () => Promise<void>): HTMLButt
   return b;
 }
 
-/** Delete for any message (the room then says `deleted`); Mute and Ban too for a viewer's (not a streamer's, nor the site's). */
+/** Report, for viewers: one click tells the room's moderators (the server bounds reports per user). */
+export function reportButton(deps: Pick<ModerationDeps, "room" | "report">, msg: ChatMessage): HTMLButtonElement {
+  return button("Report", `Report this message by ${msg.user.name} to the moderators`, () =>
+    deps.room.report(msg.id, "reported from the chat").then(
+      (reported) => deps.report(reported ? "reported to the moderators" : "you reported this message already"),
+      (err: unknown) => deps.report(`could not report: ${err instanceof Error ? err.message : String(err)}`),
+    ),
+  );
+}
+
+/** Delete for any message (the room then says `deleted`); Mute and Ban too for a viewer's (not a streamer's, a moderator's, nor the site's). */
 export function moderationButtons(deps: ModerationDeps, msg: ChatMessage): HTMLButtonElement[] {
   const { room } = deps;
   const failed = (what: string) => (err: unknown) => deps.report(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`);

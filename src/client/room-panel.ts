@@ -3,11 +3,11 @@
  * room's {@link RoomSubscription} says (the SDK joins, recovers, orders, de-duplicates, sends and
  * retries) and hands what the person does back to it. No chat logic here.
  */
-import type { ChatClient, Notice, OutgoingKind, RoomState, RoomSubscription } from "../sdk/index.js";
-import { composer } from "./composer.js";
+import { replyExcerpt, type ChatClient, type ChatMessage, type Notice, type OutgoingKind, type ReplyRef, type RoomSettings, type RoomState, type RoomSubscription } from "../sdk/index.js";
+import { composer, type Composer } from "./composer.js";
 import { clock, h } from "./dom.js";
 import { MessageList } from "./message-list.js";
-import { moderationButtons, type ModerationDeps } from "./moderation.js";
+import { moderationButtons, reportButton, type ModerationDeps } from "./moderation.js";
 import { slowModeLabel, streamerTools } from "./streamer-tools.js";
 
 export interface RoomPanelOptions {
@@ -40,7 +40,9 @@ export class RoomPanel {
   private readonly noticeBar: HTMLElement;
   private readonly viewerCount: HTMLElement;
   private readonly slowMode: HTMLElement;
+  private readonly modes: HTMLElement;
   private readonly status: HTMLElement;
+  private readonly composer: Composer;
   private readonly stops: (() => void)[] = [];
 
   constructor(
@@ -52,22 +54,25 @@ export class RoomPanel {
     const moderation: ModerationDeps = { room, muteSec: this.opts.muteSec, report: (text) => (this.status.textContent = text) };
     this.list = new MessageList({
       retry: (msg) => room.retry(msg).catch(shownOnRow),
-      actions: this.opts.muteSec > 0 ? (msg) => moderationButtons(moderation, msg) : undefined,
+      actions: (msg) => [this.replyButton(msg), ...(this.opts.muteSec > 0 ? moderationButtons(moderation, msg) : [reportButton(moderation, msg)])],
+      replyOf: (msg) => (msg.replyTo === undefined ? undefined : this.replyRef(msg.replyTo)),
     });
     this.noticeBar = h("div", { className: "notice", attrs: { hidden: "", role: "status" } });
     this.viewerCount = h("span", { className: "viewers", text: "– watching" });
     this.slowMode = h("span", { className: "slow-mode", attrs: { hidden: "" } });
+    this.modes = h("span", { className: "room-modes", attrs: { hidden: "" } });
     this.status = h("span", { className: "room-status", attrs: { role: "status" } });
-    const submit = (kind: OutgoingKind, text: string) =>
-      void (kind === "notice" ? room.sendNotice(text) : room.send(text, kind)).catch(shownOnRow);
+    const submit = (kind: OutgoingKind, text: string, replyTo?: string) =>
+      void (kind === "notice" ? room.sendNotice(text) : room.send(text, kind, replyTo === undefined ? {} : { replyTo })).catch(shownOnRow);
+    this.composer = composer({ room: room.id, kinds: this.opts.kinds, maxLength: this.opts.maxLength }, submit);
     this.element = h(
       "section",
       { className: "room", dataset: { room: room.id } },
       this.noticeBar,
       this.opts.streamerTools && streamerTools({ room, report: (text) => (this.status.textContent = text) }),
-      h("div", { className: "room-bar" }, h("span", { className: "room-name", text: `#${room.id}` }), this.viewerCount, this.slowMode, this.status),
+      h("div", { className: "room-bar" }, h("span", { className: "room-name", text: `#${room.id}` }), this.viewerCount, this.slowMode, this.modes, this.status),
       this.list.element,
-      composer({ room: room.id, kinds: this.opts.kinds, maxLength: this.opts.maxLength }, submit),
+      this.composer.element,
     );
     // What the last visit kept shows at once; the join then brings only what was missed.
     this.list.add([...room.messages]);
@@ -77,6 +82,11 @@ export class RoomPanel {
 
   get room(): string {
     return this.deps.room.id;
+  }
+
+  /** Says something in the room's status line (the studio's tools report there). */
+  report(text: string): void {
+    this.status.textContent = text;
   }
 
   /** Joins (now or once connected) and stays joined across reconnects. */
@@ -115,7 +125,10 @@ export class RoomPanel {
       room.on("deleted", ({ id }) => this.list.remove(id)),
       // The `messages` event with `reset` that follows drops the rows; this says why.
       room.on("cleared", ({ by, system }) => (this.status.textContent = `chat cleared by ${system ? "the site" : by.name}`)),
-      room.on("settings", ({ settings }) => this.showSlowMode(settings.slowModeSec)),
+      room.on("settings", ({ settings }) => {
+        this.showSlowMode(settings.slowModeSec);
+        this.showModes(settings);
+      }),
       room.on("state", ({ state }) => this.showState(state)),
       client.on("state", () => this.showState(room.state)),
     );
@@ -128,6 +141,31 @@ export class RoomPanel {
     if (state === "joined") this.status.textContent = "";
     else if (state === "failed") this.status.textContent = `could not join: ${room.error?.message ?? "refused"}`;
     else if (state === "joining") this.status.textContent = client.state === "connected" ? "joining…" : "waiting for the connection…";
+  }
+
+  /** The room's chat modes, as a viewer needs to know them before typing. */
+  private showModes(s: RoomSettings): void {
+    const parts = [
+      s.subscribersOnly && "Subscribers-only",
+      s.followersOnlySec !== undefined && "Followers-only",
+      s.uniqueChat && "Unique chat",
+      s.delaySec !== undefined && `Delay ${s.delaySec} s`,
+    ].filter((p): p is string => typeof p === "string");
+    this.modes.hidden = parts.length === 0;
+    this.modes.textContent = parts.join(" · ");
+    this.element.dataset.modes = parts.join(",");
+  }
+
+  private replyButton(msg: ChatMessage): HTMLButtonElement {
+    const b = h("button", { className: "mod reply", text: "Reply", attrs: { type: "button", "aria-label": `Reply to ${msg.user.name}` } });
+    b.addEventListener("click", () => this.composer.replyTo({ id: msg.id, user: msg.user, excerpt: replyExcerpt(msg.text) }));
+    return b;
+  }
+
+  /** What one of our own messages replies to, from the messages the room shows. */
+  private replyRef(id: string): ReplyRef | undefined {
+    const parent = this.deps.room.messages.find((m) => m.id === id);
+    return parent && { id, user: parent.user, excerpt: replyExcerpt(parent.text) };
   }
 
   private showSlowMode(sec: number): void {

@@ -1,7 +1,8 @@
 /**
  * Viewer page (`/` and `/watch/:room`): pick a name, open one or several rooms as tabs over one
  * connection (one SDK {@link ChatClient}). The name and open rooms survive a reload (see
- * {@link PagePrefs}); each room's last messages and `since` are the SDK's to keep.
+ * {@link PagePrefs}); each room's last messages and `since` are the SDK's to keep. A signed-in
+ * viewer (the site's token in the fragment, `#token=...`: badges, follow date) skips the name.
  */
 import { isDisplayName, isRoomId } from "../protocol/index.js";
 import { ChatClient, WebStorage } from "../sdk/index.js";
@@ -9,6 +10,7 @@ import { showConnectionState } from "./connection-badge.js";
 import { byId, h, onValidSubmit } from "./dom.js";
 import { PagePrefs } from "./page-prefs.js";
 import { RoomPanel } from "./room-panel.js";
+import { readClaims } from "./token-claims.js";
 
 const prefs = new PagePrefs(localStorage);
 const routeRoom = /^\/watch\/([^/]+)$/.exec(location.pathname)?.[1];
@@ -44,17 +46,31 @@ onValidSubmit(nameForm, nameInput, isDisplayName, "1-32 characters", (name) => {
   else showChat();
 });
 
-/** Tabs, panels and the one connection, once we have a name. */
-function start(name: string): void {
+const TOKEN_KEY = "live-chat:token";
+
+/** The site's token for this tab: from the fragment (then out of the address bar), or kept from before. */
+function siteToken(): string | undefined {
+  const fromFragment = new URLSearchParams(location.hash.slice(1)).get("token") ?? undefined;
+  if (fromFragment) {
+    history.replaceState(null, "", location.pathname);
+    sessionStorage.setItem(TOKEN_KEY, fromFragment);
+  }
+  return fromFragment ?? sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+}
+
+/** Tabs, panels and the one connection, once we have a name (or a token). */
+function start(name: string, token?: string): void {
   started = true;
   showChat();
   byId("me").textContent = name;
   byId("who").hidden = false;
   byId("connection").hidden = false;
-  byId("change-name").addEventListener("click", askName);
+  const changeName = byId("change-name");
+  if (token) changeName.hidden = true;
+  else changeName.addEventListener("click", askName);
 
   const client = new ChatClient({
-    name,
+    ...(token ? { token } : { name }),
     self: { id: "self", name, role: "viewer" },
     storage: new WebStorage({ prefix: "live-chat:", store: localStorage }),
     // A person sending too fast is told so at once (with a Retry), rather than left waiting.
@@ -144,6 +160,9 @@ function start(name: string): void {
   else if (active === undefined) byId("empty").hidden = false;
 }
 
+const token = siteToken();
+const claimed = token ? readClaims(token) : undefined;
 const saved = prefs.name;
-if (saved !== undefined && isDisplayName(saved)) start(saved);
+if (token && claimed?.name) start(claimed.name, token);
+else if (saved !== undefined && isDisplayName(saved)) start(saved);
 else askName();

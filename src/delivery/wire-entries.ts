@@ -2,7 +2,7 @@
  * Stored entries as clients receive them: the one mapping from what the store holds to the wire,
  * for history (join acks, the HTTP API) and for live delivery (protocol v1 events and v1.1 batch
  * entries, local-delivery.ts). `prev` is set on live payloads only; `system` only on what the
- * site posted, so every other payload stays exactly as protocol v1 has it.
+ * site posted, `replyTo` only on replies, so every other payload stays exactly as protocol v1 has it.
  */
 import type { BatchEntry, ChatCleared, ChatMessage, MessageKind, Notice, ServerToClientEvents } from "../protocol/index.js";
 import type { PublishedEntry, StoredKind, StoredMessage } from "../store/message-store.js";
@@ -12,6 +12,7 @@ export function toChatMessage(m: StoredMessage, prev?: string | null): ChatMessa
   const msg: ChatMessage = { id: m.id, room: m.room, kind: m.kind as MessageKind, text: m.text, user: m.user, ts: m.ts };
   if (prev !== undefined) msg.prev = prev;
   if (m.system) msg.system = true;
+  if (m.replyTo) msg.replyTo = m.replyTo;
   return msg;
 }
 
@@ -34,6 +35,7 @@ export function toCleared(e: PublishedEntry): ChatCleared {
 export function toBatchEntry(e: PublishedEntry): BatchEntry {
   const entry: BatchEntry = { id: e.id, kind: e.kind, text: e.text, user: e.user, ts: e.ts, prev: e.prev };
   if (e.system) entry.system = true;
+  if (e.replyTo) entry.replyTo = e.replyTo;
   return entry;
 }
 

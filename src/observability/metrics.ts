@@ -165,7 +165,7 @@ export function createMetrics(options: Partial<MetricsOptions> = {}): ChatMetric
   // The failure counters' series exist at 0 from the start: a series that first appears with its
   // first failure hides that failure from increase() (the alerts in deploy/prometheus/), and a
   // dashboard would show "no data" instead of 0.
-  for (const path of ["adapter", "entries"]) metrics.publishErrors.inc({ path }, 0);
+  for (const path of ["adapter", "entries", "notices"]) metrics.publishErrors.inc({ path }, 0);
   for (const outcome of ["refused", "degraded"]) metrics.replicationShortfalls.inc({ outcome }, 0);
   for (const client of ["pub", "sub", "writer"]) {
     metrics.redisErrors.inc({ client }, 0);

@@ -1,18 +1,11 @@
 /**
  * The wire protocol (docs/protocol.md: v1, server additions, v1.1 capabilities) as Socket.IO typed
  * event maps. The server, the SDK, the browser pages, the load generators and the tests all import
- * these types; nothing re-declares an event.
+ * these types; nothing re-declares an event. A little past 300 lines: it is the one event map; the
+ * moderation team's types live in moderation-events.ts and the shared shapes in common.ts.
  */
-import type { ErrorCode } from "./error-codes.js";
-
-export type Role = "viewer" | "streamer";
-export type MessageKind = "chat" | "question";
-
-export interface User {
-  id: string;
-  name: string;
-  role: Role;
-}
+import type { Ack, MessageKind, ReplyRef, Role, TokenRole, User } from "./common.js";
+import type { HeldSendResult, ModerationClientEvents, ModerationServerEvents } from "./moderation-events.js";
 
 export interface ChatMessage {
   /** Opaque; ids of one room compare as plain strings in storage order. */
@@ -34,6 +27,8 @@ export interface ChatMessage {
    * broker failover, a network blip) and re-joins with `since` to fill the gap.
    */
   prev?: string | null;
+  /** Server addition: the message this one replies to (absent for a message that is no reply). */
+  replyTo?: ReplyRef;
 }
 
 export interface Notice {
@@ -47,20 +42,6 @@ export interface Notice {
   /** Server addition, as on {@link ChatMessage}. */
   prev?: string | null;
 }
-
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  /** Only with `rate_limited`: when a retry may succeed. */
-  retryAfterMs?: number;
-}
-
-export interface Failure {
-  ok: false;
-  error: ErrorBody;
-}
-
-export type Ack<T extends object> = ({ ok: true } & T) | Failure;
 
 export interface JoinRequest {
   room: string;
@@ -76,6 +57,8 @@ export interface JoinResult {
   notice: Notice | null;
   /** Server addition (always sent by this server): the room's current settings. */
   settings?: RoomSettings;
+  /** Server addition (always sent by this server): your role in this room. */
+  role?: Role;
 }
 
 export interface LeaveRequest {
@@ -87,6 +70,8 @@ export interface ChatSendRequest {
   text: string;
   kind: MessageKind;
   clientId: string;
+  /** Server addition: the id of the message (in the same room's history) this one replies to. */
+  replyTo?: string;
 }
 
 export interface NoticeSendRequest {
@@ -123,16 +108,34 @@ export interface MuteResult {
   until: number;
 }
 
-/** Server addition: a room's moderation settings. */
+/**
+ * Server addition: a room's moderation settings. The chat modes (issue #21) are present only while
+ * on, so a room without them carries `{ slowModeSec }` alone, as before.
+ */
 export interface RoomSettings {
   /** Slow mode: seconds a viewer waits between two messages in the room (0-300; 0 = off). */
   slowModeSec: number;
+  /** Only users whose token has the `subscriber` badge may chat (moderators and the streamer too). */
+  subscribersOnly?: true;
+  /** Only users whose token has `followedAt` at least this many seconds ago may chat (0: any follower). */
+  followersOnlySec?: number;
+  /** A text identical (case, spacing and invisible characters aside) to one sent in the last 30 s is refused. */
+  uniqueChat?: true;
+  /** Viewers' messages are held this many seconds (1-10) before they are stored; moderators may remove them first. */
+  delaySec?: number;
 }
 
-/** Server addition (streamer of the room): change the room's settings. */
+/**
+ * Server addition (the room's streamer and moderators): change the room's settings. Only the fields
+ * given change (at least one); `followersOnlySec: null`, `delaySec: 0` and `false` turn a mode off.
+ */
 export interface ConfigureRequest {
   room: string;
-  slowModeSec: number;
+  slowModeSec?: number;
+  subscribersOnly?: boolean;
+  followersOnlySec?: number | null;
+  uniqueChat?: boolean;
+  delaySec?: number;
 }
 
 export interface ConfigureResult {
@@ -208,10 +211,11 @@ export interface ViewerCount {
   count: number;
 }
 
-export interface ClientToServerEvents {
+export interface ClientToServerEvents extends ModerationClientEvents {
   "room:join": (req: JoinRequest, ack: (res: Ack<JoinResult>) => void) => void;
   "room:leave": (req: LeaveRequest, ack: (res: Ack<object>) => void) => void;
-  "chat:send": (req: ChatSendRequest, ack: (res: Ack<SendResult>) => void) => void;
+  /** A v1 client always gets `{ id }`; `held` only with the capability `held` (see HeldSendResult). */
+  "chat:send": (req: ChatSendRequest, ack: (res: Ack<SendResult | HeldSendResult>) => void) => void;
   "notice:send": (req: NoticeSendRequest, ack: (res: Ack<SendResult>) => void) => void;
   "chat:delete": (req: DeleteRequest, ack: (res: Ack<DeleteResult>) => void) => void;
   "user:mute": (req: MuteRequest, ack: (res: Ack<MuteResult>) => void) => void;
@@ -221,7 +225,7 @@ export interface ClientToServerEvents {
   "room:configure": (req: ConfigureRequest, ack: (res: Ack<ConfigureResult>) => void) => void;
 }
 
-export interface ServerToClientEvents {
+export interface ServerToClientEvents extends ModerationServerEvents {
   "chat:message": (msg: ChatMessage) => void;
   notice: (notice: Notice) => void;
   "room:viewers": (count: ViewerCount) => void;
@@ -239,6 +243,11 @@ export interface ServerToClientEvents {
 export const Capability = {
   /** Receive a room's live entries as `chat:batch` (one packet per room per tick) instead of one `chat:message` / `notice` each. */
   Batch: "batch",
+  /**
+   * A send that moderation holds (delay, review) is acked at once with `{ ok: true, held }`, and its
+   * outcome comes later as `chat:held`. Without it the ack waits for the outcome.
+   */
+  Held: "held",
 } as const;
 export type Capability = (typeof Capability)[keyof typeof Capability];
 
@@ -277,6 +286,8 @@ export interface BatchEntry {
   system?: true;
   /** The id of the room's previous stored entry, or null for the first. */
   prev: string | null;
+  /** Server addition, as on {@link ChatMessage}. */
+  replyTo?: ReplyRef;
 }
 
 /**
@@ -293,7 +304,13 @@ export interface ChatBatch {
 export interface TokenClaims {
   sub: string;
   name: string;
-  role: Role;
+  role: TokenRole;
   rooms?: string[];
   exp?: number;
+  /** Server addition: rooms the user moderates (as if the room's streamer had appointed them). */
+  mod?: string[];
+  /** Server addition: badges to show with the user's messages (e.g. `subscriber`, `vip`); 1-10 of `[a-z0-9_-]{1,32}`. */
+  badges?: string[];
+  /** Server addition: when the user followed the stream (seconds since the epoch, as `exp`), for followers-only mode. */
+  followedAt?: number;
 }

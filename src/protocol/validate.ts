@@ -12,11 +12,24 @@ import type {
   MuteRequest,
   JoinRequest,
   LeaveRequest,
-  MessageKind,
   NoticeSendRequest,
   UnbanRequest,
 } from "./events.js";
+import type { MessageKind } from "./common.js";
+import type {
+  HeldRequest,
+  LogRequest,
+  ModeratorRequest,
+  ReportDismissRequest,
+  ReportRequest,
+  RoomRequest,
+  TermAction,
+  TermAddRequest,
+  TermMatch,
+  TermRemoveRequest,
+} from "./moderation-events.js";
 import { CLIENT_ID_MAX_LENGTH, MESSAGE_KINDS, NAME_MAX_LENGTH, ROOM_ID_PATTERN } from "./limits.js";
+import { MAX_DELAY_SEC, MAX_FOLLOW_AGE_SEC, MAX_LOG_PAGE, REASON_MAX_LENGTH, TERM_MAX_LENGTH } from "./moderation-limits.js";
 import { ProtocolError } from "./protocol-error.js";
 
 export { ProtocolError };
@@ -100,7 +113,14 @@ export function parseChatSend(payload: unknown, maxLength: number): ChatSendRequ
   const room = roomOf(p);
   if (!MESSAGE_KINDS.includes(p.kind as MessageKind)) bad('kind must be "chat" or "question"');
   const text = textOf(p, maxLength);
-  return { room, text, kind: p.kind as MessageKind, clientId: clientIdOf(p) };
+  const req: ChatSendRequest = { room, text, kind: p.kind as MessageKind, clientId: clientIdOf(p) };
+  if (p.replyTo !== undefined && p.replyTo !== null) req.replyTo = messageIdOf(p.replyTo, "replyTo");
+  return req;
+}
+
+function messageIdOf(value: unknown, name: string): string {
+  if (typeof value !== "string" || value.length === 0 || value.length > 64) bad(`${name} must be a message id`);
+  return value;
 }
 
 export function parseNoticeSend(payload: unknown, maxLength: number): NoticeSendRequest {
@@ -130,8 +150,7 @@ export const MAX_MUTE_SEC = 86_400;
 export function parseDelete(payload: unknown): DeleteRequest {
   const p = asObject(payload);
   const room = roomOf(p);
-  if (typeof p.id !== "string" || p.id.length === 0 || p.id.length > 64) bad("id must be a message id");
-  return { room, id: p.id };
+  return { room, id: messageIdOf(p.id, "id") };
 }
 
 /** Longest timed ban; a ban without a duration lasts until lifted. */
@@ -174,8 +193,102 @@ export function parseClear(payload: unknown): ClearRequest {
   return { room: roomOf(asObject(payload)) };
 }
 
+function flag(value: unknown, name: string): boolean {
+  if (typeof value !== "boolean") bad(`${name} must be true or false`);
+  return value;
+}
+
+/** A settings change: only the fields given (at least one); see ConfigureRequest. */
 export function parseConfigure(payload: unknown): ConfigureRequest {
   const p = asObject(payload);
-  const room = roomOf(p);
-  return { room, slowModeSec: wholeNumber(p.slowModeSec, "slowModeSec", 0, MAX_SLOW_MODE_SEC) };
+  const req: ConfigureRequest = { room: roomOf(p) };
+  if (p.slowModeSec !== undefined) req.slowModeSec = wholeNumber(p.slowModeSec, "slowModeSec", 0, MAX_SLOW_MODE_SEC);
+  if (p.subscribersOnly !== undefined) req.subscribersOnly = flag(p.subscribersOnly, "subscribersOnly");
+  if (p.followersOnlySec !== undefined) {
+    req.followersOnlySec = p.followersOnlySec === null ? null : wholeNumber(p.followersOnlySec, "followersOnlySec", 0, MAX_FOLLOW_AGE_SEC);
+  }
+  if (p.uniqueChat !== undefined) req.uniqueChat = flag(p.uniqueChat, "uniqueChat");
+  if (p.delaySec !== undefined) req.delaySec = wholeNumber(p.delaySec, "delaySec", 0, MAX_DELAY_SEC);
+  if (Object.keys(req).length === 1) bad("give at least one setting: slowModeSec, subscribersOnly, followersOnlySec, uniqueChat or delaySec");
+  return req;
+}
+
+// --- the moderation team's events (moderation-events.ts) -----------------------------------------
+
+function reasonOf(value: unknown, required: boolean): string | undefined {
+  if (value === undefined || value === null || value === "") {
+    if (required) bad("reason is required");
+    return undefined;
+  }
+  if (typeof value !== "string" || !hasVisibleCharacter(value)) bad("reason must be text");
+  if (exceedsCodePoints(value, REASON_MAX_LENGTH)) throw new ProtocolError(ErrorCode.TooLarge, `reason is over ${REASON_MAX_LENGTH} characters`);
+  return value.trim();
+}
+
+export function parseRoomRequest(payload: unknown): RoomRequest {
+  return { room: roomOf(asObject(payload)) };
+}
+
+export function parseReport(payload: unknown): ReportRequest {
+  const p = asObject(payload);
+  return { room: roomOf(p), id: messageIdOf(p.id, "id"), reason: reasonOf(p.reason, true)! };
+}
+
+export function parseModerator(payload: unknown): ModeratorRequest {
+  const p = asObject(payload);
+  const req: ModeratorRequest = { room: roomOf(p), userId: userIdOf(p) };
+  if (p.name !== undefined && p.name !== null && p.name !== "") {
+    if (!isDisplayName(p.name)) bad("name must be 1-32 characters, no control characters");
+    req.name = p.name.trim();
+  }
+  return req;
+}
+
+/** A held message's id: `h` and digits, as the store makes them. */
+export function isHeldId(value: unknown): value is string {
+  return typeof value === "string" && /^h\d{1,20}$/.test(value);
+}
+
+export function parseHeld(payload: unknown): HeldRequest {
+  const p = asObject(payload);
+  if (!isHeldId(p.id)) bad("id must be a held message's id");
+  const reason = reasonOf(p.reason, false);
+  return reason === undefined ? { room: roomOf(p), id: p.id } : { room: roomOf(p), id: p.id, reason };
+}
+
+export function parseReportDismiss(payload: unknown): ReportDismissRequest {
+  const p = asObject(payload);
+  return { room: roomOf(p), id: messageIdOf(p.id, "id") };
+}
+
+/** A term as given: text with a visible character, at most TERM_MAX_LENGTH characters. */
+export function termOf(value: unknown): string {
+  if (typeof value !== "string" || !hasVisibleCharacter(value)) bad("term must contain a visible character");
+  if (exceedsCodePoints(value, TERM_MAX_LENGTH)) throw new ProtocolError(ErrorCode.TooLarge, `term is over ${TERM_MAX_LENGTH} characters`);
+  return value;
+}
+
+export function parseTermRule(p: Record<string, unknown>): { action: TermAction; match: TermMatch } {
+  if (p.action !== "block" && p.action !== "hold") bad('action must be "block" or "hold"');
+  const match = p.match ?? "word";
+  if (match !== "word" && match !== "substring") bad('match must be "word" or "substring"');
+  return { action: p.action, match };
+}
+
+export function parseTermAdd(payload: unknown): TermAddRequest {
+  const p = asObject(payload);
+  return { room: roomOf(p), term: termOf(p.term), ...parseTermRule(p) };
+}
+
+export function parseTermRemove(payload: unknown): TermRemoveRequest {
+  const p = asObject(payload);
+  return { room: roomOf(p), term: termOf(p.term) };
+}
+
+export function parseLogRequest(payload: unknown): LogRequest {
+  const p = asObject(payload);
+  const req: LogRequest = { room: roomOf(p) };
+  if (p.before !== undefined && p.before !== null) req.before = messageIdOf(p.before, "before");
+  if (p.limit !== undefined) req.limit = wholeNumber(p.limit, "limit", 1, MAX_LOG_PAGE);
+  return req;
 }

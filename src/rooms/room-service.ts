@@ -8,10 +8,20 @@
  * Who may call what is the caller's business (streamer of the room, or a valid API key).
  */
 import { randomUUID } from "node:crypto";
-import { ErrorCode, ProtocolError, type RoomSettings, type ServerToClientEvents, type User } from "../protocol/index.js";
+import {
+  ErrorCode,
+  ProtocolError,
+  type ModerationActionName,
+  type ModerationActor,
+  type ModerationLogEntry,
+  type RoomSettings,
+  type ServerToClientEvents,
+  type User,
+} from "../protocol/index.js";
 import type { PresenceStore } from "../presence/presence-store.js";
 import type { SendBatcher } from "../delivery/send-batcher.js";
-import type { HistoryResult, MessageStore } from "../store/message-store.js";
+import type { HistoryResult, MessageStore, SettingsChange } from "../store/message-store.js";
+import { describeSettingsChange } from "../store/room-settings.js";
 import type { ReplicaCommands } from "./replica-commands.js";
 
 /** Emits to a room's members on every replica, optionally leaving one socket out. */
@@ -28,6 +38,15 @@ export interface RoomServiceDeps {
   replicas: Pick<ReplicaCommands, "kick" | "disconnect">;
   /** Counts room events sent (`event` label as the socket events'). @default none */
   onBroadcast?: (event: string) => void;
+  /** The moderation log (issue #21): each action taken with an actor is recorded. @default none */
+  audit?: RoomAudit;
+}
+
+/** Where the room's moderation actions are recorded (src/moderation/moderation-service.ts). */
+export interface RoomAudit {
+  record(room: string, by: ModerationActor, action: ModerationActionName, details?: Pick<ModerationLogEntry, "target" | "reason" | "detail">): Promise<void>;
+  /** A message was deleted: off the reports queue too. */
+  deleted(room: string, id: string, by: ModerationActor): Promise<void>;
 }
 
 /** How the site's own posts appear: a user with a fixed id, role `streamer` for v1 clients, and `system: true`. */
@@ -75,17 +94,23 @@ export class RoomService {
   }
 
   /** Removes a message from history and tells the room (`chat:deleted`); false when it is not there. */
-  async remove(room: string, id: string, except?: string): Promise<boolean> {
+  async remove(room: string, id: string, except?: string, by?: ModerationActor): Promise<boolean> {
     const deleted = await this.deps.store.remove(room, id);
     if (deleted) {
       this.deps.broadcast.emit(room, "chat:deleted", { room, id }, except);
       this.deps.onBroadcast?.("chat:delete");
+      if (by) {
+        await this.deps.audit?.deleted(room, id, by);
+        await this.deps.audit?.record(room, by, "delete", { target: { messageId: id } });
+      }
     }
     return deleted;
   }
 
-  mute(room: string, userId: string, durationSec: number): Promise<number> {
-    return this.deps.store.mute(room, userId, durationSec);
+  async mute(room: string, userId: string, durationSec: number, by?: ModerationActor): Promise<number> {
+    const until = await this.deps.store.mute(room, userId, durationSec);
+    if (by) await this.deps.audit?.record(room, by, "mute", { target: { userId }, detail: `${durationSec} s` });
+    return until;
   }
 
   /**
@@ -93,14 +118,17 @@ export class RoomService {
    * replica refuses their sends and joins; then their sockets in the room, on every replica, are
    * told (`room:banned`) and removed.
    */
-  async ban(room: string, userId: string, durationSec?: number): Promise<{ until: number | null; removed: number }> {
+  async ban(room: string, userId: string, durationSec?: number, by?: ModerationActor): Promise<{ until: number | null; removed: number }> {
     const until = await this.deps.store.ban(room, userId, durationSec);
     const removed = await this.deps.replicas.kick(room, userId, until);
+    if (by) await this.deps.audit?.record(room, by, "ban", { target: { userId }, detail: durationSec === undefined ? "until lifted" : `${durationSec} s` });
     return { until, removed };
   }
 
-  unban(room: string, userId: string): Promise<boolean> {
-    return this.deps.store.unban(room, userId);
+  async unban(room: string, userId: string, by?: ModerationActor): Promise<boolean> {
+    const lifted = await this.deps.store.unban(room, userId);
+    if (lifted && by) await this.deps.audit?.record(room, by, "unban", { target: { userId } });
+    return lifted;
   }
 
   /**
@@ -120,6 +148,8 @@ export class RoomService {
     // Exempt and with a fresh key: nothing can refuse it.
     if (outcome.id === undefined) throw new Error(`clear marker refused: ${JSON.stringify(outcome)}`);
     this.deps.onBroadcast?.("chat:clear");
+    const { id, name, role } = by.user;
+    await this.deps.audit?.record(room, by.system ? { id, name, system: true } : { id, name, role }, "clear");
     return outcome.id;
   }
 
@@ -128,11 +158,12 @@ export class RoomService {
     return this.deps.store.open(room, durationSec);
   }
 
-  /** Replaces the room's settings and tells its members (`room:settings`). */
-  async configure(room: string, settings: RoomSettings): Promise<RoomSettings> {
-    const stored = await this.deps.store.configure(room, settings);
+  /** Changes the room's settings given (slow mode, chat modes) and tells its members (`room:settings`). */
+  async configure(room: string, change: SettingsChange, by?: ModerationActor): Promise<RoomSettings> {
+    const stored = await this.deps.store.configure(room, change);
     this.deps.broadcast.emit(room, "room:settings", { room, ...stored });
     this.deps.onBroadcast?.("room:configure");
+    if (by) await this.deps.audit?.record(room, by, "configure", { detail: describeSettingsChange(change) });
     return stored;
   }
 

@@ -14,18 +14,18 @@ function recorder<E extends keyof RoomEvents>(on: (e: E, fn: (p: RoomEvents[E]) 
 }
 
 describe("ChatClient: connection", () => {
-  it("always names the batch capability; an anonymous client sends its name and a session secret it keeps", () => {
+  it("always names the batch and held capabilities; an anonymous client sends its name and a session secret it keeps", () => {
     const storage = new MemoryStorage();
     const a = harness({ name: "Ada", storage });
     const auth = a.socket.handshakes[0]!;
-    expect(auth).toMatchObject({ caps: ["batch"], name: "Ada" });
+    expect(auth).toMatchObject({ caps: ["batch", "held"], name: "Ada" });
     expect(auth.session).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(auth.token).toBeUndefined();
     // The next client with the same storage (a reload) is the same anonymous user.
     const b = harness({ name: "Ada", storage });
     expect(b.socket.handshakes[0]!.session).toBe(auth.session);
     const c = harness({ token: "t.o.k" });
-    expect(c.socket.handshakes[0]).toEqual({ caps: ["batch"], token: "t.o.k" });
+    expect(c.socket.handshakes[0]).toEqual({ caps: ["batch", "held"], token: "t.o.k" });
   });
 
   it("reports connection states as typed events", () => {

@@ -206,7 +206,7 @@ export class ChatClient extends Emitter<ClientEvents> {
   }
 
   private auth(): HandshakeAuth {
-    const auth: HandshakeAuth = { caps: [Capability.Batch] };
+    const auth: HandshakeAuth = { caps: [Capability.Batch, Capability.Held] };
     if (this.opts.token !== undefined) auth.token = this.opts.token;
     else {
       if (this.opts.name !== undefined) auth.name = this.opts.name;
@@ -278,5 +278,13 @@ export class ChatClient extends Emitter<ClientEvents> {
     socket.on("chat:cleared", (cleared) => room(cleared.room)?.feed.cleared(cleared));
     socket.on("room:settings", ({ room: id, ...settings }) => room(id)?.feed.settings(settings));
     socket.on("room:banned", ({ room: id, until }) => room(id)?.handleBanned(until));
+    socket.on("chat:held", (outcome) => room(outcome.room)?.handleHeld(outcome));
+    socket.on("room:role", ({ room: id, role }) => room(id)?.feed.role(role));
+    socket.on("mod:held", ({ room: id, messages }) => room(id)?.moderation.feed("held", { messages }));
+    socket.on("mod:resolved", ({ room: id, items }) => room(id)?.moderation.feed("resolved", { items }));
+    socket.on("mod:report", ({ room: id, report }) => room(id)?.moderation.feed("report", { report }));
+    socket.on("mod:log", ({ room: id, entry }) => room(id)?.moderation.feed("log", { entry }));
+    socket.on("mod:moderators", ({ room: id, moderators }) => room(id)?.moderation.feed("moderators", { moderators }));
+    socket.on("mod:terms", ({ room: id, terms }) => room(id)?.moderation.feed("terms", { terms }));
   }
 }

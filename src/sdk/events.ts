@@ -1,5 +1,18 @@
 /** The events a {@link ChatClient} and a room subscription emit, one payload object each. */
-import type { BatchEntry, ChatMessage, Notice, RoomSettings, User } from "../protocol/index.js";
+import type {
+  BatchEntry,
+  BlockedTerm,
+  ChatMessage,
+  HeldMessage,
+  Moderator,
+  ModerationLogEntry,
+  Notice,
+  QueueResolution,
+  ReportedMessage,
+  Role,
+  RoomSettings,
+  User,
+} from "../protocol/index.js";
 import type { ChatError } from "./chat-error.js";
 import type { Outgoing } from "./outbox.js";
 
@@ -49,10 +62,31 @@ export interface RoomEvents {
   banned: { until: number | null };
   /** A live entry of a kind this SDK does not know (a newer server): its id is recorded, nothing else. */
   entry: { entry: BatchEntry };
+  /** Our role in the room: from each join's answer, and when the streamer appoints or removes us. */
+  role: { role: Role };
   /**
    * An own message changed state. Once sent it is in the room's snapshot with its id; with
    * `alreadyReceived`, a re-join brought it first (after a lost ack), so it is already shown by a
    * `messages` event and its own row can go.
    */
   outgoing: { message: Outgoing; alreadyReceived: boolean };
+}
+
+/**
+ * What a room's moderation team hears (`room.moderation`, for the room's streamer and moderators
+ * only: the server sends nobody else these).
+ */
+export interface ModerationEvents {
+  /** Messages were held (delay or review): not shown to anyone yet; approve, deny or let them be released. */
+  held: { messages: HeldMessage[] };
+  /** Items left the review queue (held messages released, approved, denied, dropped; reports dismissed or deleted). */
+  resolved: { items: QueueResolution[] };
+  /** A message was reported (the report item with every report so far). */
+  report: { report: ReportedMessage };
+  /** A moderation action was recorded. */
+  log: { entry: ModerationLogEntry };
+  /** The appointed moderators changed. */
+  moderators: { moderators: Moderator[] };
+  /** The room's blocked terms changed. */
+  terms: { terms: BlockedTerm[] };
 }

@@ -4,7 +4,8 @@
  */
 export { ChatClient, type ChatClientOptions } from "./chat-client.js";
 export { RoomSubscription, defaultRoomOptions, type RoomOptions } from "./room-subscription.js";
-export type { ClientEvents, ConnectionState, RoomEvents, RoomState } from "./events.js";
+export type { ClientEvents, ConnectionState, ModerationEvents, RoomEvents, RoomState } from "./events.js";
+export { RoomModeration } from "./room-moderation.js";
 export type { Outgoing, OutgoingKind, OutgoingState } from "./outbox.js";
 export { ChatError, isPermanent, type LocalReason } from "./chat-error.js";
 export { defaultRetryPolicy, type RetryPolicy } from "./retry-runner.js";
@@ -20,13 +21,27 @@ export type { ChatSocket, SocketEvents, SocketFactory, SocketFactoryInput } from
 export {
   Capability,
   ErrorCode,
+  RefusalReason,
+  replyExcerpt,
   type BatchEntry,
+  type BlockedTerm,
   type ChatMessage,
+  type ConfigureRequest,
   type ErrorBody,
+  type HeldMessage,
+  type HeldReceipt,
   type MessageKind,
+  type Moderator,
+  type ModerationLogEntry,
   type Notice,
+  type QueueList,
+  type QueueResolution,
+  type ReplyRef,
+  type ReportedMessage,
   type RoomSettings,
   type ChatCleared,
   type Role,
+  type TermAction,
+  type TermMatch,
   type User,
 } from "../protocol/index.js";

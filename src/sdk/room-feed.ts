@@ -3,7 +3,7 @@
  * turned into the room's view and its events: each entry recorded once by the timeline (which
  * de-duplicates and watches for gaps), each change told to the UI once, in id order.
  */
-import type { BatchEntry, ChatCleared, ChatMessage, JoinResult, Notice, RoomSettings, User } from "../protocol/index.js";
+import type { BatchEntry, ChatCleared, ChatMessage, JoinResult, Notice, Role, RoomSettings, User } from "../protocol/index.js";
 import type { RoomEvents } from "./events.js";
 import type { Outgoing } from "./outbox.js";
 import type { RoomTimeline } from "./room-timeline.js";
@@ -66,6 +66,13 @@ export class RoomFeed {
     if (this.deps.timeline.accept(id)) this.showCleared(id, this.deps.self, false);
   }
 
+  /** Our role in the room (a join's answer, `room:role`). */
+  role(role: Role): void {
+    if (this.deps.view.role === role) return;
+    this.deps.view.role = role;
+    this.deps.emit("role", { role });
+  }
+
   /** A `room:settings` (or a join's answer). */
   settings(settings: RoomSettings): void {
     if (this.deps.view.setSettings(settings)) this.deps.emit("settings", { settings: { ...settings } });
@@ -102,6 +109,7 @@ export class RoomFeed {
     }
     if (view.setNotice(res.notice, true)) emit("notice", { notice: view.notice });
     if (res.settings) this.settings(res.settings);
+    if (res.role) this.role(res.role);
     view.viewers = res.viewers;
     emit("viewers", { count: res.viewers });
     emit("joined", { recovered: res.recovered, startOver, refill, viewers: res.viewers });
@@ -117,7 +125,7 @@ export class RoomFeed {
     if (msg.state === "sent" && msg.id !== undefined) {
       alreadyReceived = !this.deps.timeline.accept(msg.id);
       const { id, room, text, ts } = msg;
-      const user = this.deps.self;
+      const user = this.deps.view.role ? { ...this.deps.self, role: this.deps.view.role } : this.deps.self;
       if (msg.kind === "notice") this.showNotice({ id, room, text, user, ts });
       else if (!alreadyReceived) {
         this.deps.view.add([{ id, room, kind: msg.kind, text, user, ts }]);
@@ -125,7 +133,7 @@ export class RoomFeed {
       }
     }
     this.deps.emit("outgoing", { message: msg, alreadyReceived });
-    if (msg.state !== "pending") this.deps.timeline.ownSettled();
+    if (msg.state === "sent" || msg.state === "failed") this.deps.timeline.ownSettled();
   }
 
   private showMessages(messages: readonly ChatMessage[]): void {

@@ -7,7 +7,17 @@
  * it holds (room-timeline, room-view, room-feed, room-joiner, outbox, retry-runner); what is left
  * here is its API and the state that ties them, which reads best in one place.
  */
-import { ErrorCode, type ChatMessage, type MessageKind, type Notice, type RoomSettings, type User } from "../protocol/index.js";
+import {
+  ErrorCode,
+  type ChatMessage,
+  type ConfigureRequest,
+  type HeldOutcome,
+  type MessageKind,
+  type Notice,
+  type Role,
+  type RoomSettings,
+  type User,
+} from "../protocol/index.js";
 import type { BackoffOptions } from "./backoff.js";
 import { ChatError } from "./chat-error.js";
 import type { Clock, TimerHandle } from "./clock.js";
@@ -18,6 +28,7 @@ import type { Requests } from "./requests.js";
 import { RetryRunner, type RetryPolicy } from "./retry-runner.js";
 import { RoomFeed } from "./room-feed.js";
 import { RoomJoiner } from "./room-joiner.js";
+import { RoomModeration } from "./room-moderation.js";
 import { defaultRoomTimelineOptions, RoomTimeline, type RoomTimelineOptions, type TimelineStats } from "./room-timeline.js";
 import { RoomView } from "./room-view.js";
 import type { ChatStorage } from "./storage.js";
@@ -52,6 +63,8 @@ export class RoomSubscription extends Emitter<RoomEvents> {
   readonly id: string;
   /** @internal Where the client delivers what the server says about this room. */
   readonly feed: RoomFeed;
+  /** The room's moderation tools and the team's events (for its streamer and moderators). */
+  readonly moderation: RoomModeration;
   private readonly opts: RoomOptions;
   private readonly timeline: RoomTimeline;
   private readonly view: RoomView;
@@ -100,7 +113,11 @@ export class RoomSubscription extends Emitter<RoomEvents> {
       transmit: (msg) =>
         msg.kind === "notice"
           ? host.requests.send("notice:send", { room: id, text: msg.text, clientId: msg.clientId }, host.ackTimeoutMs)
-          : host.requests.send("chat:send", { room: id, text: msg.text, kind: msg.kind, clientId: msg.clientId }, host.ackTimeoutMs),
+          : host.requests.send(
+              "chat:send",
+              { room: id, text: msg.text, kind: msg.kind, clientId: msg.clientId, ...(msg.replyTo === undefined ? {} : { replyTo: msg.replyTo }) },
+              host.ackTimeoutMs,
+            ),
       changed: (msg) => this.feed.own(msg),
     });
     this.feed = new RoomFeed({
@@ -128,6 +145,7 @@ export class RoomSubscription extends Emitter<RoomEvents> {
       },
       refused: (error) => this.fail(error),
     });
+    this.moderation = new RoomModeration({ room: id, requests: host.requests, runner: this.runner, ackTimeoutMs: host.ackTimeoutMs, reportError: host.reportError });
   }
 
   get state(): RoomState {
@@ -148,9 +166,14 @@ export class RoomSubscription extends Emitter<RoomEvents> {
     return this.view.notice;
   }
 
-  /** The room's settings (slow mode), once a join answered. */
+  /** The room's settings (slow mode, chat modes), once a join answered. */
   get settings(): RoomSettings | undefined {
     return this.view.settings;
+  }
+
+  /** Our role in the room (viewer, moderator, streamer), once a join answered. */
+  get role(): Role | undefined {
+    return this.view.role;
   }
 
   /** Viewers in the room, once known. */
@@ -214,9 +237,18 @@ export class RoomSubscription extends Emitter<RoomEvents> {
     this.host.released(this);
   }
 
-  /** Sends a chat message or question; resolves with its stored id (see {@link Outgoing} for its states). */
-  send(text: string, kind: MessageKind = "chat"): Promise<string> {
-    return this.submit(kind, text);
+  /**
+   * Sends a chat message or question, or a reply (`replyTo`: a message id of this room); resolves
+   * with its stored id (see {@link Outgoing} for its states: a moderated room may hold it first).
+   */
+  send(text: string, kind: MessageKind = "chat", options: { replyTo?: string } = {}): Promise<string> {
+    return this.submit(kind, text, options.replyTo);
+  }
+
+  /** Reports a message of this room to its moderators; false when we had reported it already. */
+  async report(messageId: string, reason: string): Promise<boolean> {
+    const { reported } = await this.runner.run(() => this.host.requests.send("chat:report", { room: this.id, id: messageId, reason }, this.host.ackTimeoutMs));
+    return reported;
   }
 
   /** Posts the room's pinned notice (the room's streamer only). */
@@ -244,9 +276,12 @@ export class RoomSubscription extends Emitter<RoomEvents> {
     return until;
   }
 
-  /** Moderation (the room's streamer): slow mode, 0-300 s between one viewer's messages (0 = off). */
-  async configure(settings: RoomSettings): Promise<RoomSettings> {
-    const req = { room: this.id, slowModeSec: settings.slowModeSec };
+  /**
+   * Moderation (the room's streamer and moderators): slow mode (0-300 s between one viewer's
+   * messages, 0 = off) and the chat modes; only the fields given change.
+   */
+  async configure(change: Omit<ConfigureRequest, "room">): Promise<RoomSettings> {
+    const req = { ...change, room: this.id };
     const res = await this.runner.run(() => this.host.requests.send("room:configure", req, this.host.ackTimeoutMs));
     // Members are told with room:settings, we included; the ack may come first.
     if (this.current !== "left") this.feed.settings(res.settings);
@@ -288,6 +323,11 @@ export class RoomSubscription extends Emitter<RoomEvents> {
     if (this.current === "joining") this.joiner.start(false);
   }
 
+  /** @internal The outcome of one of our held messages (`chat:held`). */
+  handleHeld(outcome: HeldOutcome): void {
+    this.outbox.heldOutcome(outcome);
+  }
+
   /** @internal We were banned here: the server removed us from the room; the room fails. */
   handleBanned(until: number | null): void {
     if (!this.listening()) return;
@@ -310,9 +350,9 @@ export class RoomSubscription extends Emitter<RoomEvents> {
     return this.current === "joining" || this.current === "joined";
   }
 
-  private submit(kind: Outgoing["kind"], text: string): Promise<string> {
+  private submit(kind: Outgoing["kind"], text: string, replyTo?: string): Promise<string> {
     if (this.current === "left") return Promise.reject(ChatError.local("closed", `left room ${this.id}`));
-    return this.outbox.submit(kind, text).done;
+    return this.outbox.submit(kind, text, replyTo).done;
   }
 
   private whenJoined(): Promise<boolean> {

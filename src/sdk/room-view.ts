@@ -2,7 +2,7 @@
  * What a room shows: the ordered snapshot of its newest messages (own sent ones included), its
  * current notice and its viewer count. The subscription feeds it and tells the UI what changed.
  */
-import type { BatchEntry, ChatMessage, Notice, RoomSettings } from "../protocol/index.js";
+import type { BatchEntry, ChatMessage, Notice, Role, RoomSettings } from "../protocol/index.js";
 import { compareIds, MessageWindow } from "./message-window.js";
 
 /** A wire message minus `prev`, which only the SDK needs. */
@@ -15,7 +15,8 @@ export function withoutPrev<T extends { prev?: string | null }>(entry: T): Omit<
 export function fromBatchEntry(room: string, entry: BatchEntry): { message: ChatMessage } | { notice: Notice } | undefined {
   const { id, kind, text, user, ts } = entry;
   const system = entry.system ? { system: true as const } : {};
-  if (kind === "chat" || kind === "question") return { message: { id, room, kind, text, user, ts, ...system } };
+  const reply = entry.replyTo ? { replyTo: entry.replyTo } : {};
+  if (kind === "chat" || kind === "question") return { message: { id, room, kind, text, user, ts, ...system, ...reply } };
   if (kind === "notice") return { notice: { id, room, text, user, ts, ...system } };
   return undefined;
 }
@@ -25,6 +26,8 @@ export class RoomView {
   viewers: number | undefined;
   /** The room's settings, once a join answered. */
   settings: RoomSettings | undefined;
+  /** Our role in the room, once a join answered. */
+  role: Role | undefined;
   private readonly window: MessageWindow;
 
   constructor(size: number, stored: ChatMessage[]) {
@@ -59,7 +62,7 @@ export class RoomView {
 
   /** Takes new settings; true when they changed. */
   setSettings(settings: RoomSettings): boolean {
-    if (this.settings?.slowModeSec === settings.slowModeSec) return false;
+    if (this.settings && sameSettings(this.settings, settings)) return false;
     this.settings = { ...settings };
     return true;
   }
@@ -82,4 +85,10 @@ export class RoomView {
     this.notice = notice && withoutPrev(notice);
     return true;
   }
+}
+
+function sameSettings(a: RoomSettings, b: RoomSettings): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof RoomSettings>;
+  for (const key of keys) if (a[key] !== b[key]) return false;
+  return true;
 }

@@ -15,6 +15,7 @@ import { SendBatcher } from "../delivery/send-batcher.js";
 import { LeanConnections } from "../engine/lean-connections.js";
 import type { ChatMetrics } from "../observability/metrics.js";
 import { ViewerCounts } from "../presence/viewer-counts.js";
+import { createModeration, type Moderation } from "../moderation/moderation-kit.js";
 import { ErrorCode, ProtocolError } from "../protocol/index.js";
 import { ReplicaCommands } from "../rooms/replica-commands.js";
 import { RoomService } from "../rooms/room-service.js";
@@ -53,10 +54,14 @@ export function wireChat(io: ChatIo, api: Router, opts: ChatServerOptions, deps:
     },
     { tickMs: opts.batchTickMs },
   );
-  const rooms = roomService(io, store, sends, deps);
+  const moderation = createModeration(
+    { nsp, store, team: deps.team, log: deps.moderationLog, notices: deps.notices, logger, onAnnounceError: () => metrics?.publishErrors.inc({ path: "notices" }) },
+    opts.moderation,
+  );
+  const rooms = roomService(io, store, sends, deps, moderation);
   api.use(
     createApiRouter(
-      { rooms, logger, onRequest: (route, status) => metrics?.apiRequests.inc({ route, status: String(status) }), cluster: ops.views },
+      { rooms, moderation: moderation.service, logger, onRequest: (route, status) => metrics?.apiRequests.inc({ route, status: String(status) }), cluster: ops.views },
       { ...opts.api, messageMaxLength: opts.messageMaxLength },
     ),
   );
@@ -66,6 +71,7 @@ export function wireChat(io: ChatIo, api: Router, opts: ChatServerOptions, deps:
     sends,
     viewers,
     rooms,
+    moderation,
     limits: { messageMaxLength: opts.messageMaxLength, maxRoomsPerSocket: opts.maxRoomsPerSocket },
     logger,
     metrics,
@@ -80,6 +86,7 @@ export function wireChat(io: ChatIo, api: Router, opts: ChatServerOptions, deps:
       await viewers.stop();
       await ops.close();
       stopDelivery();
+      moderation.close();
       abuse.close();
     },
   };
@@ -127,8 +134,9 @@ function deliverLocally(nsp: ChatNamespace, deps: ChatServerDeps): () => void {
 }
 
 /** Room operations for both callers (socket events, HTTP API), effective on every replica. */
-function roomService(io: ChatIo, store: MessageStore, sends: SendBatcher, deps: ChatServerDeps): RoomService {
+function roomService(io: ChatIo, store: MessageStore, sends: SendBatcher, deps: ChatServerDeps, moderation: Moderation): RoomService {
   return new RoomService({
+    audit: moderation.service,
     store,
     sends,
     presence: deps.presence,

@@ -17,6 +17,10 @@ import { defaultWriteCoalescingOptions } from "../engine/write-coalescing.js";
 import { defaultConnectionLimiterOptions } from "../http/connection-limiter.js";
 import type { ViewerCountsOptions } from "../presence/viewer-counts.js";
 import type { EntryBus } from "../delivery/entry-bus.js";
+import type { NoticeBus } from "../delivery/notice-bus.js";
+import type { ModerationOptions } from "../moderation/moderation-kit.js";
+import type { ModerationLog } from "../store/moderation-log.js";
+import type { ModerationStore } from "../store/moderation-store.js";
 import type { ChatMetrics } from "../observability/metrics.js";
 import type { PresenceStore } from "../presence/presence-store.js";
 import type { MessageStore } from "../store/message-store.js";
@@ -84,6 +88,8 @@ export interface ChatServerOptions {
   api: Partial<Omit<ApiOptions, "messageMaxLength">>;
   /** This replica's heartbeat and the cluster view (`/ops`, GET /api/v1/cluster). @default {} (OpsOptions defaults) */
   ops: Partial<OpsOptions>;
+  /** The moderation team's timers and caches (held messages, waiting senders, term lists). @default {} (their defaults) */
+  moderation: Partial<ModerationOptions>;
 }
 
 export const defaultChatServerOptions: ChatServerOptions = {
@@ -106,6 +112,7 @@ export const defaultChatServerOptions: ChatServerOptions = {
   wsEngine: "lean",
   api: {},
   ops: {},
+  moderation: {},
 };
 
 export interface ChatServerDeps {
@@ -113,6 +120,12 @@ export interface ChatServerDeps {
   store: MessageStore;
   /** Where the store's published entries arrive (from Redis through the adapter, or from the in-memory store). */
   bus: EntryBus;
+  /** Where the store's moderation notices arrive (the same two ways). */
+  notices: NoticeBus;
+  /** The rooms' moderators, blocked terms and reports (and the site's terms). */
+  team: ModerationStore;
+  /** The moderation log. */
+  moderationLog: ModerationLog;
   presence: PresenceStore;
   /** Identifies this replica in presence reports. */
   replicaId: string;

@@ -12,6 +12,13 @@ export interface SocketData {
   user: VerifiedUser;
   /** Set (true) only when the client asked for protocol v1.1 batches (`auth.caps`). */
   batch?: boolean;
+  /** Set (true) only when the client asked for immediate `held` acks (`auth.caps`: `held`). */
+  held?: boolean;
+  /**
+   * Rooms where this connection's user is an appointed moderator, as its join found (and role
+   * changes since): messages there say `moderator` and skip the chat modes. Created when first needed.
+   */
+  moderates?: Set<string>;
   /** Per-connection message rate (chat:send, notice:send); created at the first message (most viewers never send). */
   sendBucket?: TokenBucket;
   /** Per-connection rate of every other event, so join/leave floods are bounded too; created at the first event. */
@@ -26,6 +33,8 @@ export interface ServerSideEvents {
   "chat:ban-kick": (req: { room: string; userId: string; until: number | null }, ack: (removed: number) => void) => void;
   /** Close `userId`'s local connections; answers how many. */
   "chat:disconnect-user": (req: { userId: string }, ack: (closed: number) => void) => void;
+  /** The site's blocked terms changed: drop the compiled list; answers 1. */
+  "chat:site-terms": (req: Record<string, never>, ack: (done: number) => void) => void;
 }
 
 export type ChatIo = Server<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;

@@ -1,18 +1,31 @@
 import { describe, expect, it } from "vitest";
-import type { PublishedEntry } from "./message-store.js";
+import type { MessageStoreOptions, PublishedEntry } from "./message-store.js";
 import { MemoryMessageStore } from "./memory-message-store.js";
-import { messageStoreSuite, waitForCount } from "./message-store.suite.js";
+import { heldMessagesSuite } from "./held-messages.suite.js";
+import { messageStoreSuite, waitForCount, type StoreUnderTest } from "./message-store.suite.js";
+import type { ModerationNotice } from "./moderation-notice.js";
 
-messageStoreSuite("in-memory", async (options) => {
+const inMemory = async (options: Partial<MessageStoreOptions>): Promise<StoreUnderTest> => {
   const published = new Map<string, PublishedEntry[]>();
-  const store = new MemoryMessageStore(options, { publish: (room, entries) => published.get(room)?.push(...entries) });
+  const notices = new Map<string, ModerationNotice[]>();
+  const store = new MemoryMessageStore(options, {
+    publish: (room, entries) => published.get(room)?.push(...entries),
+    announce: (room, list) => notices.get(room)?.push(...list),
+  });
   return {
     store,
-    watch: async (room) => void published.set(room, []),
+    watch: async (room) => {
+      published.set(room, []);
+      notices.set(room, []);
+    },
     published: (room, count) => waitForCount(published.get(room) ?? [], count),
+    notices: (room, count) => waitForCount(notices.get(room) ?? [], count),
     close: () => store.close(),
   };
-});
+};
+
+messageStoreSuite("in-memory", inMemory);
+heldMessagesSuite("in-memory", inMemory);
 
 describe("MemoryMessageStore limits", () => {
   it("keeps at most maxRooms rooms, dropping the one idle longest", async () => {

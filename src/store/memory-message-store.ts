@@ -1,5 +1,6 @@
-import type { RoomSettings } from "../protocol/index.js";
+import { UNIQUE_CHAT_WINDOW_MS, type HeldMessage, type RoomSettings } from "../protocol/index.js";
 import { historyWindow } from "./history-window.js";
+import { holdsDraft, refusalOf } from "./memory-draft-checks.js";
 import {
   type AppendOutcome,
   type HistoryResult,
@@ -8,47 +9,29 @@ import {
   type MemoryLimits,
   type MessageStoreOptions,
   type PublishedEntry,
+  type ReleaseResult,
   type RoomAccess,
+  type SettingsChange,
   type StoredMessage,
   DEFAULT_ROOM_SETTINGS,
   PACE_TTL_MS,
   defaultMemoryLimits,
   defaultMessageStoreOptions,
 } from "./message-store.js";
-import { MonotonicIds, encodeMessageId } from "./message-id.js";
-
-interface StoredEntry extends StoredMessage {
-  sender: string;
-}
-
-interface RoomState {
-  entries: StoredEntry[];
-  ids: MonotonicIds;
-  dedup: Map<string, { id: string; fingerprint: string; expiresAt: number }>;
-  notice: StoredMessage | null;
-  mutes: Map<string, number>;
-  expiresAt: number;
-  /** What outlives the history's TTL (as the Redis keys without a TTL do): bans, settings, pace. */
-  lasting: LastingState;
-}
-
-interface LastingState {
-  /** User id -> when the ban ends (Infinity: until lifted). */
-  bans: Map<string, number>;
-  settings: RoomSettings;
-  /** User id -> when their last slow-mode-counted message was stored. */
-  pace: Map<string, number>;
-  /** Until when viewers' messages are accepted with `requireOpenRooms` (ms). */
-  openUntil: number;
-}
-
-const freshLasting = (): LastingState => ({ bans: new Map(), settings: { ...DEFAULT_ROOM_SETTINGS }, pace: new Map(), openUntil: 0 });
+import { MonotonicIds } from "./message-id.js";
+import { freshLasting, heldOutcome, holdDraft, releaseHeld, storeDraft, toStored, type RoomState } from "./memory-room.js";
+import type { ModerationNotice } from "./moderation-notice.js";
+import { applySettingsChange, hasSettings } from "./room-settings.js";
 
 export interface MemoryMessageStoreDeps {
   /** Milliseconds since the epoch. @default Date.now */
   now?: () => number;
   /** Receives each append's new entries, in order, before `append` resolves. @default none */
   publish?: (room: string, entries: PublishedEntry[]) => void;
+  /** Receives each announcement's moderation notices. @default none */
+  announce?: (room: string, notices: ModerationNotice[]) => void;
+  /** Whether a user is an appointed moderator (the moderation store's list), for a join's read. @default none are */
+  isModerator?: (room: string, userId: string) => boolean;
 }
 
 /**
@@ -62,12 +45,16 @@ export class MemoryMessageStore implements MessageStore {
   private readonly opts: MessageStoreOptions & MemoryLimits;
   private readonly now: () => number;
   private readonly publish: MemoryMessageStoreDeps["publish"];
+  private readonly notify: MemoryMessageStoreDeps["announce"];
+  private readonly appointed: NonNullable<MemoryMessageStoreDeps["isModerator"]>;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(options: Partial<MessageStoreOptions & MemoryLimits> = {}, deps: MemoryMessageStoreDeps = {}) {
     this.opts = { ...defaultMessageStoreOptions, ...defaultMemoryLimits, ...options };
     this.now = deps.now ?? Date.now;
     this.publish = deps.publish;
+    this.notify = deps.announce;
+    this.appointed = deps.isModerator ?? (() => false);
     // Abandoned rooms and old dedup keys go away like Redis keys with a TTL would.
     this.sweeper = setInterval(() => this.sweep(), 60_000);
     this.sweeper.unref();
@@ -78,43 +65,26 @@ export class MemoryMessageStore implements MessageStore {
     const room = this.room(roomId, now);
     const published: PublishedEntry[] = [];
     const { bans, pace, settings } = room.lasting;
-    const slowMs = settings.slowModeSec * 1000;
-    const closed = this.opts.requireOpenRooms && room.lasting.openUntil < now;
+    const state = { closed: this.opts.requireOpenRooms && room.lasting.openUntil < now, settings, bans, mutes: room.mutes, pace, unique: room.unique };
     const outcomes = drafts.map((draft): AppendOutcome => {
       const fingerprint = draft.fingerprint ?? "";
       const seen = room.dedup.get(draft.dedupKey);
       if (seen && seen.expiresAt > now) {
-        return seen.fingerprint === fingerprint ? { id: seen.id, duplicate: true } : { refused: "conflict" };
+        if (seen.fingerprint !== fingerprint) return { refused: "conflict" };
+        if (seen.id === "denied") return { refused: "denied" };
+        const held = seen.id.startsWith("held:") ? room.held.get(seen.id.slice(5))?.held : undefined;
+        if (held) return heldOutcome(held, true, now);
+        return { id: seen.id, duplicate: true };
       }
-      const userId = draft.user.id;
-      if (!draft.exempt) {
-        if (closed) return { refused: "closed" };
-        const bannedUntil = bans.get(userId) ?? 0;
-        if (bannedUntil > now) return bannedUntil === Infinity ? { refused: "banned" } : { refused: "banned", retryAfterMs: bannedUntil - now };
-        const mutedUntil = draft.kind === "notice" ? 0 : (room.mutes.get(userId) ?? 0);
-        if (mutedUntil > now) return { mutedForMs: mutedUntil - now };
-        const last = pace.get(userId);
-        if (slowMs > 0 && last !== undefined && now - last < slowMs) return { refused: "slow_mode", retryAfterMs: last + slowMs - now };
-      }
-      const { ms, seq } = room.ids.next(now);
-      const entry: StoredEntry = {
-        id: encodeMessageId(ms, seq),
-        room: roomId,
-        kind: draft.kind,
-        text: draft.text,
-        user: draft.user,
-        ts: ms,
-        sender: draft.sender,
-        ...(draft.system ? { system: true as const } : {}),
-      };
-      const prev = room.entries.at(-1)?.id ?? null;
-      room.entries.push(entry);
-      if (room.entries.length > this.opts.historySize) room.entries.splice(0, room.entries.length - this.opts.historySize);
-      if (entry.kind === "notice") room.notice = toStored(entry);
-      room.dedup.set(draft.dedupKey, { id: entry.id, fingerprint, expiresAt: now + this.opts.dedupTtlSec * 1000 });
-      if (slowMs > 0 && !draft.exempt) pace.set(userId, now);
-      room.expiresAt = now + this.opts.historyTtlSec * 1000;
-      published.push({ ...toStored(entry), prev, sender: entry.sender });
+      const refused = refusalOf(draft, state, now);
+      if (refused) return refused;
+      const relaxed = draft.exempt || draft.modExempt;
+      if (holdsDraft(draft, settings) && room.held.size >= this.opts.heldPerRoom) return { refused: "queue_full" };
+      if (settings.slowModeSec > 0 && !relaxed) pace.set(draft.user.id, now);
+      if (settings.uniqueChat && draft.uniqueKey !== undefined && !relaxed) room.unique.set(draft.uniqueKey, now + UNIQUE_CHAT_WINDOW_MS);
+      if (holdsDraft(draft, settings)) return holdDraft(roomId, room, draft, now, this.opts);
+      const entry = storeDraft(roomId, room, draft, now, this.opts);
+      published.push(entry);
       return { id: entry.id, duplicate: false };
     });
     if (published.length > 0) this.publish?.(roomId, published);
@@ -148,7 +118,7 @@ export class MemoryMessageStore implements MessageStore {
     const lasting = this.rooms.get(roomId)?.lasting;
     const until = userId === undefined ? undefined : lasting?.bans.get(userId);
     const ban = until !== undefined && until > this.now() ? { until: until === Infinity ? null : until } : null;
-    return { settings: { ...(lasting?.settings ?? DEFAULT_ROOM_SETTINGS) }, ban };
+    return { settings: { ...(lasting?.settings ?? DEFAULT_ROOM_SETTINGS) }, ban, appointed: userId !== undefined && this.appointed(roomId, userId) };
   }
 
   async open(roomId: string, durationSec = this.opts.historyTtlSec): Promise<number> {
@@ -158,9 +128,51 @@ export class MemoryMessageStore implements MessageStore {
     return room.lasting.openUntil;
   }
 
-  async configure(roomId: string, settings: RoomSettings): Promise<RoomSettings> {
-    this.room(roomId, this.now()).lasting.settings = { ...settings };
-    return { ...settings };
+  async configure(roomId: string, change: SettingsChange): Promise<RoomSettings> {
+    const lasting = this.room(roomId, this.now()).lasting;
+    lasting.settings = applySettingsChange(lasting.settings, change);
+    return { ...lasting.settings };
+  }
+
+  async message(roomId: string, id: string): Promise<StoredMessage | null> {
+    const entry = this.live(roomId)?.entries.find((e) => e.id === id);
+    return entry && entry.kind !== "clear" ? toStored(entry) : null;
+  }
+
+  async releaseDue(roomId: string): Promise<ReleaseResult> {
+    const now = this.now();
+    const room = this.live(roomId);
+    const due = [...(room?.held.values() ?? [])].filter((h) => h.held.releaseAt !== null && h.held.releaseAt <= now);
+    due.sort((a, b) => a.held.releaseAt! - b.held.releaseAt!);
+    return this.release(roomId, due.map((h) => h.held.id), now);
+  }
+
+  private release(roomId: string, ids: string[], now: number): ReleaseResult {
+    const { published, ...result } = releaseHeld(roomId, this.live(roomId), ids, now, this.opts);
+    if (published.length > 0) this.publish?.(roomId, published);
+    return result;
+  }
+
+  async releaseHeld(roomId: string, heldId: string): Promise<ReleaseResult> {
+    return this.release(roomId, [heldId], this.now());
+  }
+
+  async denyHeld(roomId: string, heldId: string): Promise<HeldMessage | null> {
+    const now = this.now();
+    const room = this.live(roomId);
+    const record = room?.held.get(heldId);
+    if (!room || !record) return null;
+    room.held.delete(heldId);
+    room.dedup.set(record.draft.dedupKey, { id: "denied", fingerprint: record.draft.fingerprint ?? "", expiresAt: now + this.opts.dedupTtlSec * 1000 });
+    return record.held;
+  }
+
+  async held(roomId: string): Promise<HeldMessage[]> {
+    return [...(this.live(roomId)?.held.values() ?? [])].map((h) => h.held);
+  }
+
+  async announce(roomId: string, notices: ModerationNotice[]): Promise<void> {
+    if (notices.length > 0) this.notify?.(roomId, notices);
   }
 
   async history(roomId: string, since?: string): Promise<HistoryResult> {
@@ -203,7 +215,18 @@ export class MemoryMessageStore implements MessageStore {
       // An expired room keeps its id source: ids must never go backwards within a room.
       const old = this.rooms.get(roomId);
       const ids = old?.ids ?? new MonotonicIds();
-      room = { entries: [], ids, dedup: new Map(), notice: null, mutes: new Map(), expiresAt: now, lasting: old?.lasting ?? freshLasting() };
+      room = {
+        entries: [],
+        ids,
+        dedup: new Map(),
+        notice: null,
+        mutes: new Map(),
+        unique: new Map(),
+        held: new Map(),
+        heldSeq: old?.heldSeq ?? 0,
+        expiresAt: now,
+        lasting: old?.lasting ?? freshLasting(),
+      };
     }
     this.rooms.delete(roomId);
     this.rooms.set(roomId, room);
@@ -218,19 +241,14 @@ export class MemoryMessageStore implements MessageStore {
       const { bans, pace, settings } = room.lasting;
       for (const [userId, until] of bans) if (until <= now) bans.delete(userId);
       for (const [userId, at] of pace) if (at + PACE_TTL_MS <= now) pace.delete(userId);
-      const lasts = bans.size > 0 || pace.size > 0 || settings.slowModeSec !== DEFAULT_ROOM_SETTINGS.slowModeSec || room.lasting.openUntil > now;
+      const lasts = bans.size > 0 || pace.size > 0 || hasSettings(settings) || room.lasting.openUntil > now;
       if (room.expiresAt <= now && !lasts) {
         this.rooms.delete(id);
         continue;
       }
       for (const [key, seen] of room.dedup) if (seen.expiresAt <= now) room.dedup.delete(key);
       for (const [userId, until] of room.mutes) if (until <= now) room.mutes.delete(userId);
+      for (const [key, until] of room.unique) if (until <= now) room.unique.delete(key);
     }
   }
-}
-
-function toStored(e: StoredEntry): StoredMessage {
-  const m: StoredMessage = { id: e.id, room: e.room, kind: e.kind, text: e.text, user: e.user, ts: e.ts };
-  if (e.system) m.system = true;
-  return m;
 }

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { User } from "../protocol/index.js";
 import type { AppendOutcome, MessageDraft, MessageStore, MessageStoreOptions, PublishedEntry } from "./message-store.js";
+import type { ModerationNotice } from "./moderation-notice.js";
 
 /** A store with a view of what it published. */
 export interface StoreUnderTest {
@@ -14,6 +15,8 @@ export interface StoreUnderTest {
   watch(room: string): Promise<void>;
   /** Resolves with the room's published entries once there are at least `count` (bounded wait). */
   published(room: string, count: number): Promise<PublishedEntry[]>;
+  /** Resolves with the room's moderation notices once there are at least `count`. */
+  notices?(room: string, count: number): Promise<ModerationNotice[]>;
   close(): Promise<void>;
 }
 

@@ -18,6 +18,12 @@ export function timedMessageStore(store: MessageStore, latency: Histogram<"op">)
     access: (room, userId) => time("access", () => store.access(room, userId)),
     configure: (room, settings) => time("configure", () => store.configure(room, settings)),
     open: (room, sec) => time("open", () => store.open(room, sec)),
+    message: (room, id) => time("message", () => store.message(room, id)),
+    releaseDue: (room) => time("release", () => store.releaseDue(room)),
+    releaseHeld: (room, heldId) => time("release", () => store.releaseHeld(room, heldId)),
+    denyHeld: (room, heldId) => time("deny", () => store.denyHeld(room, heldId)),
+    held: (room) => time("held", () => store.held(room)),
+    announce: (room, notices) => time("announce", () => store.announce(room, notices)),
     close: () => store.close(),
   };
 }

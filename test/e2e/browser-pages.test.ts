@@ -342,9 +342,11 @@ describe("browser pages", () => {
     expect(await studio.locator("#token-form").isVisible()).toBe(true);
     expect(await studio.evaluate(() => sessionStorage.length)).toBe(0); // nothing kept
 
+    // Since issue #21 a token may moderate a room it does not own (its user appointed there): only
+    // the server knows, so the studio connects and says what the join found.
     await studio.fill("#token", await targets.streamerToken("Sam", ["some-other-room"]));
     await studio.click("#token-form button[type=submit]");
-    expect(await studio.locator("#token-error").textContent()).toContain(`does not own #${ROOM}`);
-    expect(pages.websockets(studio)).toBe(1); // the second one never tried to connect
+    await studio.locator("#team-note", { hasText: `cannot moderate #${ROOM}` }).waitFor();
+    expect(await studio.locator(".team-panel").count()).toBe(0);
   }, 30_000);
 });

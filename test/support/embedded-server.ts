@@ -24,11 +24,11 @@ export interface EmbeddedExtras {
 
 export async function startEmbedded(options: Partial<ChatServerOptions> = {}, extras: EmbeddedExtras = {}): Promise<EmbeddedServer> {
   const backend = embeddedBackend(extras.storeOptions);
-  const { presence, bus } = backend;
+  const { presence, bus, notices, team, moderationLog } = backend;
   const store = extras.wrapStore ? extras.wrapStore(backend.store) : backend.store;
   const server = createChatServer(
     { authSecret: TEST_SECRET, viewerCounts: { tickMs: 50 }, ...options },
-    { logger: pino({ level: "silent" }), store, bus, presence, replicaId: "test", metrics: extras.metrics },
+    { logger: pino({ level: "silent" }), store, bus, notices, team, moderationLog, presence, replicaId: "test", metrics: extras.metrics },
   );
   const port = await server.listen(0, "127.0.0.1");
   return {

@@ -1,5 +1,6 @@
 /** The PostgreSQL archive's schema (rules for adding to it: archive-migration.ts). */
 import type { ArchiveMigration } from "../archive-migration.js";
+import { POSTGRES_MODERATION_LOG_MIGRATION } from "../moderation-log-migration.js";
 
 export const POSTGRES_MIGRATIONS: readonly ArchiveMigration[] = [
   {
@@ -36,4 +37,5 @@ export const POSTGRES_MIGRATIONS: readonly ArchiveMigration[] = [
       );
     `,
   },
+  POSTGRES_MODERATION_LOG_MIGRATION,
 ];

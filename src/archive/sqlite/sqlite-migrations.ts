@@ -3,6 +3,7 @@
  * is the database's `user_version`. The same tables as PostgreSQL's, in SQLite's types.
  */
 import type { ArchiveMigration } from "../archive-migration.js";
+import { SQLITE_MODERATION_LOG_MIGRATION } from "../moderation-log-migration.js";
 
 export const SQLITE_MIGRATIONS: readonly ArchiveMigration[] = [
   {
@@ -34,4 +35,5 @@ export const SQLITE_MIGRATIONS: readonly ArchiveMigration[] = [
       );
     `,
   },
+  SQLITE_MODERATION_LOG_MIGRATION,
 ];

@@ -3,7 +3,7 @@
  * published entries to the room's sharded channel, and its decoder, used by every replica's
  * adapter subscription (src/adapter/sharded-adapter.ts).
  */
-import type { User } from "../../protocol/index.js";
+import type { ReplyRef, User } from "../../protocol/index.js";
 import type { PublishedEntry, StoredKind } from "../message-store.js";
 import { streamIdToMessageId } from "../message-id.js";
 
@@ -16,7 +16,7 @@ export const ENTRIES_MARK = 0x21;
 /** What the script publishes: `!{"r":room,"e":[[streamId, prevStreamId|"", sender, kind, body], ...]}`. */
 interface WireEntries {
   r: string;
-  e: [string, string, string, StoredKind, { t: string; u: User; sys?: true }][];
+  e: [string, string, string, StoredKind, { t: string; u: User; sys?: true; r?: ReplyRef }][];
 }
 
 export function isEntriesPayload(raw: Buffer): boolean {
@@ -48,6 +48,7 @@ export function decodeEntries(raw: Buffer): { room: string; entries: PublishedEn
       ts: Number(streamId.slice(0, streamId.indexOf("-"))),
     };
     if (body.sys) entry.system = true;
+    if (body.r) entry.replyTo = body.r;
     entries.push(entry);
   }
   return { room, entries };

@@ -1,11 +1,14 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import type { PublishedEntry } from "../message-store.js";
+import type { MessageStoreOptions, PublishedEntry } from "../message-store.js";
+import type { ModerationNotice } from "../moderation-notice.js";
+import { heldMessagesSuite } from "../held-messages.suite.js";
+import { decodeNotices, isNoticesPayload } from "./notices-payload.js";
 import { decodeEntries } from "./entries-payload.js";
 import { roomChannel } from "./room-channel.js";
 import { ReplicatedWrites } from "../../redis/replicated-writes.js";
 import { freshKeyPrefix, useSharedRedisClients } from "../../../test/support/shared-cluster-client.js";
-import { messageStoreSuite, waitForCount } from "../message-store.suite.js";
+import { messageStoreSuite, waitForCount, type StoreUnderTest } from "../message-store.suite.js";
 import { RedisMessageStore } from "./redis-message-store.js";
 
 const redis = useSharedRedisClients();
@@ -19,26 +22,37 @@ interface Subscriber {
 
 let writes: ReplicatedWrites | undefined;
 
-messageStoreSuite("redis cluster", async (options) => {
+const onCluster = async (options: Partial<MessageStoreOptions>): Promise<StoreUnderTest> => {
   const clients = redis();
   // One per file, as one per process in production (it tracks each node connection).
   writes ??= new ReplicatedWrites({ route: (key) => clients.route(key), topology: clients.topology, logger: pino({ level: "silent" }) });
   const store = new RedisMessageStore({ redis: clients.pub, writes }, { keyPrefix, ...options });
   const published = new Map<string, PublishedEntry[]>();
+  const notices = new Map<string, ModerationNotice[]>();
   const sub = clients.sub as Subscriber;
   return {
     store,
     async watch(room) {
       const list: PublishedEntry[] = [];
+      const told: ModerationNotice[] = [];
       published.set(room, list);
-      await sub.sSubscribe(roomChannel(room), (raw) => list.push(...(decodeEntries(raw)?.entries ?? [])), true);
+      notices.set(room, told);
+      await sub.sSubscribe(
+        roomChannel(room),
+        (raw) => (isNoticesPayload(raw) ? told.push(...(decodeNotices(raw)?.notices ?? [])) : list.push(...(decodeEntries(raw)?.entries ?? []))),
+        true,
+      );
     },
     published: (room, count) => waitForCount(published.get(room) ?? [], count),
+    notices: (room, count) => waitForCount(notices.get(room) ?? [], count),
     async close() {
       await Promise.all([...published.keys()].map((room) => sub.sUnsubscribe(roomChannel(room))));
     },
   };
-});
+};
+
+messageStoreSuite("redis cluster", onCluster);
+heldMessagesSuite("redis cluster", onCluster);
 
 describe("RedisMessageStore publishing across replicas", () => {
   it("publishes a room's first entry even when a later entry, stored elsewhere, is confirmed and published first", async () => {

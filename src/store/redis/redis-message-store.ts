@@ -1,8 +1,7 @@
 import { roomChannel, roomKey } from "./room-channel.js";
-import type { RoomSettings, User } from "../../protocol/index.js";
+import { UNIQUE_CHAT_WINDOW_MS, type HeldMessage, type RoomSettings } from "../../protocol/index.js";
 import type { LuaScript, RedisCommands } from "../../redis/lua-script.js";
 import type { ReplicatedWrites } from "../../redis/replicated-writes.js";
-import { withDeadline } from "../../util/with-deadline.js";
 import { messageIdToStreamId, streamIdToMessageId } from "../message-id.js";
 import { historyWindow } from "../history-window.js";
 import {
@@ -11,7 +10,9 @@ import {
   type MessageDraft,
   type MessageStore,
   type MessageStoreOptions,
+  type ReleaseResult,
   type RoomAccess,
+  type SettingsChange,
   type StoredKind,
   type StoredMessage,
   PACE_TTL_MS,
@@ -19,18 +20,18 @@ import {
   defaultMessageStoreOptions,
 } from "../message-store.js";
 import { APPEND } from "./append-lua.js";
+import { appendOutcome, type AppendReply } from "./append-reply.js";
+import type { ModerationNotice } from "../moderation-notice.js";
+import { settingsFields, settingsFromFields } from "../room-settings.js";
+import { ENTRY } from "./held-lua.js";
 import { HISTORY, NOTICE, REMOVE } from "./history-lua.js";
 import { BAN, MUTE, UNBAN } from "./moderation-lua.js";
 import { PUBLISH } from "./publish-lua.js";
+import { RedisHeldQueue, type EntryBody } from "./redis-held-queue.js";
+import { storeCall, storeDeadline } from "./store-call.js";
 import { ACCESS, CONFIGURE, OPEN } from "./settings-lua.js";
+import { MODERATORS_KEY } from "./room-channel.js";
 
-/** What a stream entry's `m` field holds; id and ts come from the stream id, kind from `k`. */
-interface EntryBody {
-  t: string;
-  u: User;
-  /** Posted by the site's backend. */
-  sys?: true;
-}
 
 type StreamEntry = [string, string[]];
 
@@ -74,50 +75,56 @@ export interface RedisMessageStoreDeps {
  */
 export class RedisMessageStore implements MessageStore {
   private readonly opts: RedisMessageStoreOptions;
+  private readonly queue: RedisHeldQueue;
 
   constructor(
     private readonly deps: RedisMessageStoreDeps,
     options: Partial<RedisMessageStoreOptions> = {},
   ) {
     this.opts = { ...defaultRedisMessageStoreOptions, ...options } satisfies RedisMessageStoreOptions;
+    this.queue = new RedisHeldQueue({
+      writes: deps.writes,
+      call: (script, keys, args) => this.call(script, keys, args),
+      key: (room, suffix) => this.key(room, suffix),
+      deadline: (promise) => this.deadline(promise),
+      publish: (room, ids) => this.publish(room, ids),
+      options: this.opts,
+    });
   }
 
   async append(room: string, drafts: MessageDraft[]): Promise<AppendOutcome[]> {
     if (drafts.length === 0) return [];
-    const keys = [this.key(room, "h"), this.key(room, "n"), this.key(room, "p"), this.key(room, "s")];
+    const keys = ["h", "n", "p", "s", "hq", "hz", "hs"].map((suffix) => this.key(room, suffix));
     const args: (string | number)[] = [];
     for (const d of drafts) {
       const user = d.user.id;
-      keys.push(this.key(room, `c:${d.dedupKey}`), this.key(room, `mute:${user}`), this.key(room, `ban:${user}`), this.key(room, `pace:${user}`));
-      const body: EntryBody = d.system ? { t: d.text, u: d.user, sys: true } : { t: d.text, u: d.user };
-      args.push(d.kind, JSON.stringify(body), d.sender, d.exempt ? 1 : 0, d.fingerprint ?? "");
+      keys.push(
+        this.key(room, `c:${d.dedupKey}`),
+        this.key(room, `mute:${user}`),
+        this.key(room, `ban:${user}`),
+        this.key(room, `pace:${user}`),
+        this.key(room, `uq:${d.uniqueKey ?? ""}`),
+      );
+      const body: EntryBody = { t: d.text, u: d.user };
+      if (d.system) body.sys = true;
+      if (d.replyTo) body.r = d.replyTo;
+      const claims = d.claims ? `${d.claims.subscriber ? 1 : 0}|${d.claims.followedAt ?? -1}` : "";
+      args.push(d.kind, JSON.stringify(body), d.sender, d.exempt ? 1 : 0, d.fingerprint ?? "", d.modExempt ? 1 : 0, claims, d.uniqueKey ? 1 : 0, d.review?.term ?? "");
     }
     const { historySize, historyTtlSec, dedupTtlSec, publishCap } = this.opts;
     const run = async () => {
       const write = await this.deps.writes.begin(keys[0]!);
-      const head = [historySize, historyTtlSec, dedupTtlSec, write.required === 0 ? 1 : 0, roomChannel(room), publishCap, room, drafts.length, PACE_TTL_MS, this.opts.requireOpenRooms ? 1 : 0];
-      const reply = (await write.run(APPEND, keys, [...head, ...args])) as [number, string][];
+      const head = [
+        historySize, historyTtlSec, dedupTtlSec, write.required === 0 ? 1 : 0, roomChannel(room), publishCap, room, drafts.length,
+        PACE_TTL_MS, this.opts.requireOpenRooms ? 1 : 0, this.opts.heldPerRoom, UNIQUE_CHAT_WINDOW_MS,
+      ];
+      const reply = (await write.run(APPEND, keys, [...head, ...args])) as AppendReply[];
       if (!(await write.confirm())) throw new StoreUnavailableError("the shard's replica did not confirm the write in time");
       return { reply, published: write.required === 0 };
     };
     const { reply, published } = await this.deadline(run());
-    const outcomes = reply.map(([code, value]): AppendOutcome => {
-      switch (Number(code)) {
-        case 2:
-          return { mutedForMs: Number(value) };
-        case 3:
-          return Number(value) < 0 ? { refused: "banned" } : { refused: "banned", retryAfterMs: Number(value) };
-        case 4:
-          return { refused: "slow_mode", retryAfterMs: Number(value) };
-        case 5:
-          return { refused: "conflict" };
-        case 6:
-          return { refused: "closed" };
-        default:
-          return { id: streamIdToMessageId(value), duplicate: Number(code) === 1 };
-      }
-    });
-    const ids = reply.filter(([code]) => Number(code) <= 1).map(([, id]) => id);
+    const outcomes = reply.map(appendOutcome);
+    const ids = reply.filter(([code]) => Number(code) <= 1).map(([, id]) => id!);
     if (!published && ids.length > 0) this.publish(room, ids);
     return outcomes;
   }
@@ -137,18 +144,47 @@ export class RedisMessageStore implements MessageStore {
 
   async access(room: string, userId?: string): Promise<RoomAccess> {
     const keys = [this.key(room, "s")];
-    if (userId !== undefined) keys.push(this.key(room, `ban:${userId}`));
-    const [slow, ban] = ((await this.call(ACCESS, keys, [])) as [number, number]).map(Number) as [number, number];
-    return { settings: { slowModeSec: slow }, ban: ban === -2 ? null : { until: ban === -1 ? null : ban } };
+    if (userId !== undefined) keys.push(this.key(room, `ban:${userId}`), this.key(room, MODERATORS_KEY));
+    const reply = (await this.call(ACCESS, keys, userId === undefined ? [] : [userId])) as unknown[];
+    const ban = Number(reply[5]);
+    return { settings: settingsFromFields(reply.slice(0, 5)), ban: ban === -2 ? null : { until: ban === -1 ? null : ban }, appointed: Number(reply[6]) === 1 };
   }
 
   async open(room: string, durationSec = this.opts.historyTtlSec): Promise<number> {
     return Number(await this.call(OPEN, [this.key(room, "s")], [durationSec]));
   }
 
-  async configure(room: string, settings: RoomSettings): Promise<RoomSettings> {
-    await this.call(CONFIGURE, [this.key(room, "s")], [settings.slowModeSec]);
-    return { ...settings };
+  async configure(room: string, change: SettingsChange): Promise<RoomSettings> {
+    return settingsFromFields((await this.call(CONFIGURE, [this.key(room, "s")], settingsFields(change))) as unknown[]);
+  }
+
+  async message(room: string, id: string): Promise<StoredMessage | null> {
+    const streamId = messageIdToStreamId(id);
+    if (!streamId) return null;
+    const hit = (await this.call(ENTRY, [this.key(room, "h")], [streamId])) as [string, string[]] | [];
+    if (hit.length < 2) return null;
+    const message = parseEntry(room, hit[0]!, hit[1]!);
+    return message.kind === "clear" ? null : message;
+  }
+
+  releaseDue(room: string): Promise<ReleaseResult> {
+    return this.queue.release(room, "due");
+  }
+
+  releaseHeld(room: string, heldId: string): Promise<ReleaseResult> {
+    return this.queue.release(room, "one", heldId);
+  }
+
+  denyHeld(room: string, heldId: string): Promise<HeldMessage | null> {
+    return this.queue.deny(room, heldId);
+  }
+
+  held(room: string): Promise<HeldMessage[]> {
+    return this.queue.list(room);
+  }
+
+  announce(room: string, notices: ModerationNotice[]): Promise<void> {
+    return this.queue.announce(room, notices);
   }
 
   async history(room: string, since?: string): Promise<HistoryResult> {
@@ -207,16 +243,13 @@ export class RedisMessageStore implements MessageStore {
   }
 
   private deadline<T>(promise: Promise<T>): Promise<T> {
-    return withDeadline(promise, this.opts.commandTimeoutMs, () => new StoreUnavailableError(`redis did not answer within ${this.opts.commandTimeoutMs} ms`)).catch(
-      (err: unknown) => {
-        throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError("redis command failed", { cause: err });
-      },
-    );
+    return storeDeadline(promise, this.opts.commandTimeoutMs);
   }
 
   private call(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
-    return this.deadline(script.run(this.deps.redis, keys, args));
+    return storeCall(this.deps.redis, script, keys, args, this.opts.commandTimeoutMs);
   }
+
 }
 
 /** Orders Redis Stream ids (`ms-seq`) numerically. */
@@ -230,6 +263,7 @@ function toMessage(room: string, streamId: string, kind: StoredKind, body: Entry
   const ts = Number(streamId.slice(0, streamId.indexOf("-")));
   const m: StoredMessage = { id: streamIdToMessageId(streamId), room, kind, text: body.t, user: body.u, ts };
   if (body.sys) m.system = true;
+  if (body.r) m.replyTo = body.r;
   return m;
 }
 

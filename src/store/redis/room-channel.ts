@@ -35,3 +35,9 @@ export function roomOfChannel(channel: string, options: Partial<RoomChannelOptio
   if (!channel.startsWith(prefix) || !channel.endsWith("#") || channel.length <= prefix.length + 1) return undefined;
   return channel.slice(prefix.length, -1);
 }
+
+/**
+ * The room's appointed moderators (a hash by user id, redis-moderation-store.ts): a key of the
+ * room's slot, so the message store's join read (ACCESS) sees it in the same step.
+ */
+export const MODERATORS_KEY = "mods";
