@@ -55,7 +55,11 @@ describe("GET /api/v1/cluster", () => {
     for (const [socket, rooms] of [[a, [hot, side]], [b, [hot, side]], [c, [hot]]] as const) {
       for (const room of rooms) expect((await join(socket, room)).ok).toBe(true);
     }
-    const view = await viewUntil((v) => v.replicas[0]?.connections === 3 && v.topRooms.byViewers[0]?.viewers === 3);
+    // A beat samples the rooms and the viewers one after the other, as joins land: wait for one that
+    // saw every join (CI once caught a beat with 3 viewers in one room and the second room not yet).
+    const view = await viewUntil(
+      (v) => v.replicas[0]?.connections === 3 && v.replicas[0]?.rooms === 2 && v.topRooms.byViewers[0]?.viewers === 3 && v.topRooms.byViewers[1]?.viewers === 2,
+    );
     expect(view).toMatchObject({ cluster: "embedded-test", windowSec: 300 });
     expect(view.replicas).toHaveLength(1);
     expect(view.replicas[0]).toMatchObject({ id: "test", state: "up", connections: 3, rooms: 2, beatMs: 100, slowConsumers: 0 });
