@@ -4,6 +4,7 @@
  * posts, history, bulk viewer counts and disconnecting a user. Every route is documented in the
  * OpenAPI document served at /api/v1/openapi.json (a test keeps the two the same).
  */
+import type { MessageArchive } from "../archive/message-archive.js";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import type { Logger } from "pino";
 import { TokenBucket } from "../util/token-bucket.js";
@@ -65,6 +66,8 @@ export interface ApiDeps {
   onRequest?: (route: string, status: number) => void;
   /** The cluster view of GET /cluster (src/ops/). @default none: the route answers not_found */
   cluster?: { view(): Promise<ClusterView> };
+  /** The durable archive (older pages, replay, export, erasure). @default none */
+  archive?: MessageArchive;
 }
 
 /** Where the API is mounted; the OpenAPI document's server URL. */

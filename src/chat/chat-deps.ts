@@ -3,6 +3,7 @@ import type { ChatMetrics } from "../observability/metrics.js";
 import { DEFAULT_MESSAGE_MAX_LENGTH } from "../protocol/index.js";
 import type { ViewerCounts } from "../presence/viewer-counts.js";
 import type { MessageStore } from "../store/message-store.js";
+import type { MessageArchive } from "../archive/message-archive.js";
 import type { SendBatcher } from "../delivery/send-batcher.js";
 import type { RoomService } from "../rooms/room-service.js";
 import type { Moderation } from "../moderation/moderation-kit.js";
@@ -35,4 +36,6 @@ export interface ChatDeps {
   abuse?: AbuseControl;
   /** Resolves when broadcasts to `room` from other replicas reach this one. @default none (one process) */
   roomReady?: (room: string) => Promise<void>;
+  /** The durable archive, for history older than the hot window (issue #20). @default none */
+  archive?: MessageArchive;
 }

@@ -61,7 +61,7 @@ export function wireChat(io: ChatIo, api: Router, opts: ChatServerOptions, deps:
   const rooms = roomService(io, store, sends, deps, moderation);
   api.use(
     createApiRouter(
-      { rooms, moderation: moderation.service, logger, onRequest: (route, status) => metrics?.apiRequests.inc({ route, status: String(status) }), cluster: ops.views },
+      { rooms, moderation: moderation.service, logger, onRequest: (route, status) => metrics?.apiRequests.inc({ route, status: String(status) }), cluster: ops.views, archive: deps.archive },
       { ...opts.api, messageMaxLength: opts.messageMaxLength },
     ),
   );
@@ -77,6 +77,7 @@ export function wireChat(io: ChatIo, api: Router, opts: ChatServerOptions, deps:
     metrics,
     abuse,
     roomReady: roomReadiness(nsp.adapter),
+    archive: deps.archive,
   };
   handleSockets(io, chat, abuse, opts);
   return {

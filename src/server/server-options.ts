@@ -24,6 +24,7 @@ import type { ModerationStore } from "../store/moderation-store.js";
 import type { ChatMetrics } from "../observability/metrics.js";
 import type { PresenceStore } from "../presence/presence-store.js";
 import type { MessageStore } from "../store/message-store.js";
+import type { MessageArchive } from "../archive/message-archive.js";
 import type { OpsOptions } from "../ops/ops-options.js";
 import type { ReplicaRegistry } from "../ops/replica-registry.js";
 
@@ -139,6 +140,11 @@ export interface ChatServerDeps {
   backendReady?: () => Promise<boolean>;
   /** Where the replicas' heartbeats meet (Redis: every replica of the cluster). @default in memory (this process alone) */
   replicas?: ReplicaRegistry;
+  /**
+   * The durable archive (issue #20): older history, replay, export, erasure read it; the runtime
+   * writes it behind the store. @default none: history is the hot window alone
+   */
+  archive?: MessageArchive;
 }
 
 export interface DrainOptions {
