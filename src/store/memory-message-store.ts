@@ -191,6 +191,12 @@ export class MemoryMessageStore implements MessageStore {
     return older.slice(Math.max(0, older.length - limit)).map(toStored);
   }
 
+  async userEntries(userId: string): Promise<StoredMessage[]> {
+    const found: StoredMessage[] = [];
+    for (const roomId of this.rooms.keys()) for (const e of this.live(roomId)?.entries ?? []) if (e.user.id === userId) found.push(toStored(e));
+    return found;
+  }
+
   async notice(roomId: string): Promise<StoredMessage | null> {
     return this.live(roomId)?.notice ?? null;
   }

@@ -251,6 +251,13 @@ export interface MessageStore {
    * the archive's (src/rooms/history-pages.ts joins the two).
    */
   entriesBefore(room: string, before: string | undefined, limit: number): Promise<StoredMessage[]>;
+  /**
+   * A user's entries in the hot window of every room, for erasure (privacy requests) when no
+   * archive lists them. Only the in-memory store has it (one process holds every room); the Redis
+   * store's streams beyond the archive are the write-behind's backlog, which the archive's
+   * erasure mark refuses (docs/archive-design.md, "Deletions, erasure, retention"). @default absent
+   */
+  userEntries?(userId: string): Promise<StoredMessage[]>;
   /** The room's current (latest published) notice, or null. */
   notice(room: string): Promise<StoredMessage | null>;
   /** Removes one message from history (moderation); false when it is not there. */

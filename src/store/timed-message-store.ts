@@ -26,5 +26,6 @@ export function timedMessageStore(store: MessageStore, latency: Histogram<"op">)
     held: (room) => time("held", () => store.held(room)),
     announce: (room, notices) => time("announce", () => store.announce(room, notices)),
     close: () => store.close(),
+    ...(store.userEntries ? { userEntries: (userId: string) => time("user_entries", () => store.userEntries!(userId)) } : {}),
   };
 }
