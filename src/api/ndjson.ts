@@ -42,7 +42,7 @@ export async function streamNdjson<T>(res: Response, entries: AsyncIterable<T>, 
       if (chunk.length >= CHUNK_BYTES) await flush();
     }
     await flush();
-    res.end();
+    if (!closed) res.end();
   } catch (err) {
     res.destroy(err instanceof Error ? err : new Error(String(err)));
     throw err;
