@@ -13,6 +13,7 @@ import { DEFAULT_MESSAGE_MAX_LENGTH, ErrorCode, type ClusterView } from "../prot
 import { DEFAULT_SYSTEM_NAME, SYSTEM_USER_ID, type RoomService } from "../rooms/room-service.js";
 import { SITE_ACTOR, type ModerationService } from "../moderation/moderation-service.js";
 import { moderationRoutes } from "./moderation-routes.js";
+import { archiveRoutes } from "./archive-routes.js";
 import { apiErrorHandler, notFound, sendError } from "./api-error.js";
 import type { Route } from "./api-route.js";
 import { ApiKeys, type ApiCaller } from "./api-keys.js";
@@ -218,6 +219,7 @@ export function createApiRouter(deps: ApiDeps, options: Partial<ApiOptions> = {}
       },
     },
     ...moderationRoutes(deps.moderation),
+    ...archiveRoutes(rooms, deps.logger),
   ];
   for (const route of routes) router[route.method](route.path, route.handler);
   router.use((_req, res) => notFound(res, "no such API route"));

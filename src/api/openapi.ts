@@ -6,6 +6,7 @@
 import { MAX_BAN_SEC, MAX_MUTE_SEC, MAX_SLOW_MODE_SEC, ROOM_ID_PATTERN, RefusalReason } from "../protocol/index.js";
 import { MAX_OPEN_SEC } from "./api-requests.js";
 import { clusterSchemas } from "./openapi-cluster.js";
+import { archivePaths, archiveSchemas, olderMessagesGet } from "./openapi-archive.js";
 import { body, errors, json, ref, roomParam, userParam, type Json } from "./openapi-parts.js";
 import { moderationPaths, moderationSchemas, roomSettingsSchema } from "./openapi-moderation.js";
 
@@ -60,6 +61,7 @@ const schemas: Json = {
   RoomSettings: roomSettingsSchema(MAX_SLOW_MODE_SEC),
   ...moderationSchemas,
   ...clusterSchemas,
+  ...archiveSchemas,
 };
 
 function errorResponse(description: string): Json {
@@ -77,7 +79,7 @@ const responses: Json = {
     headers: { "Retry-After": { description: "Seconds to wait", schema: { type: "integer" } } },
   },
   Unavailable: {
-    ...errorResponse("unavailable: the store (Redis) cannot be reached; retry (with the same Idempotency-Key)"),
+    ...errorResponse("unavailable: the store (Redis) or the archive cannot be reached; retry (with the same Idempotency-Key)"),
     headers: { "Retry-After": { description: "Seconds to wait", schema: { type: "integer" } } },
   },
 };
@@ -93,6 +95,7 @@ const paths: Json = {
   },
   "/rooms/{room}/messages": {
     parameters: [roomParam],
+    get: olderMessagesGet,
     post: {
       operationId: "postSystemMessage",
       summary: "Post a system message or notice as the site",
@@ -226,6 +229,7 @@ const paths: Json = {
     },
   },
   ...moderationPaths,
+  ...archivePaths,
   "/users/{userId}/disconnect": {
     parameters: [userParam],
     post: {

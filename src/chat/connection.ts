@@ -15,6 +15,7 @@ import {
   reportMessage,
 } from "./moderation-team-handlers.js";
 import { joinRoom, leaveRoom } from "./room-handlers.js";
+import { loadHistory } from "./history-handlers.js";
 import { sharedDispatch, type EventRoute } from "./shared-dispatch.js";
 import type { ClientToServerEvents } from "../protocol/index.js";
 import { defaultFloodOptions, type FloodOptions } from "./ack-handler.js";
@@ -51,6 +52,7 @@ export const CLIENT_EVENTS = {
   "user:unban": { bucket: "event", handle: unbanUser },
   "chat:clear": { bucket: "event", handle: clearChat },
   "room:configure": { bucket: "event", handle: configureRoom },
+  "room:history": { bucket: "event", handle: loadHistory },
   "chat:report": { bucket: "event", handle: reportMessage },
   "mod:add": { bucket: "event", handle: addModerator },
   "mod:remove": { bucket: "event", handle: removeModerator },

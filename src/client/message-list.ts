@@ -2,7 +2,9 @@
  * The scrolling list of one room's messages, built to keep up with a fast room: incoming messages
  * are batched into one DOM update per frame, the list keeps at most `maxNodes` rows (the oldest go
  * first), and it follows new messages only while the reader is at the bottom; otherwise a
- * "new messages" button offers the jump.
+ * "new messages" button offers the jump. Scrolling to the top asks for older messages (`onTop`);
+ * a page of them goes in above without moving what the reader sees, and the first row says
+ * where the room's history begins.
  */
 import { compareIds, insertionIndex, RefusalReason, type ChatMessage, type Outgoing } from "../sdk/index.js";
 import { h } from "./dom.js";
@@ -24,7 +26,17 @@ export interface MessageListDeps {
   actions?(msg: ChatMessage): HTMLElement[];
   /** What our own message replies to, to show on its row. @default none */
   replyOf?(msg: Outgoing): ChatMessage["replyTo"];
+  /** The reader reached the top: load older messages (then {@link MessageList.addOlder}). @default none */
+  onTop?(): void;
 }
+
+/** The first row's state: older messages may exist, are loading, or this is the beginning. */
+export type HistoryEdge = "more" | "loading" | "start";
+
+const EDGE_TEXT: Record<HistoryEdge, string> = { more: "", loading: "Loading older messages…", start: "Beginning of chat" };
+
+/** Pixels from the top at which older messages are asked for. */
+const TOP_PX = 40;
 
 const ERROR_TEXT: Record<string, string> = {
   rate_limited: "Slow down: too many messages",
@@ -61,19 +73,30 @@ export class MessageList {
   private scheduled = false;
   private stick = true;
   private unseen = 0;
+  /** Rows kept: maxNodes, grown by every page of older messages the reader asked for. */
+  private cap: number;
+  /** Always the list's first row (its id "" sorts before every message id). */
+  private readonly edge: HTMLLIElement;
 
   constructor(
     private readonly deps: MessageListDeps,
     options: Partial<MessageListOptions> = {},
   ) {
     this.opts = { ...defaults, ...options } satisfies MessageListOptions;
-    this.list = h("ol", { className: "messages", attrs: { "aria-live": "polite", "aria-label": "Chat messages" } });
+    this.cap = this.opts.maxNodes;
+    this.edge = h("li", { className: "history-edge", dataset: { id: "", edge: "more" }, attrs: { hidden: "" } });
+    this.list = h("ol", { className: "messages", attrs: { "aria-live": "polite", "aria-label": "Chat messages" } }, this.edge);
     this.jump = h("button", { className: "jump", text: "New messages ↓", attrs: { type: "button", hidden: "" } });
     this.element = h("div", { className: "list-wrap" }, this.list, this.jump);
     this.list.addEventListener("scroll", () => {
       this.stick = this.distanceFromBottom() <= this.opts.stickyPx;
       if (this.stick) this.hideJump();
+      if (this.list.scrollTop <= TOP_PX) this.deps.onTop?.();
     });
+    // A list too short to scroll sends no scroll events: an upward wheel at the top asks too.
+    this.list.addEventListener("wheel", (e) => {
+      if (e.deltaY < 0 && this.list.scrollTop <= TOP_PX) this.deps.onTop?.();
+    }, { passive: true });
     this.jump.addEventListener("click", () => this.scrollToBottom());
   }
 
@@ -82,6 +105,30 @@ export class MessageList {
     if (messages.length === 0) return;
     this.queue.push(...messages);
     this.schedule();
+  }
+
+  /**
+   * A page of older messages (already de-duplicated), above the rows shown: the reader keeps
+   * seeing the same lines, and the rows kept grow by the page so none of it is cut at once.
+   */
+  addOlder(messages: ChatMessage[]): void {
+    if (messages.length === 0) return;
+    const { scrollHeight, scrollTop } = this.list;
+    for (const msg of [...messages].sort(compareIds)) this.insert(this.row(msg), msg.id);
+    this.cap += messages.length;
+    this.list.scrollTop = scrollTop + (this.list.scrollHeight - scrollHeight);
+  }
+
+  /** What the first row says: nothing (more may exist), loading, or the beginning of the chat. */
+  historyEdge(state: HistoryEdge): void {
+    this.edge.dataset.edge = state;
+    this.edge.textContent = EDGE_TEXT[state];
+    this.edge.hidden = state === "more";
+  }
+
+  /** Whether the list is too short to scroll (the reader cannot reach the top by scrolling). */
+  get short(): boolean {
+    return this.list.scrollHeight <= this.list.clientHeight;
   }
 
   /** Shows or updates one of our own messages. */
@@ -115,7 +162,8 @@ export class MessageList {
   /** Drops every row except our own unconfirmed ones, which still wait for their ack. */
   clear(): void {
     this.queue = [];
-    this.list.replaceChildren(...this.own.values());
+    this.list.replaceChildren(this.edge, ...this.own.values());
+    this.historyEdge("more");
     this.hideJump();
   }
 
@@ -140,7 +188,7 @@ export class MessageList {
 
   private flush(): void {
     // Only the newest rows by id survive the cap, so there is no point in building the others.
-    const batch = this.queue.splice(0).sort(compareIds).slice(-this.opts.maxNodes);
+    const batch = this.queue.splice(0).sort(compareIds).slice(-this.cap);
     for (const msg of batch) this.insert(this.row(msg), msg.id);
     this.afterGrow(batch.length);
   }
@@ -161,10 +209,12 @@ export class MessageList {
 
   private afterGrow(added: number): void {
     let removedPx = 0;
-    while (this.list.children.length > this.opts.maxNodes) {
-      const oldest = this.list.firstElementChild as HTMLElement;
+    while (this.list.children.length - 1 > this.cap) {
+      const oldest = this.edge.nextElementSibling as HTMLElement;
       removedPx += oldest.offsetHeight;
       oldest.remove();
+      // What went from the top can be loaded again: the beginning is no longer shown.
+      if (this.edge.dataset.edge === "start") this.historyEdge("more");
     }
     // A reader scrolled up keeps the same lines in view while old rows go from the top.
     if (!this.stick && removedPx > 0) this.list.scrollTop -= removedPx;

@@ -44,6 +44,8 @@ export class RoomPanel {
   private readonly status: HTMLElement;
   private readonly composer: Composer;
   private readonly stops: (() => void)[] = [];
+  /** Older messages: a page is on its way, or the beginning of the chat is shown. */
+  private older: "idle" | "loading" | "start" = "idle";
 
   constructor(
     private readonly deps: RoomPanelDeps,
@@ -56,6 +58,7 @@ export class RoomPanel {
       retry: (msg) => room.retry(msg).catch(shownOnRow),
       actions: (msg) => [this.replyButton(msg), ...(this.opts.muteSec > 0 ? moderationButtons(moderation, msg) : [reportButton(moderation, msg)])],
       replyOf: (msg) => (msg.replyTo === undefined ? undefined : this.replyRef(msg.replyTo)),
+      onTop: () => void this.loadOlder(),
     });
     this.noticeBar = h("div", { className: "notice", attrs: { hidden: "", role: "status" } });
     this.viewerCount = h("span", { className: "viewers", text: "– watching" });
@@ -111,7 +114,10 @@ export class RoomPanel {
     this.stops.push(
       room.on("messages", ({ messages, reset }) => {
         // Not recovered after we showed messages: they no longer connect to what comes now.
-        if (reset) this.list.clear();
+        if (reset) {
+          this.list.clear();
+          this.older = "idle";
+        }
         this.list.add(messages);
         this.deps.activity?.(room.id);
       }),
@@ -132,6 +138,30 @@ export class RoomPanel {
       room.on("state", ({ state }) => this.showState(state)),
       client.on("state", () => this.showState(room.state)),
     );
+  }
+
+  /**
+   * The reader reached the top: the page before the oldest message shown, from the server's
+   * history (the archive beyond the hot window). Keeps going while the list is too short to
+   * scroll, so a reader can always reach the beginning.
+   */
+  private async loadOlder(): Promise<void> {
+    const { room } = this.deps;
+    if (this.older !== "idle" || room.state !== "joined") return;
+    this.older = "loading";
+    this.list.historyEdge("loading");
+    try {
+      const { messages, hasMore } = await room.loadOlder();
+      this.list.addOlder(messages);
+      this.older = hasMore ? "idle" : "start";
+      this.list.historyEdge(hasMore ? "more" : "start");
+    } catch (err) {
+      this.older = "idle";
+      this.list.historyEdge("more");
+      this.status.textContent = `could not load older messages: ${err instanceof Error ? err.message : "failed"}`;
+      return;
+    }
+    if (this.older === "idle" && this.list.short) void this.loadOlder();
   }
 
   /** `data-joined` tells styles and tests whether the room is live right now. */

@@ -201,6 +201,28 @@ export interface ChatCleared {
   prev?: string | null;
 }
 
+/**
+ * Server addition (issue #20): a page of older history, for a socket in the room. Pages cross from
+ * the hot window (Redis) to the archive with no gap and no duplicate.
+ */
+export interface HistoryRequest {
+  room: string;
+  /** A message id: only messages older than it. Absent: the newest page. */
+  before?: string;
+  /** 1 to MAX_HISTORY_PAGE (100). @default 50 */
+  limit?: number;
+}
+
+export interface HistoryPage {
+  /** Chat and question messages, oldest first (notices and clear markers are not messages). */
+  messages: ChatMessage[];
+  /**
+   * False: the start of the room's history (or of what a clear left) is reached, nothing older is
+   * shown. True: ask again with `before` = the first message's id (that page may come back empty).
+   */
+  hasMore: boolean;
+}
+
 export interface MessageDeleted {
   room: string;
   id: string;
@@ -223,6 +245,7 @@ export interface ClientToServerEvents extends ModerationClientEvents {
   "user:unban": (req: UnbanRequest, ack: (res: Ack<UnbanResult>) => void) => void;
   "chat:clear": (req: ClearRequest, ack: (res: Ack<ClearResult>) => void) => void;
   "room:configure": (req: ConfigureRequest, ack: (res: Ack<ConfigureResult>) => void) => void;
+  "room:history": (req: HistoryRequest, ack: (res: Ack<HistoryPage>) => void) => void;
 }
 
 export interface ServerToClientEvents extends ModerationServerEvents {

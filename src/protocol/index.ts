@@ -7,3 +7,5 @@ export * from "./limits.js";
 export * from "./protocol-error.js";
 export * from "./validate.js";
 export * from "./cluster-view.js";
+export * from "./room-entries.js";
+export * from "./validate-history.js";

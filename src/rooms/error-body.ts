@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import { ErrorCode, ProtocolError, type ErrorBody } from "../protocol/index.js";
 import { StoreUnavailableError } from "../store/message-store.js";
+import { ArchiveInputError, ArchiveUnavailableError } from "../archive/message-archive.js";
 
 /** Turns any error into the `{ code, message }` a client gets; never leaks internals. */
 export function toErrorBody(err: unknown, logger: Logger, context: object): ErrorBody {
@@ -12,6 +13,11 @@ export function toErrorBody(err: unknown, logger: Logger, context: object): Erro
   if (err instanceof StoreUnavailableError) {
     logger.warn({ err, ...context }, "store unavailable");
     return { code: ErrorCode.Unavailable, message: "message store unavailable; retry with the same clientId" };
+  }
+  if (err instanceof ArchiveInputError) return { code: ErrorCode.BadRequest, message: err.message };
+  if (err instanceof ArchiveUnavailableError) {
+    logger.warn({ err, ...context }, "archive unavailable");
+    return { code: ErrorCode.Unavailable, message: "the archive (older history) is unavailable; retry later" };
   }
   logger.error({ err, ...context }, "handler failed");
   return { code: ErrorCode.Unavailable, message: "internal error; retry with the same clientId" };

@@ -23,6 +23,8 @@ import type { SendBatcher } from "../delivery/send-batcher.js";
 import type { HistoryResult, MessageStore, SettingsChange } from "../store/message-store.js";
 import { describeSettingsChange } from "../store/room-settings.js";
 import type { ReplicaCommands } from "./replica-commands.js";
+import type { ArchivedEntry, MessageArchive } from "../archive/message-archive.js";
+import { RoomHistory, type OlderPage } from "./room-history.js";
 
 /** Emits to a room's members on every replica, optionally leaving one socket out. */
 export interface RoomBroadcast {
@@ -40,6 +42,8 @@ export interface RoomServiceDeps {
   onBroadcast?: (event: string) => void;
   /** The moderation log (issue #21): each action taken with an actor is recorded. @default none */
   audit?: RoomAudit;
+  /** The durable archive, read below the hot window (issue #20). @default none: the hot window alone */
+  archive?: MessageArchive;
 }
 
 /** Where the room's moderation actions are recorded (src/moderation/moderation-service.ts). */
@@ -72,7 +76,11 @@ export interface ClearBy {
 }
 
 export class RoomService {
-  constructor(private readonly deps: RoomServiceDeps) {}
+  private readonly whole: RoomHistory;
+
+  constructor(private readonly deps: RoomServiceDeps) {
+    this.whole = new RoomHistory({ store: deps.store, archive: deps.archive, remove: (room, id) => this.remove(room, id) });
+  }
 
   /** Stores a system message or notice from the site; delivered like any entry, marked `system`. */
   async post(room: string, post: SystemPost): Promise<{ id: string; duplicate: boolean }> {
@@ -176,6 +184,26 @@ export class RoomService {
     const h = await this.deps.store.history(room, since);
     const messages = h.recovered ? h.messages.slice(0, limit) : h.messages.slice(-limit);
     return { recovered: h.recovered, messages };
+  }
+
+  /** Older history across the hot window and the archive (`room:history`, `GET .../messages`): see RoomHistory.older. */
+  older(room: string, before: string | undefined, limit: number): Promise<OlderPage> {
+    return this.whole.older(room, before, limit);
+  }
+
+  /** A time range of the room in id order, every kind (the replay route). */
+  replay(room: string, from: number, to: number): AsyncGenerator<ArchivedEntry> {
+    return this.whole.replay(room, from, to);
+  }
+
+  /** Everything the room holds, deleted entries marked (the export route). */
+  export(room: string): AsyncGenerator<ArchivedEntry> {
+    return this.whole.export(room);
+  }
+
+  /** Erases a user's messages up to `upTo` from the archive and the live history; viewers get `chat:deleted`. */
+  eraseUser(userId: string, upTo: number): Promise<{ archived: number; live: number }> {
+    return this.whole.eraseUser(userId, upTo);
   }
 
   /** Viewer totals of many rooms from presence, in one read. */

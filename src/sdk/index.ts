@@ -3,7 +3,8 @@
  * room: join with retry, recovery, ordering, exactly-once sends). See docs/embed.md.
  */
 export { ChatClient, type ChatClientOptions } from "./chat-client.js";
-export { RoomSubscription, defaultRoomOptions, type RoomOptions } from "./room-subscription.js";
+export { RoomSubscription, defaultRoomOptions, type OlderMessages, type RoomOptions } from "./room-subscription.js";
+export { replayRoom, type ReplayOptions } from "./replay.js";
 export type { ClientEvents, ConnectionState, ModerationEvents, RoomEvents, RoomState } from "./events.js";
 export { RoomModeration } from "./room-moderation.js";
 export type { Outgoing, OutgoingKind, OutgoingState } from "./outbox.js";
@@ -30,6 +31,8 @@ export {
   type ErrorBody,
   type HeldMessage,
   type HeldReceipt,
+  type HistoryPage,
+  type RoomEntry,
   type MessageKind,
   type Moderator,
   type ModerationLogEntry,

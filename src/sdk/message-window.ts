@@ -22,7 +22,7 @@ export function compareIds(a: { id: string }, b: { id: string }): number {
 export class MessageWindow {
   private list: ChatMessage[] = [];
 
-  constructor(private readonly size: number) {}
+  constructor(private size: number) {}
 
   /** Oldest first. */
   get messages(): readonly ChatMessage[] {
@@ -41,6 +41,18 @@ export class MessageWindow {
       this.list.splice(at, 0, msg);
     }
     if (this.list.length > this.size) this.list.splice(0, this.list.length - this.size);
+  }
+
+  /**
+   * Adds older messages (a page of history) below the window, growing it by as many as are new, so
+   * paging back keeps what the reader scrolled to; live messages still drop the oldest beyond the
+   * grown size. Returns the ones that were not in the window, ascending by id.
+   */
+  addOlder(messages: readonly ChatMessage[]): ChatMessage[] {
+    const fresh = messages.filter((m) => !this.has(m.id));
+    this.size += fresh.length;
+    this.add(fresh);
+    return [...fresh].sort(compareIds);
   }
 
   remove(id: string): boolean {

@@ -40,6 +40,14 @@ export interface RoomOptions extends RoomTimelineOptions {
   persistDelayMs: number;
 }
 
+/** What {@link RoomSubscription.loadOlder} resolves with. */
+export interface OlderMessages {
+  /** The messages added to the snapshot, ascending by id (older than everything shown before). */
+  messages: ChatMessage[];
+  /** False: nothing older can be shown (the room's first message, or the last clear, is reached). */
+  hasMore: boolean;
+}
+
 export const defaultRoomOptions: RoomOptions = { ...defaultRoomTimelineOptions, snapshotSize: 100, persistDelayMs: 300 };
 
 /** What a room needs from its client (the client makes rooms; nothing else needs this). */
@@ -76,6 +84,7 @@ export class RoomSubscription extends Emitter<RoomEvents> {
   private persistTimer: TimerHandle | undefined;
   private joinWaiters: ((joined: boolean) => void)[] = [];
   private settleWaiters: (() => void)[] = [];
+  private olderInFlight: Promise<OlderMessages> | undefined;
 
   /** Made by {@link ChatClient.room}. */
   constructor(
@@ -245,6 +254,28 @@ export class RoomSubscription extends Emitter<RoomEvents> {
     return this.submit(kind, text, options.replyTo);
   }
 
+  /**
+   * Pages back through the room's history (`room:history`, across the server's hot window and its
+   * archive): the `limit` messages (1-100, default 50) older than the oldest one shown, merged into
+   * `messages` without duplicates (the snapshot grows by them). Resolves with the ones added,
+   * ascending by id, and `hasMore: false` once the start of the room's history (or the last
+   * clear) is reached. A call while one is in flight gets that one's answer.
+   */
+  loadOlder(limit = 50): Promise<OlderMessages> {
+    this.olderInFlight ??= this.fetchOlder(limit).finally(() => (this.olderInFlight = undefined));
+    return this.olderInFlight;
+  }
+
+  private async fetchOlder(limit: number): Promise<OlderMessages> {
+    if (this.current === "left") throw ChatError.local("closed", `left room ${this.id}`);
+    const before = this.view.messages[0]?.id;
+    const req = before === undefined ? { room: this.id, limit } : { room: this.id, before, limit };
+    const res = await this.runner.run(() => this.host.requests.send("room:history", req, this.host.ackTimeoutMs));
+    // Left while the page was on its way: nothing to merge into.
+    if ((this.current as RoomState) === "left") return { messages: [], hasMore: res.hasMore };
+    return { messages: this.view.addOlder(res.messages), hasMore: res.hasMore };
+  }
+
   /** Reports a message of this room to its moderators; false when we had reported it already. */
   async report(messageId: string, reason: string): Promise<boolean> {
     const { reported } = await this.runner.run(() => this.host.requests.send("chat:report", { room: this.id, id: messageId, reason }, this.host.ackTimeoutMs));
@@ -313,7 +344,8 @@ export class RoomSubscription extends Emitter<RoomEvents> {
   persist(): void {
     this.host.clock.clearTimeout(this.persistTimer);
     this.persistTimer = undefined;
-    this.host.storage.saveRoom(this.id, { lastId: this.timeline.lastId, messages: [...this.view.messages] });
+    // The newest snapshotSize only: pages loaded with loadOlder are not kept for the next load.
+    this.host.storage.saveRoom(this.id, { lastId: this.timeline.lastId, messages: this.view.messages.slice(-this.opts.snapshotSize) });
   }
 
   // --- from the client ---------------------------------------------------------------------------

@@ -47,6 +47,11 @@ export class RoomView {
     return sorted;
   }
 
+  /** Adds a page of older messages (room:history); returns those not shown before, ascending by id, without `prev`. */
+  addOlder(messages: readonly ChatMessage[]): ChatMessage[] {
+    return this.window.addOlder(messages.map(withoutPrev));
+  }
+
   /** Starts over from `messages`, keeping only the ids in `kept`; returns the whole snapshot. */
   restart(kept: ReadonlySet<string>, messages: readonly ChatMessage[]): ChatMessage[] {
     this.window.retain((m) => kept.has(m.id));

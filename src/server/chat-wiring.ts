@@ -150,6 +150,7 @@ function roomService(io: ChatIo, store: MessageStore, sends: SendBatcher, deps: 
     },
     replicas: new ReplicaCommands({ nsp: io.of("/"), logger: deps.logger }),
     onBroadcast: (event) => deps.metrics?.broadcast.inc({ event }),
+    archive: deps.archive,
   });
 }
 

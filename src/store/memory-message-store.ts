@@ -18,7 +18,7 @@ import {
   defaultMemoryLimits,
   defaultMessageStoreOptions,
 } from "./message-store.js";
-import { MonotonicIds } from "./message-id.js";
+import { MonotonicIds, decodeMessageId } from "./message-id.js";
 import { freshLasting, heldOutcome, holdDraft, releaseHeld, storeDraft, toStored, type RoomState } from "./memory-room.js";
 import type { ModerationNotice } from "./moderation-notice.js";
 import { applySettingsChange, hasSettings } from "./room-settings.js";
@@ -182,6 +182,19 @@ export class MemoryMessageStore implements MessageStore {
       if (at >= 0) return historyWindow(entries.slice(at + 1), true);
     }
     return historyWindow(entries, false);
+  }
+
+  async entriesBefore(roomId: string, before: string | undefined, limit: number): Promise<StoredMessage[]> {
+    if (before !== undefined && !decodeMessageId(before)) return [];
+    // Ids of one room compare as plain strings in storage order (message-id.ts).
+    const older = (this.live(roomId)?.entries ?? []).filter((e) => before === undefined || e.id < before);
+    return older.slice(Math.max(0, older.length - limit)).map(toStored);
+  }
+
+  async userEntries(userId: string): Promise<StoredMessage[]> {
+    const found: StoredMessage[] = [];
+    for (const roomId of this.rooms.keys()) for (const e of this.live(roomId)?.entries ?? []) if (e.user.id === userId) found.push(toStored(e));
+    return found;
   }
 
   async notice(roomId: string): Promise<StoredMessage | null> {

@@ -361,6 +361,31 @@ export function messageStoreSuite(
       expect((await (await store()).append(fresh("room"), [draft("hi")]))[0]!.duplicate).toBe(false);
     });
 
+    it("pages back through history: the newest entries older than an id, every kind, oldest first", async () => {
+      const s = await store();
+      const room = fresh("room");
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const kind = i === 4 ? "notice" : i === 7 ? "clear" : "chat";
+        ids.push((await add(s, room, draft(kind === "clear" ? "" : `m${i}`, { kind, exempt: kind === "clear" }))).id);
+      }
+      const page = await s.entriesBefore(room, ids[9], 5);
+      expect(page.map((m) => m.id)).toEqual(ids.slice(4, 9));
+      expect(page.map((m) => m.kind)).toEqual(["notice", "chat", "chat", "clear", "chat"]);
+      expect(page[1]).toMatchObject({ room, text: "m5", user, kind: "chat" });
+      // No `before`: the newest; a short page at the start; nothing before the first.
+      expect((await s.entriesBefore(room, undefined, 3)).map((m) => m.id)).toEqual(ids.slice(9));
+      expect((await s.entriesBefore(room, ids[2], 10)).map((m) => m.id)).toEqual(ids.slice(0, 2));
+      expect(await s.entriesBefore(room, ids[0], 10)).toEqual([]);
+      // An id newer than everything pages from the newest; an id that is no id reads nothing.
+      expect((await s.entriesBefore(room, "99999999999999-0000000000", 2)).map((m) => m.id)).toEqual(ids.slice(10));
+      expect(await s.entriesBefore(room, "not-an-id", 5)).toEqual([]);
+      expect(await s.entriesBefore(fresh("empty"), undefined, 5)).toEqual([]);
+      // A removed entry is gone from pages too.
+      await s.remove(room, ids[5]!);
+      expect((await s.entriesBefore(room, ids[7], 2)).map((m) => m.id)).toEqual([ids[4], ids[6]]);
+    });
+
     it("keeps ids increasing for a room across a new store instance", async () => {
       const room = fresh("room");
       const s1 = await store();

@@ -243,6 +243,21 @@ export interface MessageStore {
    * reach a subscribed client live.
    */
   history(room: string, since?: string): Promise<HistoryResult>;
+  /**
+   * A backward page of the hot window (issue #20): the newest `limit` published entries strictly
+   * older than `before` (every kind: messages, notices, clear markers), **oldest first**; with
+   * `before` absent, the newest `limit`. Unpublished entries are left out, as {@link history}
+   * does. A `before` that is no message id reads nothing. Older entries than the window holds are
+   * the archive's (src/rooms/history-pages.ts joins the two).
+   */
+  entriesBefore(room: string, before: string | undefined, limit: number): Promise<StoredMessage[]>;
+  /**
+   * A user's entries in the hot window of every room, for erasure (privacy requests) when no
+   * archive lists them. Only the in-memory store has it (one process holds every room); the Redis
+   * store's streams beyond the archive are the write-behind's backlog, which the archive's
+   * erasure mark refuses (docs/archive-design.md, "Deletions, erasure, retention"). @default absent
+   */
+  userEntries?(userId: string): Promise<StoredMessage[]>;
   /** The room's current (latest published) notice, or null. */
   notice(room: string): Promise<StoredMessage | null>;
   /** Removes one message from history (moderation); false when it is not there. */

@@ -10,6 +10,7 @@ export function timedMessageStore(store: MessageStore, latency: Histogram<"op">)
   return {
     append: (room, drafts) => time("append", () => store.append(room, drafts)),
     history: (room, since) => time("history", () => store.history(room, since)),
+    entriesBefore: (room, before, limit) => time("entries_before", () => store.entriesBefore(room, before, limit)),
     notice: (room) => time("notice", () => store.notice(room)),
     remove: (room, id) => time("remove", () => store.remove(room, id)),
     mute: (room, userId, sec) => time("mute", () => store.mute(room, userId, sec)),
@@ -25,5 +26,6 @@ export function timedMessageStore(store: MessageStore, latency: Histogram<"op">)
     held: (room) => time("held", () => store.held(room)),
     announce: (room, notices) => time("announce", () => store.announce(room, notices)),
     close: () => store.close(),
+    ...(store.userEntries ? { userEntries: (userId: string) => time("user_entries", () => store.userEntries!(userId)) } : {}),
   };
 }

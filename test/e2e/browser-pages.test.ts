@@ -211,7 +211,7 @@ describe("browser pages", () => {
       const ids = acks.map((a) => (a.ok ? a.id : "")).sort();
       expect(ids.filter((id) => id === "")).toHaveLength(0);
       await reader.waitForFunction((last) => document.querySelector(".messages li:last-child")?.getAttribute("data-id") === last, ids.at(-1)!);
-      const shown = await reader.$$eval(".messages li", (els) => els.map((e) => e.getAttribute("data-id") ?? ""));
+      const shown = await reader.$$eval(".messages li.msg", (els) => els.map((e) => e.getAttribute("data-id") ?? ""));
       expect(shown).toEqual(ids.slice(-200));
 
       // Scrolled up, the reader's line stays put while rows come and go; a button offers the jump.

@@ -4,6 +4,7 @@ import type { ChatMetrics } from "../../src/observability/metrics.js";
 import { embeddedBackend } from "../../src/runtime.js";
 import { createChatServer, type ChatServer, type ChatServerOptions } from "../../src/server.js";
 import type { MessageStore, MessageStoreOptions } from "../../src/store/message-store.js";
+import type { MessageArchive } from "../../src/archive/message-archive.js";
 
 export const TEST_SECRET = "test-secret-0123456789abcdef";
 
@@ -20,6 +21,8 @@ export interface EmbeddedExtras {
   metrics?: ChatMetrics;
   /** Options of the in-memory store. @default its defaults */
   storeOptions?: Partial<MessageStoreOptions>;
+  /** An archive the test opened (and closes) itself. @default none */
+  archive?: MessageArchive;
 }
 
 export async function startEmbedded(options: Partial<ChatServerOptions> = {}, extras: EmbeddedExtras = {}): Promise<EmbeddedServer> {
@@ -28,7 +31,7 @@ export async function startEmbedded(options: Partial<ChatServerOptions> = {}, ex
   const store = extras.wrapStore ? extras.wrapStore(backend.store) : backend.store;
   const server = createChatServer(
     { authSecret: TEST_SECRET, viewerCounts: { tickMs: 50 }, ...options },
-    { logger: pino({ level: "silent" }), store, bus, notices, team, moderationLog, presence, replicaId: "test", metrics: extras.metrics },
+    { logger: pino({ level: "silent" }), store, bus, notices, team, moderationLog, presence, replicaId: "test", metrics: extras.metrics, archive: extras.archive },
   );
   const port = await server.listen(0, "127.0.0.1");
   return {

@@ -25,6 +25,7 @@ import type { ModerationNotice } from "../moderation-notice.js";
 import { settingsFields, settingsFromFields } from "../room-settings.js";
 import { ENTRY } from "./held-lua.js";
 import { HISTORY, NOTICE, REMOVE } from "./history-lua.js";
+import { ENTRIES_BEFORE } from "./entries-before-lua.js";
 import { BAN, MUTE, UNBAN } from "./moderation-lua.js";
 import { PUBLISH } from "./publish-lua.js";
 import { RedisHeldQueue, type EntryBody } from "./redis-held-queue.js";
@@ -200,6 +201,13 @@ export class RedisMessageStore implements MessageStore {
       ordered.map(([id, fields]) => parseEntry(room, id, fields)),
       recovered,
     );
+  }
+
+  async entriesBefore(room: string, before: string | undefined, limit: number): Promise<StoredMessage[]> {
+    const streamId = before === undefined ? "" : messageIdToStreamId(before);
+    if (streamId === null) return [];
+    const entries = (await this.call(ENTRIES_BEFORE, [this.key(room, "h"), this.key(room, "p")], [streamId, limit])) as StreamEntry[];
+    return entries.reverse().map(([id, fields]) => parseEntry(room, id, fields));
   }
 
   async notice(room: string): Promise<StoredMessage | null> {
