@@ -59,8 +59,13 @@ export function messageArchiveSuite(name: string, make: (options: Partial<Archiv
         entry(room, 3, { kind: "clear", text: "", user: streamer }),
         entry(room, 4, { text: "from the site", user: { id: "site", name: "Shop", role: "streamer" }, system: true }),
         entry(room, 5, { extra: { replyTo: encodeMessageId(BASE, 0), badges: ["sub", "vip"], meta: { n: 1.5, ok: true, none: null } } }),
+        // A reply and its author's badges: no columns of their own, kept all the same.
+        entry(room, 6, {
+          user: { ...ann, badges: ["subscriber"] },
+          replyTo: { id: encodeMessageId(BASE, 0), user: ann, excerpt: "quotes" },
+        }),
       ];
-      expect(await a.insert(stored)).toBe(6);
+      expect(await a.insert(stored)).toBe(7);
       expect(await collect(a.export(room))).toEqual(stored);
       expect((await a.page(room, { limit: 10 })).entries).toEqual(stored);
     });
