@@ -1,0 +1,70 @@
+/**
+ * What the in-memory store needs of the durable archive (issue #20), and the two conversions
+ * between its entries and the archive's. The archive (src/archive/, a floor above the store)
+ * implements this structurally: `MessageArchive` is an `EntryArchive`, without the store importing
+ * upwards.
+ *
+ * The embedded mode has no second node, so the archive file is what makes an entry durable: the
+ * store inserts each stored batch before it publishes or acknowledges it, and loads a room's hot
+ * window back from the archive the first time the room is touched after a restart.
+ */
+import type { ReplyRef } from "../protocol/index.js";
+import type { StoredMessage } from "./message-store.js";
+import { decodeMessageId, encodeMessageId } from "./message-id.js";
+
+/** An entry as the archive keeps it: later fields (here `replyTo`) travel in `extra`. */
+export interface KeptEntry extends Omit<StoredMessage, "replyTo"> {
+  extra?: { [key: string]: unknown };
+}
+
+/** The part of `MessageArchive` (src/archive/message-archive.ts) the in-memory store uses. */
+export interface EntryArchive {
+  /** Stores entries, idempotent per (room, id), all or none. */
+  insert(entries: readonly KeptEntry[]): Promise<number>;
+  /** Flags an archived entry as deleted by moderation; false when it is not archived. */
+  markDeleted(room: string, id: string, deletion: { by: string; at: number }): Promise<boolean>;
+  /** A page of a room's entries that are not deleted, oldest first (limit 1-100). */
+  page(room: string, query: { before?: string; after?: string; limit: number }): Promise<{ entries: KeptEntry[]; hasMore: boolean }>;
+}
+
+/** The archive's largest page. */
+const PAGE_LIMIT = 100;
+/** The largest sequence number an id can carry (10 digits). */
+const MAX_SEQ = 9_999_999_999;
+
+export function toKept(m: StoredMessage): KeptEntry {
+  const { replyTo, ...rest } = m;
+  return replyTo ? { ...rest, extra: { replyTo } } : rest;
+}
+
+export function fromKept(e: KeptEntry): StoredMessage {
+  const m: StoredMessage = { id: e.id, room: e.room, kind: e.kind, text: e.text, user: e.user, ts: e.ts };
+  if (e.system) m.system = true;
+  const replyTo = e.extra?.replyTo as ReplyRef | undefined;
+  if (replyTo && typeof replyTo === "object") m.replyTo = replyTo;
+  return m;
+}
+
+/** A room's newest `size` archived entries (deleted ones left out), oldest first: its hot window after a restart. */
+export async function archivedWindow(archive: EntryArchive, room: string, size: number): Promise<StoredMessage[]> {
+  const pages: KeptEntry[][] = [];
+  let got = 0;
+  let before: string | undefined;
+  while (got < size) {
+    const page = await archive.page(room, { ...(before === undefined ? {} : { before }), limit: Math.min(PAGE_LIMIT, size - got) });
+    pages.unshift(page.entries);
+    got += page.entries.length;
+    if (!page.hasMore || page.entries.length === 0) break;
+    before = page.entries[0]!.id;
+  }
+  return pages.flat().map(fromKept);
+}
+
+/** Whether the archive holds entry `id` of `room`, not deleted: the one page entry right after the id just below it. */
+export async function archivedAndShown(archive: EntryArchive, room: string, id: string): Promise<boolean> {
+  const parts = decodeMessageId(id);
+  if (!parts || (parts.ms === 0 && parts.seq === 0)) return false;
+  const below = parts.seq > 0 ? encodeMessageId(parts.ms, parts.seq - 1) : encodeMessageId(parts.ms - 1, MAX_SEQ);
+  const page = await archive.page(room, { after: below, limit: 1 });
+  return page.entries[0]?.id === id;
+}
