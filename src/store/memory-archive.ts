@@ -9,8 +9,9 @@
  * window back from the archive the first time the room is touched after a restart.
  */
 import type { ReplyRef } from "../protocol/index.js";
-import type { StoredMessage } from "./message-store.js";
+import { StoreUnavailableError, type PublishedEntry, type StoredMessage } from "./message-store.js";
 import { decodeMessageId, encodeMessageId } from "./message-id.js";
+import type { RoomUndo } from "./memory-undo.js";
 
 /** An entry as the archive keeps it: later fields (here `replyTo`) travel in `extra`. */
 export interface KeptEntry extends Omit<StoredMessage, "replyTo"> {
@@ -67,4 +68,64 @@ export async function archivedAndShown(archive: EntryArchive, room: string, id: 
   const below = parts.seq > 0 ? encodeMessageId(parts.ms, parts.seq - 1) : encodeMessageId(parts.ms - 1, MAX_SEQ);
   const page = await archive.page(room, { after: below, limit: 1 });
   return page.entries[0]?.id === id;
+}
+
+/** The in-memory store's use of the archive: keeping stored batches, flagging deletions, loading rooms back. */
+export class KeptRooms {
+  /** Rooms whose hot window is being read, so concurrent callers wait for one read. */
+  private readonly loading = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly archive: EntryArchive,
+    private readonly historySize: number,
+    private readonly now: () => number,
+  ) {}
+
+  /**
+   * Inserts newly stored entries before anyone sees them. better-sqlite3 runs the insert
+   * synchronously: well under a millisecond for a tick's batch (docs/operations.md). If it fails,
+   * `undo` takes the entries and their marks back and the sends fail as unavailable (retry with the same clientId).
+   */
+  async keep(entries: PublishedEntry[], undo: RoomUndo): Promise<void> {
+    try {
+      await this.archive.insert(entries.map(({ prev: _prev, sender: _sender, ...stored }) => toKept(stored)));
+    } catch (err) {
+      undo.undo(new Set(entries.map((e) => e.id)), this.historySize);
+      throw new StoreUnavailableError("the archive did not store the messages; retry with the same clientId", { cause: err });
+    }
+  }
+
+  /** Flags the archived entry deleted `by`; false when there is none, or it was deleted before. */
+  async forget(room: string, id: string, by: string, inWindow: boolean): Promise<boolean> {
+    if (decodeMessageId(id) === null) return false;
+    try {
+      if (!inWindow && !(await archivedAndShown(this.archive, room, id))) return false;
+      return await this.archive.markDeleted(room, id, { by, at: this.now() });
+    } catch (err) {
+      throw new StoreUnavailableError("the archive did not record the deletion; retry", { cause: err });
+    }
+  }
+
+  /**
+   * Reads a room's hot window (one read at a time per room) and hands it to `install` unless it is
+   * empty or the room became live meanwhile.
+   */
+  async load(room: string, live: () => boolean, install: (entries: StoredMessage[]) => void): Promise<void> {
+    let loading = this.loading.get(room);
+    if (!loading) {
+      loading = this.read(room, live, install).finally(() => this.loading.delete(room));
+      this.loading.set(room, loading);
+    }
+    await loading;
+  }
+
+  private async read(room: string, live: () => boolean, install: (entries: StoredMessage[]) => void): Promise<void> {
+    let entries: StoredMessage[];
+    try {
+      entries = await archivedWindow(this.archive, room, this.historySize);
+    } catch (err) {
+      throw new StoreUnavailableError("the archive could not be read; retry", { cause: err });
+    }
+    if (entries.length > 0 && !live()) install(entries);
+  }
 }

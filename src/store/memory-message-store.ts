@@ -14,17 +14,15 @@ import {
   type SettingsChange,
   type StoredMessage,
   DEFAULT_ROOM_SETTINGS,
-  PACE_TTL_MS,
-  StoreUnavailableError,
   defaultMemoryLimits,
   defaultMessageStoreOptions,
 } from "./message-store.js";
-import { archivedAndShown, archivedWindow, toKept, type EntryArchive } from "./memory-archive.js";
+import { KeptRooms, type EntryArchive } from "./memory-archive.js";
 import { decodeMessageId, MonotonicIds } from "./message-id.js";
-import { freshLasting, heldOutcome, holdDraft, releaseHeld, storeDraft, toStored, type RoomState } from "./memory-room.js";
+import { freshLasting, heldOutcome, holdDraft, releaseHeld, storeDraft, sweepRooms, toStored, type RoomState } from "./memory-room.js";
 import type { ModerationNotice } from "./moderation-notice.js";
 import { RoomUndo } from "./memory-undo.js";
-import { applySettingsChange, hasSettings } from "./room-settings.js";
+import { applySettingsChange } from "./room-settings.js";
 
 export interface MemoryMessageStoreDeps {
   /** Milliseconds since the epoch. @default Date.now */
@@ -60,9 +58,7 @@ export class MemoryMessageStore implements MessageStore {
   private readonly notify: MemoryMessageStoreDeps["announce"];
   private readonly appointed: NonNullable<MemoryMessageStoreDeps["isModerator"]>;
   private readonly sweeper: NodeJS.Timeout;
-  private readonly archive: EntryArchive | undefined;
-  /** Rooms whose hot window is being read from the archive, so concurrent callers wait for one read. */
-  private readonly loading = new Map<string, Promise<void>>();
+  private readonly kept: KeptRooms | undefined;
 
   constructor(options: Partial<MessageStoreOptions & MemoryLimits> = {}, deps: MemoryMessageStoreDeps = {}) {
     this.opts = { ...defaultMessageStoreOptions, ...defaultMemoryLimits, ...options };
@@ -70,9 +66,9 @@ export class MemoryMessageStore implements MessageStore {
     this.publish = deps.publish;
     this.notify = deps.announce;
     this.appointed = deps.isModerator ?? (() => false);
-    this.archive = deps.archive;
+    this.kept = deps.archive ? new KeptRooms(deps.archive, this.opts.historySize, this.now) : undefined;
     // Abandoned rooms and old dedup keys go away like Redis keys with a TTL would.
-    this.sweeper = setInterval(() => this.sweep(), 60_000);
+    this.sweeper = setInterval(() => sweepRooms(this.rooms, this.now()), 60_000);
     this.sweeper.unref();
   }
 
@@ -80,7 +76,7 @@ export class MemoryMessageStore implements MessageStore {
     await this.load(roomId);
     const now = this.now();
     const room = this.room(roomId, now);
-    const undo = this.archive ? new RoomUndo(room) : undefined;
+    const undo = this.kept ? new RoomUndo(room) : undefined;
     const published: PublishedEntry[] = [];
     const { bans, pace, settings } = room.lasting;
     const state = { closed: this.opts.requireOpenRooms && room.lasting.openUntil < now, settings, bans, mutes: room.mutes, pace, unique: room.unique };
@@ -113,26 +109,11 @@ export class MemoryMessageStore implements MessageStore {
       return { id: entry.id, duplicate: false };
     });
     if (published.length > 0) {
-      await this.keep(room, published, undo);
+      // Embedded, an ok ack means "in the archive file": inserted before anyone sees it.
+      if (undo) await this.kept?.keep(published, undo);
       this.publish?.(roomId, published);
     }
     return outcomes;
-  }
-
-  /**
-   * Inserts newly stored entries into the archive (when there is one) before anyone sees them:
-   * embedded, "acked" must mean "in the file". better-sqlite3 runs the insert synchronously, well
-   * under a millisecond for a tick's batch (bench/README.md). If it fails, the entries and their
-   * marks are taken back and the caller's sends fail as unavailable (retry with the same clientId).
-   */
-  private async keep(room: RoomState, entries: PublishedEntry[], undo: RoomUndo | undefined): Promise<void> {
-    if (!this.archive || !undo) return;
-    try {
-      await this.archive.insert(entries.map(({ prev: _prev, sender: _sender, ...stored }) => toKept(stored)));
-    } catch (err) {
-      undo.undo(new Set(entries.map((e) => e.id)), this.opts.historySize);
-      throw new StoreUnavailableError("the archive did not store the messages; retry with the same clientId", { cause: err });
-    }
   }
 
   async mute(roomId: string, userId: string, durationSec: number): Promise<number> {
@@ -199,11 +180,11 @@ export class MemoryMessageStore implements MessageStore {
 
   private async release(roomId: string, ids: string[], now: number): Promise<ReleaseResult> {
     const room = this.live(roomId);
-    const undo = room && this.archive ? new RoomUndo(room) : undefined;
+    const undo = room && this.kept ? new RoomUndo(room) : undefined;
     for (const id of ids) undo?.heldMessage(id);
     const { published, ...result } = releaseHeld(roomId, room, ids, now, this.opts);
     if (published.length > 0) {
-      await this.keep(room!, published, undo);
+      if (undo) await this.kept?.keep(published, undo);
       this.publish?.(roomId, published);
     }
     return result;
@@ -253,23 +234,11 @@ export class MemoryMessageStore implements MessageStore {
     const at = room?.entries.findIndex((m) => m.id === id) ?? -1;
     // The archive first: a deletion it did not take must not look done. An entry older than the
     // hot window is only there (older pages and replay hide it from then on).
-    const archived = await this.forget(roomId, id, by, at >= 0);
+    const archived = (await this.kept?.forget(roomId, id, by, at >= 0)) ?? false;
     if (!room || at < 0) return archived;
     room.entries.splice(at, 1);
     if (room.notice?.id === id) room.notice = null;
     return true;
-  }
-
-  /** Flags the archived entry deleted; false when there is none, or it was deleted before. */
-  private async forget(roomId: string, id: string, by: string, inWindow: boolean): Promise<boolean> {
-    const archive = this.archive;
-    if (!archive || decodeMessageId(id) === null) return false;
-    try {
-      if (!inWindow && !(await archivedAndShown(archive, roomId, id))) return false;
-      return await archive.markDeleted(roomId, id, { by, at: this.now() });
-    } catch (err) {
-      throw new StoreUnavailableError("the archive did not record the deletion; retry", { cause: err });
-    }
   }
 
   async close(): Promise<void> {
@@ -277,28 +246,13 @@ export class MemoryMessageStore implements MessageStore {
     this.rooms.clear();
   }
 
-  /**
-   * With an archive, a room not live in memory gets its hot window (and its ids' floor) back from
-   * it before anything reads or writes the room: after a restart, or once its TTL dropped it.
-   */
+  /** With an archive, a room not live in memory (after a restart, or past its TTL) is loaded from it first. */
   private async load(roomId: string): Promise<void> {
-    if (!this.archive || this.live(roomId)) return;
-    let loading = this.loading.get(roomId);
-    if (!loading) {
-      loading = this.loadArchived(roomId, this.archive).finally(() => this.loading.delete(roomId));
-      this.loading.set(roomId, loading);
-    }
-    await loading;
+    if (this.kept && !this.live(roomId)) await this.kept.load(roomId, () => this.live(roomId) !== undefined, (entries) => this.install(roomId, entries));
   }
 
-  private async loadArchived(roomId: string, archive: EntryArchive): Promise<void> {
-    let entries: StoredMessage[];
-    try {
-      entries = await archivedWindow(archive, roomId, this.opts.historySize);
-    } catch (err) {
-      throw new StoreUnavailableError("the archive could not be read; retry", { cause: err });
-    }
-    if (entries.length === 0 || this.live(roomId)) return;
+  /** A room's hot window read back from the archive (non-empty), and its ids' floor past the newest. */
+  private install(roomId: string, entries: StoredMessage[]): void {
     const now = this.now();
     const room = this.room(roomId, now);
     // Senders are socket ids of the process before: nobody here is the sender of these.
@@ -338,22 +292,5 @@ export class MemoryMessageStore implements MessageStore {
     // A dropped room's ids restart from the clock, which is past every id it gave out.
     while (this.rooms.size > this.opts.maxRooms) this.rooms.delete(this.rooms.keys().next().value!);
     return room;
-  }
-
-  private sweep(): void {
-    const now = this.now();
-    for (const [id, room] of this.rooms) {
-      const { bans, pace, settings } = room.lasting;
-      for (const [userId, until] of bans) if (until <= now) bans.delete(userId);
-      for (const [userId, at] of pace) if (at + PACE_TTL_MS <= now) pace.delete(userId);
-      const lasts = bans.size > 0 || pace.size > 0 || hasSettings(settings) || room.lasting.openUntil > now;
-      if (room.expiresAt <= now && !lasts) {
-        this.rooms.delete(id);
-        continue;
-      }
-      for (const [key, seen] of room.dedup) if (seen.expiresAt <= now) room.dedup.delete(key);
-      for (const [userId, until] of room.mutes) if (until <= now) room.mutes.delete(userId);
-      for (const [key, until] of room.unique) if (until <= now) room.unique.delete(key);
-    }
   }
 }

@@ -14,6 +14,8 @@ import { connectClient, join, nextEvent, sendChat, uniqueId, type ChatClient } f
 import { FAST } from "../support/embedded-server.js";
 
 const RULES = fileURLToPath(new URL("../../deploy/prometheus/rules/chat-alerts.yml", import.meta.url));
+/** The archive's metrics (issue #20): exported by replicas with an archive (DATABASE_URL) only. */
+const ARCHIVE_ONLY = /\bchat_archive_\w+\{/;
 const DASHBOARD = fileURLToPath(new URL("../../deploy/grafana/dashboards/chat.json", import.meta.url));
 const API_KEY = "ops-test-api-key-0001";
 const rules = (parse(readFileSync(RULES, "utf8")) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
@@ -101,6 +103,8 @@ describe("Prometheus against two replicas", () => {
     expect(names.size).toBeGreaterThan(10);
     const missing: string[] = [];
     for (const name of names) {
+      // The archive's series come from replicas with a DATABASE_URL (the sweepers); these run without one.
+      if (ARCHIVE_ONLY.test(`${name}{`)) continue;
       const found = await prometheus
         .waitForQuery(`count({__name__="${name}", job="${CHAT_JOB}"})`, (s) => (s[0]?.value ?? 0) > 0, name, 5_000)
         .then(() => true, () => false);
@@ -142,8 +146,6 @@ function substitute(expr: string, replicas: string[]): string {
   if (/\$/.test(out)) throw new Error(`a variable the dashboard does not define: ${out}`);
   return out;
 }
-
-const ARCHIVE_ONLY = /\bchat_archive_\w+\{/;
 
 describe("deploy/grafana's dashboard", () => {
   it("takes its data source and replicas from variables, and has a panel per replica for what operators watch", () => {
