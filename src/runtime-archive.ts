@@ -5,7 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { MessageArchive } from "./archive/message-archive.js";
-import { startRetention, type Prunable, type Retention, type RetentionLease } from "./archive/retention.js";
+import { startRetention, type Prunable, type Retention, type RetentionDeps, type RetentionLease, type RetentionOptions } from "./archive/retention.js";
 import { ARCHIVE_FILE, openSqliteArchive } from "./archive/sqlite/sqlite-archive.js";
 import { ConfigError, type Config } from "./config.js";
 import type { ModerationLog } from "./store/moderation-log.js";
@@ -22,7 +22,11 @@ export interface OpenArchive {
  * nothing with ARCHIVE=off. Throws ConfigError naming DATA_DIR when the file cannot be used.
  * Starts retention when ARCHIVE_RETENTION_DAYS > 0.
  */
-export async function openEmbeddedArchive(config: Pick<Config, "archive" | "dataDir" | "archiveRetentionDays">, logger: Logger): Promise<OpenArchive | undefined> {
+export async function openEmbeddedArchive(
+  config: Pick<Config, "archive" | "dataDir" | "archiveRetentionDays">,
+  logger: Logger,
+  retention: RetentionTuning = {},
+): Promise<OpenArchive | undefined> {
   if (!config.archive) {
     logger.warn("ARCHIVE=off: no archive file; the chat's history is in memory only and lost on restart");
     return undefined;
@@ -35,8 +39,11 @@ export async function openEmbeddedArchive(config: Pick<Config, "archive" | "data
     throw new ConfigError("DATA_DIR", `cannot keep the archive in ${file} (${(err as Error).message}); point DATA_DIR at a writable directory, or set ARCHIVE=off to keep history in memory only`);
   }
   logger.info({ file, migrated: opened.migrations.applied }, "embedded archive: every message kept in the archive file");
-  return withRetention({ archive: opened.archive, moderationLog: opened.moderationLog }, config.archiveRetentionDays, logger);
+  return withRetention({ archive: opened.archive, moderationLog: opened.moderationLog }, config.archiveRetentionDays, logger, undefined, retention);
 }
+
+/** Retention's timing and clock, for tests. @default hourly, first run a minute after start, Date.now */
+export type RetentionTuning = Partial<Omit<RetentionOptions, "days">> & Pick<RetentionDeps, "now">;
 
 /**
  * Starts retention over an opened archive and its moderation log when `days` > 0 (Redis mode:
@@ -48,9 +55,11 @@ export function withRetention(
   days: number,
   logger: Logger,
   lease?: RetentionLease,
+  tuning: RetentionTuning = {},
 ): OpenArchive {
+  const { now, ...timing } = tuning;
   const retention: Retention | undefined =
-    days > 0 ? startRetention({ targets: [opened.archive, opened.moderationLog], logger, ...(lease ? { lease } : {}) }, { days }) : undefined;
+    days > 0 ? startRetention({ targets: [opened.archive, opened.moderationLog], logger, ...(lease ? { lease } : {}), ...(now ? { now } : {}) }, { ...timing, days }) : undefined;
   return {
     ...opened,
     async close() {
