@@ -13,7 +13,10 @@ import { StoreUnavailableError, type PublishedEntry, type StoredMessage } from "
 import { decodeMessageId, encodeMessageId } from "./message-id.js";
 import type { RoomUndo } from "./memory-undo.js";
 
-/** An entry as the archive keeps it: later fields (here `replyTo`) travel in `extra`. */
+/**
+ * An entry as the archive keeps it: fields its columns do not have travel in `extra` (`replyTo`,
+ * and the author's `badges` as `extra.badges`).
+ */
 export interface KeptEntry extends Omit<StoredMessage, "replyTo"> {
   extra?: { [key: string]: unknown };
 }
@@ -34,12 +37,16 @@ const PAGE_LIMIT = 100;
 const MAX_SEQ = 9_999_999_999;
 
 export function toKept(m: StoredMessage): KeptEntry {
-  const { replyTo, ...rest } = m;
-  return replyTo ? { ...rest, extra: { replyTo } } : rest;
+  const { replyTo, user, ...rest } = m;
+  const { badges, ...author } = user;
+  const extra = { ...(replyTo ? { replyTo } : {}), ...(badges ? { badges } : {}) };
+  return Object.keys(extra).length > 0 ? { ...rest, user: author, extra } : { ...rest, user: author };
 }
 
 export function fromKept(e: KeptEntry): StoredMessage {
-  const m: StoredMessage = { id: e.id, room: e.room, kind: e.kind, text: e.text, user: e.user, ts: e.ts };
+  const badges = e.extra?.badges;
+  const user = Array.isArray(badges) ? { ...e.user, badges: badges.map(String) } : e.user;
+  const m: StoredMessage = { id: e.id, room: e.room, kind: e.kind, text: e.text, user, ts: e.ts };
   if (e.system) m.system = true;
   const replyTo = e.extra?.replyTo as ReplyRef | undefined;
   if (replyTo && typeof replyTo === "object") m.replyTo = replyTo;

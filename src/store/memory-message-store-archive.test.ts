@@ -47,7 +47,8 @@ describe("MemoryMessageStore with the archive", () => {
     const archive = await archiveFile();
     const before = storeOver(archive);
     const room = "post-42";
-    const [a, b] = await before.store.append(room, [draft("one"), draft("two", { replyTo: { id: "x", user: streamer, excerpt: "hi" } })]);
+    const subscriber = { ...ann, badges: ["subscriber", "vip"] };
+    const [a, b] = await before.store.append(room, [draft("one"), draft("two", { user: subscriber, replyTo: { id: "x", user: streamer, excerpt: "hi" } })]);
     await before.store.append(room, [draft("pinned", { kind: "notice", user: streamer, exempt: true })]);
     const [c] = await before.store.append(room, [draft("three", { system: true, exempt: true })]);
     expect(before.published.map((e) => e.text)).toEqual(["one", "two", "pinned", "three"]);
@@ -64,6 +65,8 @@ describe("MemoryMessageStore with the archive", () => {
     const joined = await after.store.history(room);
     expect(joined.messages.map((m) => m.text)).toEqual(["one", "two", "three"]);
     expect(joined.messages[1]!.replyTo).toEqual({ id: "x", user: streamer, excerpt: "hi" });
+    expect(joined.messages[1]!.user).toEqual(subscriber);
+    expect(joined.messages[0]!.user).toEqual(ann);
     expect(joined.messages[2]!.system).toBe(true);
     expect((await after.store.notice(room))?.text).toBe("pinned");
     expect(await after.store.history(room, b!.id!)).toMatchObject({ recovered: true, messages: [{ id: c!.id }] });
