@@ -3,6 +3,7 @@ import { pino } from "pino";
 import type { ChatMetrics } from "../../src/observability/metrics.js";
 import { embeddedBackend } from "../../src/runtime.js";
 import { createChatServer, type ChatServer, type ChatServerOptions } from "../../src/server.js";
+import type { EntryArchive } from "../../src/store/memory-archive.js";
 import type { MessageStore, MessageStoreOptions } from "../../src/store/message-store.js";
 
 export const TEST_SECRET = "test-secret-0123456789abcdef";
@@ -20,10 +21,12 @@ export interface EmbeddedExtras {
   metrics?: ChatMetrics;
   /** Options of the in-memory store. @default its defaults */
   storeOptions?: Partial<MessageStoreOptions>;
+  /** The archive the store keeps every entry in (as embedded mode's file). @default none */
+  archive?: EntryArchive;
 }
 
 export async function startEmbedded(options: Partial<ChatServerOptions> = {}, extras: EmbeddedExtras = {}): Promise<EmbeddedServer> {
-  const backend = embeddedBackend(extras.storeOptions);
+  const backend = embeddedBackend(extras.storeOptions, extras.archive ? { archive: extras.archive } : {});
   const { presence, bus, notices, team, moderationLog } = backend;
   const store = extras.wrapStore ? extras.wrapStore(backend.store) : backend.store;
   const server = createChatServer(
