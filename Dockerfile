@@ -27,6 +27,10 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/public ./public
+# Embedded mode (no Redis) keeps every message in DATA_DIR/archive.sqlite: a directory the `node`
+# user may write, to mount a volume on (`docker run -v chat-data:/data ...`). Unused with Redis.
+ENV DATA_DIR=/data
+RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
 # Liveness only (/healthz); the load balancer routes by readiness (/readyz, 503 while draining).

@@ -57,7 +57,9 @@ describe("loadConfig", () => {
   });
 
   it("reads the archive's settings: PostgreSQL with DATABASE_URL, else the embedded file under DATA_DIR", () => {
-    expect(loadConfig({})).toMatchObject({ databaseUrl: undefined, dataDir: resolve("data"), archiveRetentionDays: 0 });
+    expect(loadConfig({})).toMatchObject({ databaseUrl: undefined, dataDir: resolve("data"), archive: true, archiveRetentionDays: 0 });
+    expect(loadConfig({ ARCHIVE: "OFF" }).archive).toBe(false);
+    expect(() => loadConfig({ ARCHIVE: "no" })).toThrow(/^ARCHIVE: must be on or off/);
     const url = "postgresql://chat:s3cret@db:5432/chat?sslmode=require";
     expect(loadConfig({ DATABASE_URL: url, DATA_DIR: "/var/lib/chat", ARCHIVE_RETENTION_DAYS: "90" })).toMatchObject({
       databaseUrl: url,

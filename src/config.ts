@@ -38,6 +38,11 @@ export interface Config {
   databaseUrl: string | undefined;
   /** DATA_DIR as an absolute path: where the embedded mode keeps its files (the archive). */
   dataDir: string;
+  /**
+   * ARCHIVE=off: the embedded mode keeps no archive file (history in memory only, lost on
+   * restart, as before issue #20), e.g. for a throwaway demo or a read-only disk. @default true
+   */
+  archive: boolean;
   /** Days the archive keeps an entry; 0 = forever. */
   archiveRetentionDays: number;
   ratePerSec: number;
@@ -180,6 +185,12 @@ function dataDir(env: Env): string {
   return resolve(raw);
 }
 
+function archiveSwitch(env: Env): boolean {
+  const raw = env.ARCHIVE?.trim().toLowerCase() || "on";
+  if (raw !== "on" && raw !== "off") throw new ConfigError("ARCHIVE", `must be on or off, got "${env.ARCHIVE}"`);
+  return raw === "on";
+}
+
 function clusterName(env: Env): string {
   const raw = env.CLUSTER_NAME?.trim();
   if (!raw) return defaultOpsOptions.cluster;
@@ -216,6 +227,7 @@ export function loadConfig(env: Env = process.env): Config {
     redis: redisConfig(env),
     databaseUrl: databaseUrl(env),
     dataDir: dataDir(env),
+    archive: archiveSwitch(env),
     archiveRetentionDays: int(env, "ARCHIVE_RETENTION_DAYS", 0, 0, 36_500),
     ratePerSec: int(env, "RATE_LIMIT_PER_SEC", server.ratePerSec, 1, 100_000),
     rateBurst: int(env, "RATE_LIMIT_BURST", server.rateBurst, 1, 100_000),

@@ -15,7 +15,18 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
-  const runtime = await startRuntime(config, logger);
+  let runtime;
+  try {
+    runtime = await startRuntime(config, logger);
+  } catch (err) {
+    // What config names but only the start can check (e.g. an unwritable DATA_DIR).
+    if (err instanceof ConfigError) {
+      logger.fatal({ variable: err.variable }, err.message);
+      console.error(`configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

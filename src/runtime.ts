@@ -25,6 +25,8 @@ import type { ModerationStore } from "./store/moderation-store.js";
 import { RedisMessageStore } from "./store/redis/redis-message-store.js";
 import { RedisModerationLog } from "./store/redis/redis-moderation-log.js";
 import { RedisModerationStore } from "./store/redis/redis-moderation-store.js";
+import type { EntryArchive } from "./store/memory-archive.js";
+import { openEmbeddedArchive, type OpenArchive } from "./runtime-archive.js";
 
 export interface Runtime {
   server: ChatServer;
@@ -48,11 +50,18 @@ interface Backend {
   topology?: ClusterTopology;
   /** Where the replicas' heartbeats meet; embedded: the server keeps its own in memory. */
   replicas?: ReplicaRegistry;
+  /** The durable archive (issue #20) with retention; closed last. @default none */
+  archive?: OpenArchive;
 }
 
-/** The embedded backend: history, moderation and presence in memory, the store publishing straight to the buses. */
+/**
+ * The embedded backend: history, moderation and presence in memory, the store publishing straight
+ * to the buses. With `kept` (the archive file), the store keeps every entry in it and the
+ * moderation log is the archive's; without, both are memory only (as tests build it).
+ */
 export function embeddedBackend(
   storeOptions: Partial<MessageStoreOptions & MemoryLimits> = {},
+  kept: { archive?: EntryArchive; moderationLog?: ModerationLog } = {},
 ): Pick<Backend, "store" | "bus" | "notices" | "team" | "moderationLog" | "presence"> {
   const bus = new EntryBus();
   const notices = new NoticeBus();
@@ -61,8 +70,9 @@ export function embeddedBackend(
     bus,
     notices,
     team,
-    moderationLog: new MemoryModerationLog({}, Date.now, storeOptions.maxRooms),
+    moderationLog: kept.moderationLog ?? new MemoryModerationLog({}, Date.now, storeOptions.maxRooms),
     store: new MemoryMessageStore(storeOptions, {
+      ...(kept.archive ? { archive: kept.archive } : {}),
       publish: (room, entries) => bus.emit(room, entries),
       announce: (room, list) => notices.emit(room, list),
       isModerator: (room, userId) => team.appointed(room, userId),
@@ -76,7 +86,8 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
   const storeOptions = { historySize: config.historySize, historyTtlSec: config.historyTtlSec, requireOpenRooms: config.requireOpenRooms };
   if (!config.redis) {
     logger.info("no REDIS_URL or REDIS_CLUSTER_NODES: embedded mode (in-memory adapter and history, one process)");
-    return embeddedBackend({ ...storeOptions, maxRooms: config.embeddedMaxRooms });
+    const archive = await openEmbeddedArchive(config, logger);
+    return { ...embeddedBackend({ ...storeOptions, maxRooms: config.embeddedMaxRooms }, archive ?? {}), ...(archive ? { archive } : {}) };
   }
   // Named, so the subscription watchdog finds this replica's subscriber connections in CLIENT LIST.
   const subscriberName = `chat-sub:${replicaId}`.replace(/[^\w.:-]/g, "_");
@@ -206,6 +217,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       presence: backend.presence,
       replicas: backend.replicas,
       adapter: backend.adapter,
+      archive: backend.archive?.archive,
       metricsOnMainPort: config.metricsPort === undefined,
       backendReady: redis ? async () => redis.subscribed() && (await redis.ping(1_000)) : undefined,
     },
@@ -224,6 +236,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       await metricsServer?.close();
       backend.topology?.stop();
       await Promise.all([backend.store.close(), backend.presence.close(), backend.team.close(), backend.moderationLog.close()]);
+      await backend.archive?.close();
       await redis?.close();
     },
   };

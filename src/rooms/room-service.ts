@@ -103,7 +103,7 @@ export class RoomService {
 
   /** Removes a message from history and tells the room (`chat:deleted`); false when it is not there. */
   async remove(room: string, id: string, except?: string, by?: ModerationActor): Promise<boolean> {
-    const deleted = await this.deps.store.remove(room, id);
+    const deleted = await this.deps.store.remove(room, id, by && !by.system ? by.id : "api");
     if (deleted) {
       this.deps.broadcast.emit(room, "chat:deleted", { room, id }, except);
       this.deps.onBroadcast?.("chat:delete");

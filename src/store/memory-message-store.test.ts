@@ -1,14 +1,19 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { openSqliteArchive } from "../archive/sqlite/sqlite-archive.js";
 import type { MessageStoreOptions, PublishedEntry } from "./message-store.js";
-import { MemoryMessageStore } from "./memory-message-store.js";
+import { MemoryMessageStore, type MemoryMessageStoreDeps } from "./memory-message-store.js";
 import { heldMessagesSuite } from "./held-messages.suite.js";
 import { messageStoreSuite, waitForCount, type StoreUnderTest } from "./message-store.suite.js";
 import type { ModerationNotice } from "./moderation-notice.js";
 
-const inMemory = async (options: Partial<MessageStoreOptions>): Promise<StoreUnderTest> => {
+const withDeps = (deps: MemoryMessageStoreDeps) => async (options: Partial<MessageStoreOptions>): Promise<StoreUnderTest> => {
   const published = new Map<string, PublishedEntry[]>();
   const notices = new Map<string, ModerationNotice[]>();
   const store = new MemoryMessageStore(options, {
+    ...deps,
     publish: (room, entries) => published.get(room)?.push(...entries),
     announce: (room, list) => notices.get(room)?.push(...list),
   });
@@ -24,8 +29,21 @@ const inMemory = async (options: Partial<MessageStoreOptions>): Promise<StoreUnd
   };
 };
 
+const inMemory = withDeps({});
+
 messageStoreSuite("in-memory", inMemory);
 heldMessagesSuite("in-memory", inMemory);
+
+// The same contract with the embedded archive file under it: one file for the whole suite, so a
+// "new store instance" reads what the one before it archived, as after a restart.
+const dataDir = mkdtempSync(join(tmpdir(), "memory-store-archive-"));
+const opened = await openSqliteArchive({ dataDir });
+afterAll(async () => {
+  await opened.archive.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+messageStoreSuite("in-memory with the SQLite archive", withDeps({ archive: opened.archive }));
+heldMessagesSuite("in-memory with the SQLite archive", withDeps({ archive: opened.archive }));
 
 describe("MemoryMessageStore limits", () => {
   it("keeps at most maxRooms rooms, dropping the one idle longest", async () => {

@@ -14,14 +14,15 @@ import {
   type SettingsChange,
   type StoredMessage,
   DEFAULT_ROOM_SETTINGS,
-  PACE_TTL_MS,
   defaultMemoryLimits,
   defaultMessageStoreOptions,
 } from "./message-store.js";
-import { MonotonicIds, decodeMessageId } from "./message-id.js";
-import { freshLasting, heldOutcome, holdDraft, releaseHeld, storeDraft, toStored, type RoomState } from "./memory-room.js";
+import { KeptRooms, type EntryArchive } from "./memory-archive.js";
+import { decodeMessageId, MonotonicIds } from "./message-id.js";
+import { freshLasting, heldOutcome, holdDraft, releaseHeld, storeDraft, sweepRooms, toStored, type RoomState } from "./memory-room.js";
 import type { ModerationNotice } from "./moderation-notice.js";
-import { applySettingsChange, hasSettings } from "./room-settings.js";
+import { RoomUndo } from "./memory-undo.js";
+import { applySettingsChange } from "./room-settings.js";
 
 export interface MemoryMessageStoreDeps {
   /** Milliseconds since the epoch. @default Date.now */
@@ -32,12 +33,21 @@ export interface MemoryMessageStoreDeps {
   announce?: (room: string, notices: ModerationNotice[]) => void;
   /** Whether a user is an appointed moderator (the moderation store's list), for a join's read. @default none are */
   isModerator?: (room: string, userId: string) => boolean;
+  /**
+   * The durable archive (embedded mode: the SQLite file in DATA_DIR). With it, every stored entry
+   * is inserted before it is published or acknowledged (a failed insert fails the append with
+   * StoreUnavailableError and leaves no trace), a moderator's deletion flags the archived entry,
+   * and a room not live in memory (after a restart, or once its TTL passed) gets its hot window
+   * back from the archive when first touched. @default none (memory only)
+   */
+  archive?: EntryArchive;
 }
 
 /**
- * The embedded default: one process, history in memory, durable as soon as stored (there is no
- * second node). Ids are time-based like Redis Stream ids, so ids made after a restart still sort
- * after the ones clients kept from before it.
+ * The embedded default: one process, the hot window in memory, durable once in the archive file
+ * when there is one (there is no second node). Ids are time-based like Redis Stream ids and seeded
+ * past the newest archived one, so ids made after a restart still sort after the ones clients kept
+ * from before it.
  */
 export class MemoryMessageStore implements MessageStore {
   /** In order of last activity (a room is moved to the end when written to): the first is idle longest. */
@@ -48,6 +58,7 @@ export class MemoryMessageStore implements MessageStore {
   private readonly notify: MemoryMessageStoreDeps["announce"];
   private readonly appointed: NonNullable<MemoryMessageStoreDeps["isModerator"]>;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly kept: KeptRooms | undefined;
 
   constructor(options: Partial<MessageStoreOptions & MemoryLimits> = {}, deps: MemoryMessageStoreDeps = {}) {
     this.opts = { ...defaultMessageStoreOptions, ...defaultMemoryLimits, ...options };
@@ -55,14 +66,17 @@ export class MemoryMessageStore implements MessageStore {
     this.publish = deps.publish;
     this.notify = deps.announce;
     this.appointed = deps.isModerator ?? (() => false);
+    this.kept = deps.archive ? new KeptRooms(deps.archive, this.opts.historySize, this.now) : undefined;
     // Abandoned rooms and old dedup keys go away like Redis keys with a TTL would.
-    this.sweeper = setInterval(() => this.sweep(), 60_000);
+    this.sweeper = setInterval(() => sweepRooms(this.rooms, this.now()), 60_000);
     this.sweeper.unref();
   }
 
   async append(roomId: string, drafts: MessageDraft[]): Promise<AppendOutcome[]> {
+    await this.load(roomId);
     const now = this.now();
     const room = this.room(roomId, now);
+    const undo = this.kept ? new RoomUndo(room) : undefined;
     const published: PublishedEntry[] = [];
     const { bans, pace, settings } = room.lasting;
     const state = { closed: this.opts.requireOpenRooms && room.lasting.openUntil < now, settings, bans, mutes: room.mutes, pace, unique: room.unique };
@@ -80,18 +94,30 @@ export class MemoryMessageStore implements MessageStore {
       if (refused) return refused;
       const relaxed = draft.exempt || draft.modExempt;
       if (holdsDraft(draft, settings) && room.held.size >= this.opts.heldPerRoom) return { refused: "queue_full" };
-      if (settings.slowModeSec > 0 && !relaxed) pace.set(draft.user.id, now);
-      if (settings.uniqueChat && draft.uniqueKey !== undefined && !relaxed) room.unique.set(draft.uniqueKey, now + UNIQUE_CHAT_WINDOW_MS);
+      if (settings.slowModeSec > 0 && !relaxed) {
+        undo?.paceOf(draft.user.id);
+        pace.set(draft.user.id, now);
+      }
+      if (settings.uniqueChat && draft.uniqueKey !== undefined && !relaxed) {
+        undo?.uniqueKey(draft.uniqueKey);
+        room.unique.set(draft.uniqueKey, now + UNIQUE_CHAT_WINDOW_MS);
+      }
       if (holdsDraft(draft, settings)) return holdDraft(roomId, room, draft, now, this.opts);
+      undo?.dedupKey(draft.dedupKey);
       const entry = storeDraft(roomId, room, draft, now, this.opts);
       published.push(entry);
       return { id: entry.id, duplicate: false };
     });
-    if (published.length > 0) this.publish?.(roomId, published);
+    if (published.length > 0) {
+      // Embedded, an ok ack means "in the archive file": inserted before anyone sees it.
+      if (undo) await this.kept?.keep(published, undo);
+      this.publish?.(roomId, published);
+    }
     return outcomes;
   }
 
   async mute(roomId: string, userId: string, durationSec: number): Promise<number> {
+    await this.load(roomId);
     const now = this.now();
     const until = now + durationSec * 1000;
     const room = this.room(roomId, now);
@@ -102,6 +128,7 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async ban(roomId: string, userId: string, durationSec?: number): Promise<number | null> {
+    await this.load(roomId);
     const now = this.now();
     this.room(roomId, now).lasting.bans.set(userId, durationSec === undefined ? Infinity : now + durationSec * 1000);
     return durationSec === undefined ? null : now + durationSec * 1000;
@@ -122,6 +149,7 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async open(roomId: string, durationSec = this.opts.historyTtlSec): Promise<number> {
+    await this.load(roomId);
     const now = this.now();
     const room = this.room(roomId, now);
     room.lasting.openUntil = now + durationSec * 1000;
@@ -129,17 +157,20 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async configure(roomId: string, change: SettingsChange): Promise<RoomSettings> {
+    await this.load(roomId);
     const lasting = this.room(roomId, this.now()).lasting;
     lasting.settings = applySettingsChange(lasting.settings, change);
     return { ...lasting.settings };
   }
 
   async message(roomId: string, id: string): Promise<StoredMessage | null> {
+    await this.load(roomId);
     const entry = this.live(roomId)?.entries.find((e) => e.id === id);
     return entry && entry.kind !== "clear" ? toStored(entry) : null;
   }
 
   async releaseDue(roomId: string): Promise<ReleaseResult> {
+    await this.load(roomId);
     const now = this.now();
     const room = this.live(roomId);
     const due = [...(room?.held.values() ?? [])].filter((h) => h.held.releaseAt !== null && h.held.releaseAt <= now);
@@ -147,13 +178,20 @@ export class MemoryMessageStore implements MessageStore {
     return this.release(roomId, due.map((h) => h.held.id), now);
   }
 
-  private release(roomId: string, ids: string[], now: number): ReleaseResult {
-    const { published, ...result } = releaseHeld(roomId, this.live(roomId), ids, now, this.opts);
-    if (published.length > 0) this.publish?.(roomId, published);
+  private async release(roomId: string, ids: string[], now: number): Promise<ReleaseResult> {
+    const room = this.live(roomId);
+    const undo = room && this.kept ? new RoomUndo(room) : undefined;
+    for (const id of ids) undo?.heldMessage(id);
+    const { published, ...result } = releaseHeld(roomId, room, ids, now, this.opts);
+    if (published.length > 0) {
+      if (undo) await this.kept?.keep(published, undo);
+      this.publish?.(roomId, published);
+    }
     return result;
   }
 
   async releaseHeld(roomId: string, heldId: string): Promise<ReleaseResult> {
+    await this.load(roomId);
     return this.release(roomId, [heldId], this.now());
   }
 
@@ -176,6 +214,7 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async history(roomId: string, since?: string): Promise<HistoryResult> {
+    await this.load(roomId);
     const entries = (this.live(roomId)?.entries ?? []).map(toStored);
     if (since !== undefined) {
       const at = entries.findIndex((m) => m.id === since);
@@ -186,6 +225,7 @@ export class MemoryMessageStore implements MessageStore {
 
   async entriesBefore(roomId: string, before: string | undefined, limit: number): Promise<StoredMessage[]> {
     if (before !== undefined && !decodeMessageId(before)) return [];
+    await this.load(roomId);
     // Ids of one room compare as plain strings in storage order (message-id.ts).
     const older = (this.live(roomId)?.entries ?? []).filter((e) => before === undefined || e.id < before);
     return older.slice(Math.max(0, older.length - limit)).map(toStored);
@@ -198,14 +238,18 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async notice(roomId: string): Promise<StoredMessage | null> {
+    await this.load(roomId);
     return this.live(roomId)?.notice ?? null;
   }
 
-  async remove(roomId: string, id: string): Promise<boolean> {
+  async remove(roomId: string, id: string, by = "api"): Promise<boolean> {
+    await this.load(roomId);
     const room = this.live(roomId);
-    if (!room) return false;
-    const at = room.entries.findIndex((m) => m.id === id);
-    if (at < 0) return false;
+    const at = room?.entries.findIndex((m) => m.id === id) ?? -1;
+    // The archive first: a deletion it did not take must not look done. An entry older than the
+    // hot window is only there (older pages and replay hide it from then on).
+    const archived = (await this.kept?.forget(roomId, id, by, at >= 0)) ?? false;
+    if (!room || at < 0) return archived;
     room.entries.splice(at, 1);
     if (room.notice?.id === id) room.notice = null;
     return true;
@@ -214,6 +258,22 @@ export class MemoryMessageStore implements MessageStore {
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.rooms.clear();
+  }
+
+  /** With an archive, a room not live in memory (after a restart, or past its TTL) is loaded from it first. */
+  private async load(roomId: string): Promise<void> {
+    if (this.kept && !this.live(roomId)) await this.kept.load(roomId, () => this.live(roomId) !== undefined, (entries) => this.install(roomId, entries));
+  }
+
+  /** A room's hot window read back from the archive (non-empty), and its ids' floor past the newest. */
+  private install(roomId: string, entries: StoredMessage[]): void {
+    const now = this.now();
+    const room = this.room(roomId, now);
+    // Senders are socket ids of the process before: nobody here is the sender of these.
+    room.entries = entries.map((m) => ({ ...m, sender: "" }));
+    room.notice = [...entries].reverse().find((m) => m.kind === "notice") ?? null;
+    room.ids.seedPast(decodeMessageId(entries.at(-1)!.id)!);
+    room.expiresAt = Math.max(room.expiresAt, now + this.opts.historyTtlSec * 1000);
   }
 
   private live(roomId: string): RoomState | undefined {
@@ -246,22 +306,5 @@ export class MemoryMessageStore implements MessageStore {
     // A dropped room's ids restart from the clock, which is past every id it gave out.
     while (this.rooms.size > this.opts.maxRooms) this.rooms.delete(this.rooms.keys().next().value!);
     return room;
-  }
-
-  private sweep(): void {
-    const now = this.now();
-    for (const [id, room] of this.rooms) {
-      const { bans, pace, settings } = room.lasting;
-      for (const [userId, until] of bans) if (until <= now) bans.delete(userId);
-      for (const [userId, at] of pace) if (at + PACE_TTL_MS <= now) pace.delete(userId);
-      const lasts = bans.size > 0 || pace.size > 0 || hasSettings(settings) || room.lasting.openUntil > now;
-      if (room.expiresAt <= now && !lasts) {
-        this.rooms.delete(id);
-        continue;
-      }
-      for (const [key, seen] of room.dedup) if (seen.expiresAt <= now) room.dedup.delete(key);
-      for (const [userId, until] of room.mutes) if (until <= now) room.mutes.delete(userId);
-      for (const [key, until] of room.unique) if (until <= now) room.unique.delete(key);
-    }
   }
 }

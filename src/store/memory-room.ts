@@ -3,8 +3,9 @@
  * (store one draft, hold one, release held ones), apart from the store class so each reads as one.
  */
 import type { HeldMessage, RoomSettings } from "../protocol/index.js";
-import { DEFAULT_ROOM_SETTINGS, type AppendOutcome, type MessageDraft, type MessageStoreOptions, type PublishedEntry, type ReleaseResult, type ReleasedItem, type StoredMessage } from "./message-store.js";
+import { DEFAULT_ROOM_SETTINGS, PACE_TTL_MS, type AppendOutcome, type MessageDraft, type MessageStoreOptions, type PublishedEntry, type ReleaseResult, type ReleasedItem, type StoredMessage } from "./message-store.js";
 import { encodeMessageId, type MonotonicIds } from "./message-id.js";
+import { hasSettings } from "./room-settings.js";
 
 export interface StoredEntry extends StoredMessage {
   sender: string;
@@ -121,4 +122,21 @@ export function toStored(e: StoredEntry): StoredMessage {
   if (e.system) m.system = true;
   if (e.replyTo) m.replyTo = e.replyTo;
   return m;
+}
+
+/** Drops expired marks, and rooms with nothing left that lasts, as Redis keys with a TTL would go. */
+export function sweepRooms(rooms: Map<string, RoomState>, now: number): void {
+  for (const [id, room] of rooms) {
+    const { bans, pace, settings } = room.lasting;
+    for (const [userId, until] of bans) if (until <= now) bans.delete(userId);
+    for (const [userId, at] of pace) if (at + PACE_TTL_MS <= now) pace.delete(userId);
+    const lasts = bans.size > 0 || pace.size > 0 || hasSettings(settings) || room.lasting.openUntil > now;
+    if (room.expiresAt <= now && !lasts) {
+      rooms.delete(id);
+      continue;
+    }
+    for (const [key, seen] of room.dedup) if (seen.expiresAt <= now) room.dedup.delete(key);
+    for (const [userId, until] of room.mutes) if (until <= now) room.mutes.delete(userId);
+    for (const [key, until] of room.unique) if (until <= now) room.unique.delete(key);
+  }
 }

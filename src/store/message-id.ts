@@ -51,4 +51,15 @@ export class MonotonicIds {
     }
     return { ms: this.lastMs, seq: this.seq };
   }
+
+  /**
+   * Makes the next id sort after `last` (an id given out before, e.g. by the process before a
+   * restart, read back from the archive), whatever the clock says now.
+   */
+  seedPast(last: IdParts): void {
+    if (last.ms > this.lastMs || (last.ms === this.lastMs && last.seq > this.seq)) {
+      this.lastMs = last.ms;
+      this.seq = last.seq;
+    }
+  }
 }

@@ -260,8 +260,12 @@ export interface MessageStore {
   userEntries?(userId: string): Promise<StoredMessage[]>;
   /** The room's current (latest published) notice, or null. */
   notice(room: string): Promise<StoredMessage | null>;
-  /** Removes one message from history (moderation); false when it is not there. */
-  remove(room: string, id: string): Promise<boolean>;
+  /**
+   * Removes one message from history (moderation); false when it is not there. With an archive,
+   * the archived entry is flagged deleted `by` (a moderator's user id, or "api" for the site), and
+   * an entry only the archive still holds counts as there. @default by "api"
+   */
+  remove(room: string, id: string, by?: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

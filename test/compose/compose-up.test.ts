@@ -99,6 +99,11 @@ describe("docker-compose.yml on a real Docker engine", () => {
     expect(up.map((s) => s.address?.split(":")[0]).sort()).toEqual(chat.map((c) => c.ip).sort());
     // The image runs the server as the unprivileged `node` user, not root.
     expect((await d.project.exec(chat[0]!.name, ["id", "-u"])).trim()).not.toBe("0");
+    // The archive's database is up, and the replicas' DATABASE_URL logs in to it over the compose
+    // network with POSTGRES_PASSWORD (run with the image's own `pg` client, as the server would).
+    expect(await d.project.container("postgres")).toMatchObject({ running: true });
+    const login = "const pg = require('pg'); const c = new pg.Client(process.env.DATABASE_URL); c.connect().then(() => c.query('select current_user, current_database() db')).then((r) => { console.log(JSON.stringify(r.rows[0])); return c.end(); })";
+    expect(JSON.parse(await d.project.exec(chat[0]!.name, ["node", "-e", login]))).toEqual({ current_user: "chat", db: "chat" });
 
     expect((await fetch(`${d.url}/readyz`)).status).toBe(200);
     expect((await fetch(`${d.url}/metrics`)).status).toBe(404); // metrics stay on the compose network

@@ -35,6 +35,7 @@ export async function newDeployment(access: DockerAccess): Promise<Deployment> {
     env: {
       AUTH_SECRET: authSecret,
       REDIS_PASSWORD: randomBytes(16).toString("hex"),
+      POSTGRES_PASSWORD: randomBytes(16).toString("hex"),
       LB_PORT: `127.0.0.1:${lbPort}`,
       LB_STATS_PORT: String(statsPort),
       // The engine has no default bridge network (dockerd --bridge=none): the build's RUN steps

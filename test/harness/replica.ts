@@ -11,12 +11,26 @@ const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const EXIT_WITH_PARENT = new URL("./exit-with-parent.ts", import.meta.url).href;
 /** Read by src/config.ts: not inherited from the shell running the tests, only set explicitly. */
-const NOT_INHERITED = ["REDIS_URL", "REDIS_CLUSTER_NODES", "REDIS_PASSWORD", "PORT", "HOST", "AUTH_SECRET", "LOG_LEVEL"];
+const NOT_INHERITED = [
+  "REDIS_URL",
+  "REDIS_CLUSTER_NODES",
+  "REDIS_PASSWORD",
+  "PORT",
+  "HOST",
+  "AUTH_SECRET",
+  "LOG_LEVEL",
+  "DATABASE_URL",
+  "DATA_DIR",
+  "ARCHIVE",
+  "ARCHIVE_RETENTION_DAYS",
+];
 
 export interface ReplicaOptions {
   /**
    * Server environment on top of PORT, HOST and LOG_LEVEL, e.g. REDIS_CLUSTER_NODES; a value of
-   * undefined leaves a variable unset. @default {}
+   * undefined leaves a variable unset. An embedded replica keeps no archive file (ARCHIVE=off)
+   * unless the env names DATA_DIR or ARCHIVE: replicas of different tests must not share one.
+   * @default {}
    */
   env: Record<string, string | undefined>;
   /** Interface to bind. @default "127.0.0.1" */
@@ -80,7 +94,8 @@ export async function startReplica(options: Partial<ReplicaOptions> = {}): Promi
   for (const name of NOT_INHERITED) delete env[name];
   // Every harness cluster has the same password: a replica on one gets it unless the test says otherwise.
   const redisPassword = opts.env.REDIS_CLUSTER_NODES ? { REDIS_PASSWORD: TEST_REDIS_PASSWORD } : {};
-  Object.assign(env, { PORT: String(opts.port), HOST: opts.host, LOG_LEVEL: opts.logLevel }, redisPassword, opts.env);
+  const archive = "DATA_DIR" in opts.env || "ARCHIVE" in opts.env ? {} : { ARCHIVE: "off" };
+  Object.assign(env, { PORT: String(opts.port), HOST: opts.host, LOG_LEVEL: opts.logLevel }, redisPassword, archive, opts.env);
 
   const { child, output, exited } = spawnHarnessProcess(
     process.execPath,

@@ -1,6 +1,7 @@
 /**
  * The scaled chat on this machine, with processes instead of containers: a 6-node Redis Cluster,
- * N replicas on 127.0.0.2.. (one port), the DNS responder and HAProxy with deploy/haproxy.cfg;
+ * a private PostgreSQL for the archive (its own initdb and port, removed on exit; the replicas get
+ * its DATABASE_URL), N replicas on 127.0.0.2.. (one port), the DNS responder and HAProxy with deploy/haproxy.cfg;
  * with --monitoring also Prometheus with deploy/prometheus/ (config and alert rules), scraping each
  * replica's METRICS_PORT as compose's does. Ctrl-C stops everything.
  *   npm run scaled -- [--replicas 3] [--port 8080] [--auth-secret <16+ chars>] [--monitoring [--prometheus-port 9090]]
@@ -9,6 +10,7 @@ import { parseArgs } from "node:util";
 import { startDnsResponder } from "./dns-responder.js";
 import { findFreePort } from "./free-port.js";
 import { startLoadBalancer } from "./load-balancer.js";
+import { startPostgres } from "./postgres-server.js";
 import { CHAT_JOB, metricsTarget, startPrometheus, type Prometheus } from "./prometheus.js";
 import { startRedisCluster } from "./redis-cluster.js";
 import { startReplicas, stopReplicas } from "./replica.js";
@@ -28,9 +30,13 @@ if (!Number.isInteger(count) || count < 1 || count > 20) throw new Error("--repl
 
 const cluster = await startRedisCluster();
 console.log(`redis cluster: ${cluster.seeds}`);
+// The archive, as compose's postgres service: a fresh database each run (fsync on: it is the archive).
+const postgres = await startPostgres({ settings: { fsync: "on", full_page_writes: "on" } });
+const databaseUrl = await postgres.createDatabase("chat");
+console.log(`postgresql (archive): ${databaseUrl}  (data in ${postgres.dataDir}, removed on exit)`);
 const hosts = Array.from({ length: count }, (_, i) => `127.0.0.${i + 2}`);
 const servicePort = await findFreePort({ min: 23_000, max: 32_000, hosts });
-const env: Record<string, string> = { REDIS_CLUSTER_NODES: cluster.seeds, TRUST_PROXY: "true" };
+const env: Record<string, string> = { REDIS_CLUSTER_NODES: cluster.seeds, DATABASE_URL: databaseUrl, TRUST_PROXY: "true" };
 if (values["auth-secret"]) env.AUTH_SECRET = values["auth-secret"];
 // /metrics on a port of its own, one port on every replica address, as compose's METRICS_PORT 9100.
 if (values.monitoring) env.METRICS_PORT = String(await findFreePort({ min: 23_000, max: 32_000, hosts, exclude: new Set([servicePort]) }));
@@ -62,6 +68,7 @@ async function stop(): Promise<void> {
   await lb.stop();
   await dns.close();
   await stopReplicas(replicas);
+  await postgres.close();
   await cluster.stop();
   process.exit(0);
 }

@@ -22,13 +22,21 @@ function composeConfig(env: Record<string, string | undefined>): Promise<{ code:
   });
 }
 
+/** The variables compose requires (`${VAR:?}`). */
+const REQUIRED = { AUTH_SECRET: "compose-test-secret-0123456789", REDIS_PASSWORD: "compose-test-redis-password", POSTGRES_PASSWORD: "composeTestPostgresPassword" };
+
 describe("docker-compose config", () => {
   it("accepts docker-compose.yml and resolves the services a scaled deployment needs", async () => {
-    const res = await composeConfig({ AUTH_SECRET: "compose-test-secret-0123456789", REDIS_PASSWORD: "compose-test-redis-password" });
+    const res = await composeConfig(REQUIRED);
     expect(res.code, res.stderr).toBe(0);
     const resolved = parse(res.stdout) as { services: Record<string, { environment?: Record<string, string> }> };
-    expect(Object.keys(resolved.services)).toEqual(expect.arrayContaining(["chat", "lb", "redis-init", "redis-1", "redis-6"]));
-    expect(resolved.services.chat!.environment).toMatchObject({ AUTH_SECRET: "compose-test-secret-0123456789", NODE_ENV: "production" });
+    expect(Object.keys(resolved.services)).toEqual(expect.arrayContaining(["chat", "lb", "redis-init", "redis-1", "redis-6", "postgres"]));
+    expect(resolved.services.chat!.environment).toMatchObject({
+      AUTH_SECRET: "compose-test-secret-0123456789",
+      NODE_ENV: "production",
+      DATABASE_URL: "postgres://chat:composeTestPostgresPassword@postgres:5432/chat",
+    });
+    expect(resolved.services.postgres!.environment).toMatchObject({ POSTGRES_PASSWORD: "composeTestPostgresPassword" });
     // Parametrised host ports keep their documented defaults. docker-compose prints a port as an
     // object or as "host_ip:published:target/proto", depending on its form in the file.
     const lb = resolved.services.lb as unknown as { ports: (string | { published: number; target: number; host_ip?: string })[] };
@@ -36,8 +44,8 @@ describe("docker-compose config", () => {
     expect(ports.sort()).toEqual(["127.0.0.1:8404:8404", "8080:8080"]);
   });
 
-  it.each(["AUTH_SECRET", "REDIS_PASSWORD"])("refuses to start without %s (no public fallback)", async (name) => {
-    const env: Record<string, string | undefined> = { AUTH_SECRET: "compose-test-secret-0123456789", REDIS_PASSWORD: "compose-test-redis-password", [name]: undefined };
+  it.each(["AUTH_SECRET", "REDIS_PASSWORD", "POSTGRES_PASSWORD"])("refuses to start without %s (no public fallback)", async (name) => {
+    const env: Record<string, string | undefined> = { ...REQUIRED, [name]: undefined };
     const res = await composeConfig(env);
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain(name);

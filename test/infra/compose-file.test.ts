@@ -40,7 +40,11 @@ const lb = services.lb!;
 const nodeConfPort = Number(/^port (\d+)$/m.exec(read("redis-cluster/node.conf"))?.[1]);
 
 /** Values for the variables compose requires (`${VAR:?message}`), as an operator sets them. */
-const REQUIRED: Record<string, string> = { AUTH_SECRET: "compose-test-secret-0123456789", REDIS_PASSWORD: "compose-test-redis-password" };
+const REQUIRED: Record<string, string> = {
+  AUTH_SECRET: "compose-test-secret-0123456789",
+  REDIS_PASSWORD: "compose-test-redis-password",
+  POSTGRES_PASSWORD: "composeTestPostgresPassword",
+};
 
 /** Compose's `${VAR:-default}` as Compose would substitute it with VAR unset, and `${VAR:?}` with {@link REQUIRED}. */
 function withDefaults(environment: Record<string, string>): Record<string, string> {
@@ -121,6 +125,31 @@ describe("docker-compose.yml", () => {
     expect(config.metricsPort).toBeGreaterThan(0);
     expect(chat.expose).toEqual([String(config.port), String(config.metricsPort)]);
     expect(read("Dockerfile")).toMatch(new RegExp(`^EXPOSE ${config.port}$`, "m"));
+  });
+
+  it("keeps the archive in a postgres service with its own volume, a required password and a healthcheck, chat's DATABASE_URL pointing at it", () => {
+    const pg = services.postgres!;
+    expect(pg.image).toMatch(/^postgres:1[3-9]-/);
+    expect(pg.ports).toBeUndefined();
+    expect(pg.environment?.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?/);
+    const data = mounts(pg).find((m) => m.target === "/var/lib/postgresql/data");
+    expect(data?.source).toBe("postgres-data");
+    expect(compose.volumes).toHaveProperty("postgres-data");
+    expect(pg.healthcheck?.test.join(" ")).toContain("pg_isready");
+    expect(chat.depends_on?.postgres).toEqual({ condition: "service_healthy" });
+    // The URL the replicas get names this service, its user, database and password, and passes the server's own check.
+    const pgEnv = withDefaults(pg.environment ?? {});
+    const config = loadConfig(withDefaults(chat.environment ?? {}));
+    const url = new URL(config.databaseUrl!);
+    expect({ host: url.hostname, port: url.port, user: url.username, password: url.password, db: url.pathname.slice(1) }).toEqual({
+      host: "postgres",
+      port: "5432",
+      user: pgEnv.POSTGRES_USER,
+      password: REQUIRED.POSTGRES_PASSWORD,
+      db: pgEnv.POSTGRES_DB,
+    });
+    expect(chat.environment?.DATABASE_URL).toContain("${POSTGRES_PASSWORD:?");
+    expect(config.archiveRetentionDays).toBe(0);
   });
 
   it("puts lb in front with deploy/haproxy.cfg, given every variable it uses, pointing at chat's port", async () => {

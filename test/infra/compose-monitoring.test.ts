@@ -44,7 +44,7 @@ function hostPath(service: Service | undefined, path: string): string | undefine
 }
 
 function composeConfig(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, AUTH_SECRET: "compose-test-secret-0123456789", REDIS_PASSWORD: "compose-test-redis-password" };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, AUTH_SECRET: "compose-test-secret-0123456789", REDIS_PASSWORD: "compose-test-redis-password", POSTGRES_PASSWORD: "composeTestPostgresPassword" };
   return new Promise((resolve) => {
     execFile("docker-compose", ["-f", "docker-compose.yml", ...args], { cwd: root, env, timeout: 30_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),

@@ -21,12 +21,15 @@ export interface EmbeddedExtras {
   metrics?: ChatMetrics;
   /** Options of the in-memory store. @default its defaults */
   storeOptions?: Partial<MessageStoreOptions>;
-  /** An archive the test opened (and closes) itself. @default none */
+  /**
+   * An archive the test opened (and closes) itself: the store keeps every entry in it (as embedded
+   * mode's file) and the server reads older history from it. @default none
+   */
   archive?: MessageArchive;
 }
 
 export async function startEmbedded(options: Partial<ChatServerOptions> = {}, extras: EmbeddedExtras = {}): Promise<EmbeddedServer> {
-  const backend = embeddedBackend(extras.storeOptions);
+  const backend = embeddedBackend(extras.storeOptions, extras.archive ? { archive: extras.archive } : {});
   const { presence, bus, notices, team, moderationLog } = backend;
   const store = extras.wrapStore ? extras.wrapStore(backend.store) : backend.store;
   const server = createChatServer(

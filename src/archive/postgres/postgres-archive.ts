@@ -21,6 +21,7 @@ import {
 import { migrate, type MigrationReport } from "./migrate.js";
 import { createPgPool, defaultPgPoolOptions, pgSqlClient, type PgPoolOptions } from "./pg-sql-client.js";
 import { POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
+import { PostgresModerationLog } from "./postgres-moderation-log.js";
 import {
   ERASE_CHUNK,
   FLAG_DELETED,
@@ -132,6 +133,11 @@ export interface PostgresArchiveDeps {
 
 export interface OpenedArchive {
   archive: MessageArchive;
+  /**
+   * The moderation log kept in the same database (issue #21), on the archive's pool: what the
+   * Redis mode uses instead of the bounded Redis log when DATABASE_URL is set. Closed with the archive.
+   */
+  moderationLog: PostgresModerationLog;
   migrations: MigrationReport;
 }
 
@@ -148,7 +154,7 @@ export async function openPostgresArchive(deps: PostgresArchiveDeps, options: Op
     migrate(sql, POSTGRES_MIGRATIONS),
   );
   const sql = pgSqlClient(createPgPool(poolOptions, onError), SESSION_SETUP);
-  return { archive: new PostgresArchive(sql, options.archive), migrations };
+  return { archive: new PostgresArchive(sql, options.archive), moderationLog: new PostgresModerationLog(sql), migrations };
 }
 
 async function withClient<T>(sql: SqlClient, fn: (sql: SqlClient) => Promise<T>): Promise<T> {

@@ -30,6 +30,7 @@ import {
 } from "../message-archive.js";
 import { migrateSqlite, type SqliteMigrationReport } from "./sqlite-migrate.js";
 import { SQLITE_MIGRATIONS } from "./sqlite-migrations.js";
+import { SqliteModerationLog } from "./sqlite-moderation-log.js";
 import * as Sql from "./sqlite-sql.js";
 
 type Database = BetterSqlite3.Database;
@@ -177,6 +178,8 @@ export interface OpenSqliteOptions extends Partial<ArchiveOptions> {
 
 export interface OpenedSqliteArchive {
   archive: MessageArchive;
+  /** The moderation log kept in the same file (issue #21); closed with the archive. */
+  moderationLog: SqliteModerationLog;
   migrations: SqliteMigrationReport;
 }
 
@@ -209,7 +212,7 @@ export async function openSqliteArchive(options: OpenSqliteOptions): Promise<Ope
     db.pragma("synchronous = NORMAL");
     db.pragma("busy_timeout = 5000");
     const migrations = migrateSqlite(db, SQLITE_MIGRATIONS);
-    return { archive: new SqliteArchive(db, rest), migrations };
+    return { archive: new SqliteArchive(db, rest), moderationLog: new SqliteModerationLog(db), migrations };
   } catch (err) {
     db?.close();
     throw classify(err);
