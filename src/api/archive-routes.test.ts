@@ -248,9 +248,12 @@ describe("DELETE /users/{userId}/messages", () => {
     const deleted = record(viewer, "chat:deleted");
     const res = await fetch(`${srv.url}/api/v1/users/${encodeURIComponent(leaverId)}/messages`, { method: "DELETE", headers: { authorization: `Bearer ${KEY}` } });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ userId: leaverId, archived: mine.length, removed: 6 });
-    await until(() => deleted.length >= 6, 5_000, "chat:deleted for each live message");
-    expect(deleted.map((d) => d.id).sort()).toEqual(mine.slice(3).sort());
+    // The 3 older ones were archived before the room was first touched here, so the embedded store
+    // loaded them into its hot window (as after a restart): all 9 are live, and all 9 go.
+    // (Entries in the archive alone: src/rooms/room-history.test.ts.)
+    expect(await res.json()).toEqual({ userId: leaverId, archived: mine.length, removed: 9 });
+    await until(() => deleted.length >= 9, 5_000, "chat:deleted for each live message");
+    expect(deleted.map((d) => d.id).sort()).toEqual([...mine].sort());
     for (const room of rooms) {
       const exported = lines((await get(`/rooms/${room}/export`)).text);
       expect(exported.some((e) => e.user.id === leaverId)).toBe(false);

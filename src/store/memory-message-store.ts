@@ -244,11 +244,13 @@ export class MemoryMessageStore implements MessageStore {
 
   async remove(roomId: string, id: string, by = "api"): Promise<boolean> {
     await this.load(roomId);
-    const room = this.live(roomId);
-    const at = room?.entries.findIndex((m) => m.id === id) ?? -1;
+    const inWindow = (this.live(roomId)?.entries.findIndex((m) => m.id === id) ?? -1) >= 0;
     // The archive first: a deletion it did not take must not look done. An entry older than the
     // hot window is only there (older pages and replay hide it from then on).
-    const archived = (await this.kept?.forget(roomId, id, by, at >= 0)) ?? false;
+    const archived = (await this.kept?.forget(roomId, id, by, inWindow)) ?? false;
+    // Found again after the await: removals running at the same time (an erasure's) shift the list.
+    const room = this.live(roomId);
+    const at = room?.entries.findIndex((m) => m.id === id) ?? -1;
     if (!room || at < 0) return archived;
     room.entries.splice(at, 1);
     if (room.notice?.id === id) room.notice = null;
