@@ -72,6 +72,7 @@ export interface Config {
   ackTimeoutMs: number;
   /** WebSocket implementation under engine.io: this server's lean one, or `ws`. */
   wsEngine: "lean" | "ws";
+  wsDeflate: boolean;
   /** Server HTTP API keys; empty = the API is off. */
   apiKeys: string[];
   apiRatePerSec: number;
@@ -239,6 +240,7 @@ export function loadConfig(env: Env = process.env): Config {
     ackReplicas: ackReplicas(env),
     ackTimeoutMs: int(env, "ACK_TIMEOUT_MS", defaultReplicatedWritesOptions.timeoutMs, 10, 60_000),
     wsEngine: wsEngine(env),
+    wsDeflate: bool(env, "WS_DEFLATE", server.wsDeflate),
     apiKeys: apiKeys(env),
     apiRatePerSec: int(env, "API_RATE_LIMIT_PER_SEC", defaultApiOptions.ratePerSec, 1, 100_000),
     apiRateBurst: int(env, "API_RATE_LIMIT_BURST", defaultApiOptions.rateBurst, 1, 100_000),

@@ -191,6 +191,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       maxClientQueueBytes: config.maxClientQueueBytes,
       batchTickMs: config.batchTickMs,
       wsEngine: config.wsEngine,
+      wsDeflate: config.wsDeflate,
       api: { keys: config.apiKeys, ratePerSec: config.apiRatePerSec, rateBurst: config.apiRateBurst },
       ops: { cluster: config.clusterName },
     },

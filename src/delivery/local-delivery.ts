@@ -11,9 +11,15 @@
  *
  * A broadcast cannot give different members different packets, so this writes pre-encoded
  * packets to each connection (src/engine/pre-encoded.ts), as Socket.IO's own broadcast does.
+ * With a shared-frame writer (src/engine/shared-frame.ts), a member whose connection has nothing
+ * queued gets instead the complete WebSocket frame(s), built once per delivery and kind (and per
+ * local sender), written as the same Buffer to each: the same bytes as the normal path's, and
+ * compressed once for every member that accepted permessage-deflate.
  */
 import type { Namespace } from "socket.io";
+import { engineConnection } from "../engine/engine-connection.js";
 import { encodeEvent, writeEncoded, type EncodedPacket } from "../engine/pre-encoded.js";
+import { SharedFrame, type SharedFrameWriter } from "../engine/shared-frame.js";
 import type { ChatBatch } from "../protocol/index.js";
 import type { PublishedEntry } from "../store/message-store.js";
 import { V1_EVENTS, toBatchEntry } from "./wire-entries.js";
@@ -21,12 +27,17 @@ import { V1_EVENTS, toBatchEntry } from "./wire-entries.js";
 interface MemberSocket {
   data: { batch?: boolean };
   client: unknown;
+  conn: unknown;
 }
 
 export interface LocalDeliveryDeps {
   nsp: Pick<Namespace, "name" | "sockets" | "adapter">;
   /** Counts packets written to members, by kind (`message` per v1 entry, `batch`). @default none */
   onWrite?: (kind: "message" | "batch", count: number) => void;
+  /** Writes shared frames to members that can take them now; without it every write takes the normal path. @default none */
+  frames?: SharedFrameWriter;
+  /** Counts members written a shared frame, by encoding, once per delivery. @default none */
+  onShared?: (encoding: "plain" | "deflated", count: number) => void;
 }
 
 export class LocalDelivery {
@@ -67,6 +78,33 @@ export class LocalDelivery {
       return packet;
     };
 
+    const writer = this.deps.frames;
+    const minBytes = writer?.opts.deflateMinBytes ?? 0;
+    /** Shared frames by kind and sender key ("b:" batch, "m:" v1); null when there is nothing to send. */
+    const frames = new Map<string, SharedFrame | null>();
+    const batchFrame = (sid: string): SharedFrame | null => {
+      const key = "b:" + (senders.has(sid) ? sid : "");
+      let frame = frames.get(key);
+      if (frame === undefined) {
+        const packet = batchFor(sid);
+        frame = packet ? SharedFrame.of([packet], minBytes) : null;
+        frames.set(key, frame);
+      }
+      return frame;
+    };
+    /** Every v1 event for `sid` (every entry but its own), as consecutive frames. */
+    const v1Frame = (sid: string): SharedFrame | null => {
+      const key = "m:" + (senders.has(sid) ? sid : "");
+      let frame = frames.get(key);
+      if (frame === undefined) {
+        const packets: EncodedPacket[] = [];
+        for (let i = 0; i < fresh.length; i++) if (fresh[i]!.sender !== sid) packets.push(v1(i));
+        frame = packets.length > 0 ? SharedFrame.of(packets, minBytes) : null;
+        frames.set(key, frame);
+      }
+      return frame;
+    };
+
     let messages = 0;
     let batches = 0;
     for (const sid of members) {
@@ -74,11 +112,22 @@ export class LocalDelivery {
       if (!socket) continue;
       if (socket.data.batch) {
         const packet = batchFor(sid);
-        if (packet) {
-          writeEncoded(socket.client, packet);
-          batches++;
+        if (!packet) continue;
+        batches++;
+        if (writer) {
+          const frame = batchFrame(sid);
+          if (frame && writer.tryWrite(engineConnection(socket), frame)) continue;
         }
+        writeEncoded(socket.client, packet);
         continue;
+      }
+      if (writer) {
+        const frame = v1Frame(sid);
+        if (!frame) continue;
+        if (writer.tryWrite(engineConnection(socket), frame)) {
+          messages += frame.count;
+          continue;
+        }
       }
       for (let i = 0; i < fresh.length; i++) {
         if (fresh[i]!.sender === sid) continue;
@@ -88,6 +137,11 @@ export class LocalDelivery {
     }
     if (messages > 0) this.deps.onWrite?.("message", messages);
     if (batches > 0) this.deps.onWrite?.("batch", batches);
+    if (writer) {
+      const shared = writer.take();
+      if (shared.plain > 0) this.deps.onShared?.("plain", shared.plain);
+      if (shared.deflated > 0) this.deps.onShared?.("deflated", shared.deflated);
+    }
   }
 
   /** The room has no local member any more: forget what was delivered there. */

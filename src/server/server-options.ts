@@ -83,6 +83,13 @@ export interface ChatServerOptions {
    */
   wsEngine: "lean" | "ws";
   /**
+   * With the lean engine: accept permessage-deflate offers without context takeover, and send a
+   * room's frames compressed once per room and delivery to every viewer that accepted
+   * (src/engine/shared-frame.ts). No compressor per connection. Ignored with `ws`.
+   * @default true
+   */
+  wsDeflate: boolean;
+  /**
    * The server HTTP API under /api/v1 (keys, rate per key, limits); its message length is
    * `messageMaxLength`. @default {} (no keys: the API is off)
    */
@@ -111,6 +118,7 @@ export const defaultChatServerOptions: ChatServerOptions = {
   writeCoalescingMs: defaultWriteCoalescingOptions.tickMs,
   batchTickMs: defaultSendBatcherOptions.tickMs,
   wsEngine: "lean",
+  wsDeflate: true,
   api: {},
   ops: {},
   moderation: {},
