@@ -190,6 +190,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       writeCoalescingMs: config.writeCoalescingMs,
       maxClientQueueBytes: config.maxClientQueueBytes,
       batchTickMs: config.batchTickMs,
+      batchMaxTickMs: config.batchMaxTickMs,
       wsEngine: config.wsEngine,
       wsDeflate: config.wsDeflate,
       api: { keys: config.apiKeys, ratePerSec: config.apiRatePerSec, rateBurst: config.apiRateBurst },

@@ -52,8 +52,9 @@ export function wireChat(io: ChatIo, api: Router, opts: ChatServerOptions, deps:
         return outcomes;
       },
       onFlush: (n) => metrics?.sendBatchSize.observe(n),
+      viewers: (room) => viewers.estimate(room),
     },
-    { tickMs: opts.batchTickMs },
+    { tickMs: opts.batchTickMs, maxTickMs: opts.batchMaxTickMs },
   );
   const moderation = createModeration(
     { nsp, store, team: deps.team, log: deps.moderationLog, notices: deps.notices, logger, onAnnounceError: () => metrics?.publishErrors.inc({ path: "notices" }) },

@@ -77,6 +77,14 @@ export interface ChatServerOptions {
    */
   batchTickMs: number;
   /**
+   * Longest tick a big, busy room grows to: a room's tick is 1 ms per 100 viewers (cluster-wide),
+   * between `batchTickMs` and this (src/delivery/send-batcher.ts), so each viewer gets at most
+   * 1000 / tick batches a second from each sending replica. Costs up to this much latency in such
+   * rooms. Set it to `batchTickMs` to keep every room at `batchTickMs`.
+   * @default 100
+   */
+  batchMaxTickMs: number;
+  /**
    * The WebSocket implementation under engine.io: `lean` (src/engine/websocket/, about 1.5 KB less heap
    * per connection) or `ws` (engine.io's default).
    * @default "lean"
@@ -117,6 +125,7 @@ export const defaultChatServerOptions: ChatServerOptions = {
   viewerCounts: {},
   writeCoalescingMs: defaultWriteCoalescingOptions.tickMs,
   batchTickMs: defaultSendBatcherOptions.tickMs,
+  batchMaxTickMs: defaultSendBatcherOptions.maxTickMs,
   wsEngine: "lean",
   wsDeflate: true,
   api: {},
