@@ -103,7 +103,8 @@ export const defaultBenchOptions: BenchOptions = {
 
 const HELP = `npm run bench -- [options]
   --kinds ours,classic,sharded,coalesced   servers to compare; also ours-ack0 (ACK_REPLICAS=0),
-                                 ours-plain (v1 clients, no batches), before (needs --before)
+                                 ours-plain (v1 clients, no batches), ours-nodeflate
+                                 (WS_DEFLATE=false), before (needs --before)
   --before DIR                   kind "before": DIR/src/main.ts, a checkout of an older commit
   --coalesce-ms 20               tick of "coalesced" (stock sharded + write coalescing)
   --ack-replicas auto            this server's ACK_REPLICAS (auto as shipped; 0 = no replication wait)

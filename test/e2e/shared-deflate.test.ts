@@ -54,8 +54,8 @@ it("a browser that offered permessage-deflate receives the room's compressed fra
     // The sender does not offer deflate: every compressed frame the server counts went to the browser.
     const sender = connect(chat.url, { transports: ["websocket"], forceNew: true, reconnection: false, perMessageDeflate: false } as never);
     sockets.push(sender);
-    await new Promise((r, j) => {
-      sender.once("connect", r);
+    await new Promise<void>((r, j) => {
+      sender.once("connect", () => r());
       sender.once("connect_error", j);
     });
     await call(sender as never, "room:join", { room });
