@@ -8,6 +8,11 @@
  * - A sender never receives its own entries, on any replica (each entry names its sender socket).
  * - Entries arrive in history order from the store; one already delivered here (a republish
  *   after a Redis failover) is not delivered again.
+ * - With a tick (`tickFor`), a busy room is written at most once per tick on this replica, however
+ *   many replicas publish into it: what arrives within the tick after a write waits for its end
+ *   and goes out as one delivery (one batch, one frame per member). Leading edge: a room that has
+ *   not been written for its tick is written at once. Without it (or at 0) every publish is
+ *   written as it arrives.
  *
  * A broadcast cannot give different members different packets, so this writes pre-encoded
  * packets to each connection (src/engine/pre-encoded.ts), as Socket.IO's own broadcast does.
@@ -38,17 +43,61 @@ export interface LocalDeliveryDeps {
   frames?: SharedFrameWriter;
   /** Counts members written a shared frame, by encoding, once per delivery. @default none */
   onShared?: (encoding: "plain" | "deflated", count: number) => void;
+  /** The room's delivery tick in ms (0: write each publish at once). @default none: always at once */
+  tickFor?: (room: string) => number;
+  now?: () => number;
+}
+
+/** A room's delivery tick: when it was last written, and what waits for the tick's end. */
+interface RoomTick {
+  last: number;
+  pending: PublishedEntry[];
+  timer: NodeJS.Timeout | undefined;
 }
 
 export class LocalDelivery {
   /** Newest entry id delivered per room with local members; dropped when the room empties here. */
   private readonly lastDelivered = new Map<string, string>();
+  /** Rooms with a tick, while they have local members. */
+  private readonly ticks = new Map<string, RoomTick>();
+  private readonly now: () => number;
 
-  constructor(private readonly deps: LocalDeliveryDeps) {}
+  constructor(private readonly deps: LocalDeliveryDeps) {
+    this.now = deps.now ?? Date.now;
+  }
 
+  /** Delivers a publish's entries now, or with what else arrives within the room's tick (see above). */
   deliver(room: string, entries: PublishedEntry[]): void {
-    const last = this.lastDelivered.get(room);
-    const fresh = last === undefined ? entries : entries.filter((e) => e.id > last);
+    const tickMs = this.deps.tickFor?.(room) ?? 0;
+    if (tickMs <= 0) return this.write(room, entries);
+    const now = this.now();
+    let tick = this.ticks.get(room);
+    if (!tick) this.ticks.set(room, (tick = { last: -Infinity, pending: [], timer: undefined }));
+    if (tick.timer === undefined && now - tick.last >= tickMs) {
+      tick.last = now;
+      return this.write(room, entries);
+    }
+    for (const e of entries) tick.pending.push(e);
+    if (tick.timer === undefined) {
+      tick.timer = setTimeout(() => this.endTick(room), Math.max(0, tick.last + tickMs - now));
+      tick.timer.unref();
+    }
+  }
+
+  private endTick(room: string): void {
+    const tick = this.ticks.get(room);
+    if (!tick) return;
+    tick.timer = undefined;
+    tick.last = this.now();
+    const entries = tick.pending;
+    tick.pending = [];
+    if (entries.length > 0) this.write(room, entries);
+  }
+
+  private write(room: string, entries: PublishedEntry[]): void {
+    // Newer than what was delivered, each once: a tick may hold a publish and its republish.
+    let newest = this.lastDelivered.get(room) ?? "";
+    const fresh = entries.filter((e) => (e.id > newest ? ((newest = e.id), true) : false));
     const { nsp } = this.deps;
     const members = nsp.adapter.rooms.get(room);
     if (fresh.length === 0 || !members || members.size === 0) return;
@@ -147,5 +196,13 @@ export class LocalDelivery {
   /** The room has no local member any more: forget what was delivered there. */
   forget(room: string): void {
     this.lastDelivered.delete(room);
+    const tick = this.ticks.get(room);
+    if (tick?.timer) clearTimeout(tick.timer);
+    this.ticks.delete(room);
+  }
+
+  /** Stops every room's tick; what waits is dropped (the process is stopping). */
+  close(): void {
+    for (const room of [...this.ticks.keys()]) this.forget(room);
   }
 }

@@ -42,7 +42,6 @@ export function wireChat(io: ChatIo, api: Router, opts: ChatServerOptions, deps:
   const viewers = countViewers(io, opts, deps);
   if (metrics) readAtScrape(nsp, metrics);
   const store = metrics ? timedMessageStore(deps.store, metrics.storeLatency) : deps.store;
-  const stopDelivery = deliverLocally(nsp, deps, frames);
   const ops = wireOps(nsp, viewers, opts, deps);
   const sends = new SendBatcher(
     {
@@ -56,6 +55,9 @@ export function wireChat(io: ChatIo, api: Router, opts: ChatServerOptions, deps:
     },
     { tickMs: opts.batchTickMs, maxTickMs: opts.batchMaxTickMs },
   );
+  // The same tick on the receiving side: a busy room is written once per tick per replica,
+  // however many replicas publish into it.
+  const stopDelivery = deliverLocally(nsp, deps, frames, (room) => sends.tickFor(room));
   const moderation = createModeration(
     { nsp, store, team: deps.team, log: deps.moderationLog, notices: deps.notices, logger, onAnnounceError: () => metrics?.publishErrors.inc({ path: "notices" }) },
     opts.moderation,
@@ -129,16 +131,20 @@ function readAtScrape(nsp: ChatNamespace, metrics: ChatMetrics): void {
 }
 
 /** Published entries from the bus to this replica's members; returns the unsubscribe. */
-function deliverLocally(nsp: ChatNamespace, deps: ChatServerDeps, frames: SharedFrameWriter | undefined): () => void {
+function deliverLocally(nsp: ChatNamespace, deps: ChatServerDeps, frames: SharedFrameWriter | undefined, tickFor: (room: string) => number): () => void {
   const delivery = new LocalDelivery({
     nsp,
     frames,
+    tickFor,
     onWrite: (kind, n) => deps.metrics?.deliveries.inc({ kind }, n),
     onShared: (encoding, n) => deps.metrics?.sharedFrames.inc({ encoding }, n),
   });
   const stop = deps.bus.listen((room, entries) => delivery.deliver(room, entries));
   nsp.adapter.on("delete-room", (room: string) => delivery.forget(room));
-  return stop;
+  return () => {
+    stop();
+    delivery.close();
+  };
 }
 
 /** Room operations for both callers (socket events, HTTP API), effective on every replica. */
