@@ -72,7 +72,8 @@ export interface ChatServerOptions {
   /**
    * Messages this replica accepts for one room within this many ms are stored and published as one
    * unit and reach batch-capable viewers as one packet (leading edge: a room quiet for a tick pays
-   * nothing). 0 stores each at once.
+   * nothing). The receiving side uses the same tick: what every replica publishes into a busy room
+   * within it is written to this replica's members as one delivery. 0 stores and writes each at once.
    * @default 25
    */
   batchTickMs: number;
