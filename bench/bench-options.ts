@@ -121,7 +121,8 @@ const HELP = `npm run bench -- [options]
   --rooms 100  --room-viewers 4  --rooms-rate 100  --rooms-window-ms 9000
   --quick                        a small run (a minute or two) to check the bench itself
   --out bench/results            where results.json and results.svg go
-  --cpu-prof DIR                 profile this server's replicas during the hot room
+  --cpu-prof DIR                 profile this server's replicas during the hot room (and the many
+                                 rooms, in DIR/rooms)
                                  (summarize: node --import tsx bench/profile-summary.ts DIR/*.cpuprofile)
   --render FILE                  only redraw the tables, results.md and the chart of an earlier results.json`;
 

@@ -171,9 +171,9 @@ export class LocalDelivery {
         continue;
       }
       if (writer) {
+        // No frame: nothing for this member, or packets that cannot be shared (the loop below decides).
         const frame = v1Frame(sid);
-        if (!frame) continue;
-        if (writer.tryWrite(engineConnection(socket), frame)) {
+        if (frame && writer.tryWrite(engineConnection(socket), frame)) {
           messages += frame.count;
           continue;
         }
