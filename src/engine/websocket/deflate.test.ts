@@ -10,6 +10,8 @@ import { SharedFrame } from "../shared-frame.js";
 import { DEFLATE_RESPONSE, acceptsDeflate, deflateMessage, inflateMessage } from "./deflate.js";
 import type { LeanWebSocket } from "./lean-websocket.js";
 import { LeanWebSocketServer } from "./lean-websocket-server.js";
+import { Opcode } from "./frames.js";
+import { rawUpgrade } from "../../../test/support/raw-websocket.js";
 
 describe("acceptsDeflate", () => {
   it.each([
@@ -118,6 +120,25 @@ describe("the lean engine with sharedDeflate", () => {
     await accepted;
     c.send("x".repeat(10_000)); // 10 KB, compressed to a few dozen bytes
     expect(await closed).toBe(1009);
+  });
+
+  it("closes with 1007 on compressed data that does not inflate, and with 1002 on RSV1 where it may not be", async () => {
+    for (const [frames, code] of [
+      [[{ opcode: Opcode.Text, payload: Buffer.from([0xff, 0xff, 0xff, 0xff]), rsv: 4 }], 1007],
+      [[{ opcode: Opcode.Ping, payload: Buffer.from("x"), rsv: 4 }], 1002],
+      [[{ opcode: Opcode.Text, payload: deflateMessage(Buffer.from("ab")), rsv: 4, fin: false }, { opcode: Opcode.Continuation, payload: Buffer.from("c"), rsv: 4 }], 1002],
+    ] as const) {
+      const { port, accepted } = await start(true);
+      const up = await rawUpgrade(port, { headers: { "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits" } });
+      expect(up.headers["sec-websocket-extensions"]).toBe(DEFLATE_RESPONSE);
+      const server = await accepted;
+      for (const f of frames) up.ws!.send(f.opcode, f.payload, { rsv: f.rsv, fin: "fin" in f ? f.fin : true });
+      const close = await up.ws!.next();
+      expect(close?.opcode).toBe(Opcode.Close);
+      expect(close!.payload.readUInt16BE(0)).toBe(code);
+      expect(server.got).toEqual([]);
+      up.ws!.socket.destroy();
+    }
   });
 
   it("negotiates nothing without sharedDeflate", async () => {
