@@ -103,7 +103,8 @@ export const defaultBenchOptions: BenchOptions = {
 
 const HELP = `npm run bench -- [options]
   --kinds ours,classic,sharded,coalesced   servers to compare; also ours-ack0 (ACK_REPLICAS=0),
-                                 ours-plain (v1 clients, no batches), before (needs --before)
+                                 ours-plain (v1 clients, no batches), ours-nodeflate
+                                 (WS_DEFLATE=false), before (needs --before)
   --before DIR                   kind "before": DIR/src/main.ts, a checkout of an older commit
   --coalesce-ms 20               tick of "coalesced" (stock sharded + write coalescing)
   --ack-replicas auto            this server's ACK_REPLICAS (auto as shipped; 0 = no replication wait)
@@ -120,7 +121,8 @@ const HELP = `npm run bench -- [options]
   --rooms 100  --room-viewers 4  --rooms-rate 100  --rooms-window-ms 9000
   --quick                        a small run (a minute or two) to check the bench itself
   --out bench/results            where results.json and results.svg go
-  --cpu-prof DIR                 profile this server's replicas during the hot room
+  --cpu-prof DIR                 profile this server's replicas during the hot room (and the many
+                                 rooms, in DIR/rooms)
                                  (summarize: node --import tsx bench/profile-summary.ts DIR/*.cpuprofile)
   --render FILE                  only redraw the tables, results.md and the chart of an earlier results.json`;
 

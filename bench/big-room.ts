@@ -19,7 +19,7 @@ import { Cleanup } from "./process/cleanup.js";
 import { describeMachine } from "./report/bench-results.js";
 import { markdownTable, textTable } from "./report/text-table.js";
 import { runHotRoom } from "./scenarios/hot-room.js";
-import { startServers } from "./servers/server-kinds.js";
+import { SERVER_KINDS, speaksBatches, startServers, type ServerKind } from "./servers/server-kinds.js";
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       viewers: { type: "string", default: "10000" },
+      kind: { type: "string", default: "ours" },
       replicas: { type: "string", default: "3" },
       rate: { type: "string", default: "100" },
       "duration-ms": { type: "string", default: "30000" },
@@ -45,7 +46,9 @@ async function main(): Promise<void> {
   const loadProcesses = Number(values["load-processes"]);
   const viewerKind = values["viewers-kind"] as ViewerKind;
   if (!["lean", "sdk", "plain"].includes(viewerKind)) throw new Error("--viewers-kind lean|sdk|plain");
-  const clients = { viewers: viewerKind, batch: true, sampleEvery: Number(values["sample-every"]), readEveryMs: Number(values["lean-read-ms"]) };
+  const kind = values.kind as ServerKind;
+  if (!SERVER_KINDS.includes(kind) || kind === "before") throw new Error(`--kind ${SERVER_KINDS.filter((k) => k !== "before").join("|")}`);
+  const clients = { viewers: viewerKind, batch: speaksBatches(kind, "sdk"), sampleEvery: Number(values["sample-every"]), readEveryMs: Number(values["lean-read-ms"]) };
   const cleanup = new Cleanup();
   cleanup.onSignals();
   const started = Date.now();
@@ -55,7 +58,7 @@ async function main(): Promise<void> {
     const meter = await RedisTrafficMeter.open(cluster.ports);
     cleanup.add("traffic meter", () => meter.close());
     const register = (name: string, stop: () => Promise<void>) => void cleanup.add(name, stop);
-    const servers = await startServers({ kind: "ours", replicas, seeds: cluster.seeds, nodeArgs: [], coalesceMs: 20, ackReplicas: "auto", batchTickMs: 25 }, register);
+    const servers = await startServers({ kind, replicas, seeds: cluster.seeds, nodeArgs: [], coalesceMs: 20, ackReplicas: "auto", batchTickMs: 25 }, register);
     const hot = await runHotRoom(
       servers,
       meter,

@@ -36,6 +36,8 @@ async function runKind(
   const register = (name: string, stop: () => Promise<void>) => void stops.push(cleanup.add(name, stop));
   log(`${KIND_LABELS[kind]}, ${masters} masters: starting ${options.replicas} replicas`);
   const nodeArgs = withHotRoom && kind === "ours" && options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  // The many small rooms get profiles of their own, in DIR/rooms.
+  const roomsArgs = withHotRoom && kind === "ours" && options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}/rooms`] : [];
   const start = (args: string[]) =>
     startServers(
       { kind, replicas: options.replicas, seeds, nodeArgs: args, coalesceMs: options.coalesceMs, ackReplicas: options.ackReplicas, batchTickMs: options.batchTickMs, beforeDir: options.beforeDir },
@@ -54,7 +56,7 @@ async function runKind(
       for (const stop of stops.splice(0).reverse()) await stop();
     }
     if (!options.skipRooms) {
-      const servers = await start([]);
+      const servers = await start(roomsArgs);
       log(`${KIND_LABELS[kind]}: many rooms`);
       // Every lean viewer of the small rooms is a sample viewer: at 1 msg/s per room batching saves
       // nothing, and latency (issue 10's table) needs more than the 8 viewers a 2% sample would be.

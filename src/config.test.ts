@@ -26,6 +26,8 @@ describe("loadConfig", () => {
     ["REDIS_URL", { REDIS_URL: "localhost:6379" }],
     ["REDIS_URL", { REDIS_URL: "redis://a:1", REDIS_CLUSTER_NODES: "a:1" }],
     ["WS_ENGINE", { WS_ENGINE: "uws" }],
+    ["WS_DEFLATE", { WS_DEFLATE: "gzip" }],
+    ["BATCH_MAX_TICK_MS", { BATCH_MAX_TICK_MS: "5000" }],
     ["API_KEYS", { API_KEYS: "too-short" }],
     ["API_KEYS", { API_KEYS: "a-long-enough-key-0001,has space in it 0002" }],
     ["API_RATE_LIMIT_PER_SEC", { API_RATE_LIMIT_PER_SEC: "0" }],
@@ -73,6 +75,13 @@ describe("loadConfig", () => {
   it("runs the lean WebSocket engine unless WS_ENGINE=ws", () => {
     expect(loadConfig({}).wsEngine).toBe("lean");
     expect(loadConfig({ WS_ENGINE: "WS" }).wsEngine).toBe("ws");
+  });
+
+  it("shares permessage-deflate unless WS_DEFLATE=false; grows big rooms' ticks up to BATCH_MAX_TICK_MS", () => {
+    expect(loadConfig({}).wsDeflate).toBe(true);
+    expect(loadConfig({ WS_DEFLATE: "false" }).wsDeflate).toBe(false);
+    expect(loadConfig({}).batchMaxTickMs).toBe(100);
+    expect(loadConfig({ BATCH_MAX_TICK_MS: "25" }).batchMaxTickMs).toBe(25);
   });
 
   it("reads API keys (comma-separated; none = the API is off)", () => {

@@ -64,6 +64,7 @@ export interface Config {
   /** Bytes that may wait for one client before it is closed as a slow consumer. */
   maxClientQueueBytes: number;
   batchTickMs: number;
+  batchMaxTickMs: number;
   /** How long an emptied room keeps its sharded subscription (spares flapping rooms the churn). */
   roomSubscriptionGraceMs: number;
   /** Time between two checks of this replica's subscriptions against Redis; 0 = off. */
@@ -77,6 +78,7 @@ export interface Config {
   ackTimeoutMs: number;
   /** WebSocket implementation under engine.io: this server's lean one, or `ws`. */
   wsEngine: "lean" | "ws";
+  wsDeflate: boolean;
   /** Server HTTP API keys; empty = the API is off. */
   apiKeys: string[];
   apiRatePerSec: number;
@@ -244,6 +246,7 @@ export function loadConfig(env: Env = process.env): Config {
     writeCoalescingMs: int(env, "WRITE_COALESCING_MS", server.writeCoalescingMs, 0, 1_000),
     maxClientQueueBytes: int(env, "MAX_CLIENT_QUEUE_BYTES", server.maxClientQueueBytes, 65_536, 1_073_741_824),
     batchTickMs: int(env, "BATCH_TICK_MS", server.batchTickMs, 0, 1_000),
+    batchMaxTickMs: int(env, "BATCH_MAX_TICK_MS", server.batchMaxTickMs, 0, 1_000),
     roomSubscriptionGraceMs: int(env, "ROOM_SUBSCRIPTION_GRACE_MS", defaultRoomSubscriptionsOptions.graceMs, 0, 3_600_000),
     subscriptionWatchdogMs: int(env, "SUBSCRIPTION_WATCHDOG_MS", defaultWatchdogOptions.intervalMs, 0, 3_600_000),
     embeddedMaxRooms: int(env, "EMBEDDED_MAX_ROOMS", defaultMemoryLimits.maxRooms, 1, 10_000_000),
@@ -251,6 +254,7 @@ export function loadConfig(env: Env = process.env): Config {
     ackReplicas: ackReplicas(env),
     ackTimeoutMs: int(env, "ACK_TIMEOUT_MS", defaultReplicatedWritesOptions.timeoutMs, 10, 60_000),
     wsEngine: wsEngine(env),
+    wsDeflate: bool(env, "WS_DEFLATE", server.wsDeflate),
     apiKeys: apiKeys(env),
     apiRatePerSec: int(env, "API_RATE_LIMIT_PER_SEC", defaultApiOptions.ratePerSec, 1, 100_000),
     apiRateBurst: int(env, "API_RATE_LIMIT_BURST", defaultApiOptions.rateBurst, 1, 100_000),

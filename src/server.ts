@@ -47,7 +47,7 @@ export function createChatServer(options: Partial<ChatServerOptions>, deps: Chat
   });
   const http = createServer(app);
   const engine = createGuardedIo(http, opts, deps, () => draining);
-  const chat = wireChat(engine.io, api, opts, deps);
+  const chat = wireChat(engine.io, api, opts, deps, engine.frames);
 
   return {
     app,

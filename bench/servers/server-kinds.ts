@@ -7,19 +7,22 @@ import { ServerProcess } from "./server-process.js";
  * - `ours`: this server as shipped (its clients speak batches, SDK senders, unless `--our-clients plain`).
  * - `ours-ack0`: the same with ACK_REPLICAS=0, to show what waiting for the shard's replica costs.
  * - `ours-plain`: the same server, its clients plain v1 socket.io-client (no batches).
+ * - `ours-nodeflate`: this server with WS_DEFLATE=false: shared frames, never compressed (wire bytes
+ *   and CPU without permessage-deflate; lean viewers offer it, as browsers do).
  * - `before`: this server at an older commit (`--before DIR`, a checkout of it), plain v1 clients:
  *   the before of a before/after.
  * - `classic` / `sharded`: stock Socket.IO with the stock Redis adapter.
  * - `coalesced`: the stock sharded baseline plus src/engine/write-coalescing.ts, to measure that alone.
  */
-export type ServerKind = "ours" | "ours-ack0" | "ours-plain" | "before" | "classic" | "sharded" | "coalesced";
+export type ServerKind = "ours" | "ours-ack0" | "ours-plain" | "ours-nodeflate" | "before" | "classic" | "sharded" | "coalesced";
 
-export const SERVER_KINDS: readonly ServerKind[] = ["ours", "ours-ack0", "ours-plain", "before", "classic", "sharded", "coalesced"];
+export const SERVER_KINDS: readonly ServerKind[] = ["ours", "ours-ack0", "ours-plain", "ours-nodeflate", "before", "classic", "sharded", "coalesced"];
 
 export const KIND_LABELS: Record<ServerKind, string> = {
   ours: "this server",
   "ours-ack0": "this server, ACK_REPLICAS=0",
   "ours-plain": "this server, v1 clients",
+  "ours-nodeflate": "this server, WS_DEFLATE=false",
   before: "this server before (--before)",
   classic: "stock + classic adapter",
   sharded: "stock + sharded adapter",
@@ -28,12 +31,12 @@ export const KIND_LABELS: Record<ServerKind, string> = {
 
 /** Kinds that run this server's code (src/main.ts of this checkout or of `--before`). */
 export function isOurs(kind: ServerKind): boolean {
-  return kind === "ours" || kind === "ours-ack0" || kind === "ours-plain" || kind === "before";
+  return kind === "ours" || kind === "ours-ack0" || kind === "ours-plain" || kind === "ours-nodeflate" || kind === "before";
 }
 
 /** Whether a kind's load clients speak protocol v1.1 batches (with SDK senders) rather than v1. */
 export function speaksBatches(kind: ServerKind, ourClients: "sdk" | "plain"): boolean {
-  return (kind === "ours" || kind === "ours-ack0") && ourClients === "sdk";
+  return (kind === "ours" || kind === "ours-ack0" || kind === "ours-nodeflate") && ourClients === "sdk";
 }
 
 export interface StartOptions {
@@ -84,6 +87,7 @@ export async function startServers(
             WRITE_COALESCING_MS: String(options.coalesceMs),
             ACK_REPLICAS: options.kind === "ours-ack0" ? "0" : options.ackReplicas,
             BATCH_TICK_MS: String(options.batchTickMs),
+            ...(options.kind === "ours-nodeflate" ? { WS_DEFLATE: "false" } : {}),
           },
         })
       : await ServerProcess.start({

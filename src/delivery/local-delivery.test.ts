@@ -12,7 +12,7 @@ import { LocalDelivery } from "./local-delivery.js";
 const user = { id: "u", name: "U", role: "viewer" as const };
 let seq = 0;
 function entry(sender: string, text: string, kind: PublishedEntry["kind"] = "chat", prev: string | null = null): PublishedEntry {
-  const id = `0170000000000${++seq}-0000000000`;
+  const id = `0170000000000${String(++seq).padStart(4, "0")}-0000000000`; // fixed width: ids of a room compare as strings
   return { id, prev, sender, room: "lobby", kind, text, user, ts: 1 };
 }
 

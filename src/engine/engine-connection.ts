@@ -13,6 +13,15 @@ type Listener = (...args: any[]) => void;
 /** The WebSocket under a WebSocket transport (`ws`'s or the lean one), as far as it is touched. */
 export interface TransportSocket {
   _socket?: NetSocket;
+  /** 1 while open (both engines). */
+  readyState?: number;
+  /**
+   * `ws`'s Sender (its `_state` is 0 and `_queue` empty while it holds nothing back); the lean
+   * engine's `_sender` is the connection itself, which never holds anything back.
+   */
+  _sender?: { _state?: number; _queue?: unknown[] };
+  /** The lean engine: this connection accepted permessage-deflate (shared-frame.ts). */
+  deflate?: boolean;
   close?(code?: number, reason?: string): void;
   listeners?(event: "error"): Listener[];
   removeListener?(event: "error", fn: Listener): unknown;
@@ -23,6 +32,8 @@ export interface EngineTransport {
   name: string;
   /** Set on a WebSocket transport. */
   socket?: TransportSocket;
+  /** False while engine.io's last send has not been handed to the TCP socket. */
+  writable?: boolean;
   removeAllListeners(event: string): unknown;
 }
 
@@ -33,6 +44,8 @@ export interface EngineConnection {
   request: IncomingMessage | null;
   /** Packets waiting for the transport (client-queue-limit.ts counts and drops them). */
   writeBuffer: { data?: unknown }[];
+  /** True while the connection moves from polling to WebSocket. */
+  upgrading?: boolean;
   cleanupFn: (() => void)[];
   transport: EngineTransport;
   /** Sends `writeBuffer`; replaced per connection by the write coalescer. */

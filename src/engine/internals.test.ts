@@ -12,7 +12,10 @@
  *   `fns`, `_anyListeners` and the handshake's fields (lean-connections.ts);
  * - socket.io-parser `Decoder.opts` (read-only: `reviver`, `maxAttachments`) and component-emitter's
  *   `_callbacks["$" + event]` (lean-parser.ts);
- * - engine.io's `wsEngine` contract (websocket/): covered end to end by websocket/engine-io.test.ts.
+ * - engine.io's `wsEngine` contract (websocket/): covered end to end by websocket/engine-io.test.ts;
+ * - engine.io `Socket.upgrading` / `writeBuffer` / `readyState`, the WebSocket transport's
+ *   `writable` and `socket._socket`, `ws`'s Sender `_state` (0 = DEFAULT) and `_queue`
+ *   (shared-frame.ts: when a frame may be written straight to the TCP socket).
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -99,6 +102,68 @@ describe("pinned library internals of src/engine/", () => {
         fns: true,
         anyListeners: 1,
         handshake: ["address", "auth", "headers", "issued", "query", "secure", "time", "url", "xdomain"],
+      });
+    } finally {
+      client.close();
+      await new Promise<void>((r) => io.close(() => r()));
+    }
+  });
+
+  it("engine.io's WebSocket transport: writable false only while a send is handed to the socket", () => {
+    const transport = readFileSync(libraryFile("engine.io", "transports/websocket.js"), "utf8");
+    expect(transport).toMatch(/send\(packets\) \{\s*this\.writable = false;/);
+    expect(transport).toMatch(/this\._onSentLast = \(err\) => \{[^}]*\}\s*else \{\s*this\.emit\("drain"\);\s*this\.writable = true;/);
+    const socket = readFileSync(libraryFile("engine.io", "socket.js"), "utf8");
+    // flush() sends only when the transport is writable, and empties writeBuffer as it does.
+    expect(socket).toMatch(/this\.transport\.writable &&\s*this\.writeBuffer\.length\)/);
+    expect(socket).toMatch(/this\.upgrading = true;/);
+  });
+
+  it("ws: the Sender holds frames back only outside its DEFAULT (0) state, in _queue, and writes to _socket", () => {
+    const sender = readFileSync(libraryFile("ws", "lib/sender.js"), "utf8");
+    expect(sender).toMatch(/const DEFAULT = 0;/);
+    expect(sender).toMatch(/this\._queue = \[\];\s*this\._state = DEFAULT;/);
+    expect(sender).toMatch(/sendFrame\(list, cb\) \{[\s\S]{0,80}this\._socket\.cork\(\);/);
+  });
+
+  it.each([
+    ["ws", undefined],
+    ["lean", LeanWebSocketServer],
+  ])("engine.io and the WebSocket per-connection fields that shared-frame.ts reads (%s engine)", async (name, wsEngine) => {
+    const http = createServer();
+    const io = new Server(http, { serveClient: false, ...(wsEngine ? { wsEngine } : {}) });
+    const seen = new Promise<Record<string, unknown>>((resolve) => {
+      io.on("connection", (socket) => {
+        const conn = socket.conn as unknown as {
+          upgrading: unknown;
+          readyState: unknown;
+          writeBuffer: unknown;
+          transport: { name: string; writable: unknown; socket: { readyState: unknown; _socket: unknown; _sender: { _state?: unknown; _queue?: unknown } } };
+        };
+        const ws = conn.transport.socket;
+        // Read once the handshake's own packets have been handed to the socket (writable again).
+        setTimeout(() => resolve({
+          upgrading: conn.upgrading,
+          readyState: conn.readyState,
+          writeBuffer: Array.isArray(conn.writeBuffer),
+          writable: conn.transport.writable,
+          wsReadyState: ws.readyState,
+          tcp: ws._socket?.constructor.name,
+          sender: ws._sender === (ws as unknown) ? "itself" : { state: ws._sender._state, queue: ws._sender._queue },
+        }), 50);
+      });
+    });
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+    const client = connect(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, { transports: ["websocket"], forceNew: true, reconnection: false });
+    try {
+      expect(await seen).toEqual({
+        upgrading: false,
+        readyState: "open",
+        writeBuffer: true,
+        writable: true,
+        wsReadyState: 1,
+        tcp: "Socket",
+        sender: name === "ws" ? { state: 0, queue: [] } : "itself",
       });
     } finally {
       client.close();

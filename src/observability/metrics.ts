@@ -26,6 +26,8 @@ export interface ChatMetrics {
   sendBatchSize: Histogram;
   /** Packets written to room members: `message` (one v1 entry) or `batch`. */
   deliveries: Counter<"kind">;
+  /** Members written a room's shared WebSocket frame, by encoding: `plain` or `deflated` (permessage-deflate). */
+  sharedFrames: Counter<"encoding">;
   redisErrors: Counter<"client">;
   redisReconnects: Counter<"client">;
   /** Server HTTP API requests, by route (the router's path, or `unmatched`) and status. */
@@ -130,6 +132,12 @@ export function createMetrics(options: Partial<MetricsOptions> = {}): ChatMetric
       name: `${prefix}deliveries_total`,
       help: "Packets written to room members, by kind (message: one protocol v1 event; batch: one chat:batch)",
       labelNames: ["kind"],
+      registers,
+    }),
+    sharedFrames: new Counter({
+      name: `${prefix}shared_frames_total`,
+      help: "Members written a room's shared WebSocket frame (built once per room and delivery), by encoding: plain or deflated",
+      labelNames: ["encoding"],
       registers,
     }),
     redisErrors: new Counter({

@@ -13,6 +13,7 @@ import { connectionSetup } from "../chat/connection.js";
 import { LocalDelivery } from "../delivery/local-delivery.js";
 import { SendBatcher } from "../delivery/send-batcher.js";
 import { LeanConnections } from "../engine/lean-connections.js";
+import type { SharedFrameWriter } from "../engine/shared-frame.js";
 import type { ChatMetrics } from "../observability/metrics.js";
 import { ViewerCounts } from "../presence/viewer-counts.js";
 import { createModeration, type Moderation } from "../moderation/moderation-kit.js";
@@ -35,13 +36,12 @@ export interface WiredChat {
 }
 
 /** Wires the chat onto `io`, and the HTTP API onto `api` (mounted by the HTTP app). */
-export function wireChat(io: ChatIo, api: Router, opts: ChatServerOptions, deps: ChatServerDeps): WiredChat {
+export function wireChat(io: ChatIo, api: Router, opts: ChatServerOptions, deps: ChatServerDeps, frames?: SharedFrameWriter): WiredChat {
   const { logger, metrics } = deps;
   const nsp = io.of("/");
   const viewers = countViewers(io, opts, deps);
   if (metrics) readAtScrape(nsp, metrics);
   const store = metrics ? timedMessageStore(deps.store, metrics.storeLatency) : deps.store;
-  const stopDelivery = deliverLocally(nsp, deps);
   const ops = wireOps(nsp, viewers, opts, deps);
   const sends = new SendBatcher(
     {
@@ -51,9 +51,13 @@ export function wireChat(io: ChatIo, api: Router, opts: ChatServerOptions, deps:
         return outcomes;
       },
       onFlush: (n) => metrics?.sendBatchSize.observe(n),
+      viewers: (room) => viewers.estimate(room),
     },
-    { tickMs: opts.batchTickMs },
+    { tickMs: opts.batchTickMs, maxTickMs: opts.batchMaxTickMs },
   );
+  // The same tick on the receiving side: a busy room is written once per tick per replica,
+  // however many replicas publish into it.
+  const stopDelivery = deliverLocally(nsp, deps, frames, (room) => sends.tickFor(room));
   const moderation = createModeration(
     { nsp, store, team: deps.team, log: deps.moderationLog, notices: deps.notices, logger, onAnnounceError: () => metrics?.publishErrors.inc({ path: "notices" }) },
     opts.moderation,
@@ -127,11 +131,20 @@ function readAtScrape(nsp: ChatNamespace, metrics: ChatMetrics): void {
 }
 
 /** Published entries from the bus to this replica's members; returns the unsubscribe. */
-function deliverLocally(nsp: ChatNamespace, deps: ChatServerDeps): () => void {
-  const delivery = new LocalDelivery({ nsp, onWrite: (kind, n) => deps.metrics?.deliveries.inc({ kind }, n) });
+function deliverLocally(nsp: ChatNamespace, deps: ChatServerDeps, frames: SharedFrameWriter | undefined, tickFor: (room: string) => number): () => void {
+  const delivery = new LocalDelivery({
+    nsp,
+    frames,
+    tickFor,
+    onWrite: (kind, n) => deps.metrics?.deliveries.inc({ kind }, n),
+    onShared: (encoding, n) => deps.metrics?.sharedFrames.inc({ encoding }, n),
+  });
   const stop = deps.bus.listen((room, entries) => delivery.deliver(room, entries));
   nsp.adapter.on("delete-room", (room: string) => delivery.forget(room));
-  return stop;
+  return () => {
+    stop();
+    delivery.close();
+  };
 }
 
 /** Room operations for both callers (socket events, HTTP API), effective on every replica. */

@@ -3,6 +3,8 @@
  * connection opens: refused while draining, from a foreign `Origin`, or over the per-IP limit.
  * Once open: counted under its client address until it closes, and every flush goes through the
  * client queue limit (slow consumers are closed) and write coalescing (one syscall per tick).
+ * Room deliveries may bypass engine.io's queue with one shared frame per room (`frames`), asking
+ * the same client queue limit first.
  */
 import type { IncomingMessage, Server as HttpServer } from "node:http";
 import { Server } from "socket.io";
@@ -10,7 +12,8 @@ import { ChatMemoryAdapter } from "../adapter/memory-adapter.js";
 import { ClientQueueLimit } from "../engine/client-queue-limit.js";
 import type { EngineConnection } from "../engine/engine-connection.js";
 import { leanParser } from "../engine/lean-parser.js";
-import { LeanWebSocketServer } from "../engine/websocket/lean-websocket-server.js";
+import { SharedFrameWriter } from "../engine/shared-frame.js";
+import { leanWebSocketEngine } from "../engine/websocket/lean-websocket-server.js";
 import { WriteCoalescer } from "../engine/write-coalescing.js";
 import { ConnectionLimiter } from "../http/connection-limiter.js";
 import { originAllowed } from "../http/origin-check.js";
@@ -19,6 +22,8 @@ import type { ChatServerDeps, ChatServerOptions } from "./server-options.js";
 
 export interface GuardedIo {
   io: ChatIo;
+  /** Writes a room's shared frame to members with nothing queued (src/engine/shared-frame.ts). */
+  frames: SharedFrameWriter;
   /** Writes what the coalescer holds and stops its timer. */
   close(): void;
 }
@@ -36,7 +41,7 @@ export function createGuardedIo(
     serveClient: false,
     parser: leanParser,
     // Without the key engine.io uses `ws` (an explicit undefined would replace its default).
-    ...(opts.wsEngine === "lean" ? { wsEngine: LeanWebSocketServer } : {}),
+    ...(opts.wsEngine === "lean" ? { wsEngine: leanWebSocketEngine({ sharedDeflate: opts.wsDeflate }) } : {}),
     cors: opts.corsOrigins ? { origin: opts.corsOrigins, credentials: true } : undefined,
     allowRequest: (req: IncomingMessage, callback) => {
       if (draining()) return callback("server is draining; reconnect", false);
@@ -62,5 +67,6 @@ export function createGuardedIo(
     conn.on("close", releaseSlot);
     coalescer.attach(conn);
   });
-  return { io, close: () => coalescer.close() };
+  const frames = new SharedFrameWriter({}, (conn) => queueLimit.admit(conn));
+  return { io, frames, close: () => coalescer.close() };
 }

@@ -72,16 +72,32 @@ export interface ChatServerOptions {
   /**
    * Messages this replica accepts for one room within this many ms are stored and published as one
    * unit and reach batch-capable viewers as one packet (leading edge: a room quiet for a tick pays
-   * nothing). 0 stores each at once.
+   * nothing). The receiving side uses the same tick: what every replica publishes into a busy room
+   * within it is written to this replica's members as one delivery. 0 stores and writes each at once.
    * @default 25
    */
   batchTickMs: number;
+  /**
+   * Longest tick a big, busy room grows to: a room's tick is 1 ms per 100 viewers (cluster-wide),
+   * between `batchTickMs` and this (src/delivery/send-batcher.ts), so each viewer gets at most
+   * 1000 / tick batches a second from each sending replica. Costs up to this much latency in such
+   * rooms. Set it to `batchTickMs` to keep every room at `batchTickMs`.
+   * @default 100
+   */
+  batchMaxTickMs: number;
   /**
    * The WebSocket implementation under engine.io: `lean` (src/engine/websocket/, about 1.5 KB less heap
    * per connection) or `ws` (engine.io's default).
    * @default "lean"
    */
   wsEngine: "lean" | "ws";
+  /**
+   * With the lean engine: accept permessage-deflate offers without context takeover, and send a
+   * room's frames compressed once per room and delivery to every viewer that accepted
+   * (src/engine/shared-frame.ts). No compressor per connection. Ignored with `ws`.
+   * @default true
+   */
+  wsDeflate: boolean;
   /**
    * The server HTTP API under /api/v1 (keys, rate per key, limits); its message length is
    * `messageMaxLength`. @default {} (no keys: the API is off)
@@ -110,7 +126,9 @@ export const defaultChatServerOptions: ChatServerOptions = {
   viewerCounts: {},
   writeCoalescingMs: defaultWriteCoalescingOptions.tickMs,
   batchTickMs: defaultSendBatcherOptions.tickMs,
+  batchMaxTickMs: defaultSendBatcherOptions.maxTickMs,
   wsEngine: "lean",
+  wsDeflate: true,
   api: {},
   ops: {},
   moderation: {},

@@ -12,6 +12,11 @@ import { DeliveryTally } from "../delivery-tally.js";
 import { LeanViewers } from "./lean-viewer.js";
 import type { ClientSpec } from "../load-protocol.js";
 import { stampText } from "../message-stamp.js";
+import { ChatMemoryAdapter } from "../../../src/adapter/memory-adapter.js";
+import { LocalDelivery } from "../../../src/delivery/local-delivery.js";
+import { SharedFrameWriter } from "../../../src/engine/shared-frame.js";
+import { leanWebSocketEngine } from "../../../src/engine/websocket/lean-websocket-server.js";
+import type { PublishedEntry } from "../../../src/store/message-store.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -43,6 +48,49 @@ const stamp = (seq: number, sentAt = 1_000 + seq) => stampText({ sentAt, replica
 const user = { id: "u", name: "n", role: "viewer" };
 
 describe("lean viewers on Socket.IO", () => {
+  it("take this server's shared permessage-deflate: counting viewers inflate each frame once per process, the sample its own", async () => {
+    const http = createServer();
+    const io = new Server(http, { adapter: ChatMemoryAdapter, wsEngine: leanWebSocketEngine({ sharedDeflate: true }) });
+    const url = await listen(http);
+    cleanups.push(() => new Promise<void>((resolve) => io.close(() => resolve())));
+    io.use((socket, next) => {
+      socket.data.batch = Array.isArray(socket.handshake.auth.caps);
+      next();
+    });
+    io.on("connection", (socket) => {
+      socket.on("room:join", ({ room }: { room: string }, ack: (r: unknown) => void) => {
+        void socket.join(room);
+        ack({ ok: true, room, viewers: 1, recovered: false, messages: [], notice: null });
+      });
+    });
+    const shared: Record<string, number> = {};
+    const delivery = new LocalDelivery({
+      nsp: io.of("/"),
+      frames: new SharedFrameWriter({ deflateMinBytes: 0 }),
+      onShared: (encoding, n) => (shared[encoding] = (shared[encoding] ?? 0) + n),
+    });
+    const { tally, lean } = viewers();
+    await lean.open(spec(url, { batch: true, sample: true }));
+    for (let i = 0; i < 3; i++) await lean.open(spec(url, { batch: true }));
+    tally.reset(0);
+    const entries: PublishedEntry[] = [1, 2, 3, 4, 5, 6].map((seq) => ({
+      id: `0-${seq}`,
+      prev: seq === 1 ? null : `0-${seq - 1}`,
+      sender: "",
+      room: "r",
+      kind: "chat",
+      text: stamp(seq),
+      user: { id: "u", name: "n", role: "viewer" },
+      ts: 1,
+    }));
+    delivery.deliver("r", entries.slice(0, 3));
+    delivery.deliver("r", entries.slice(3));
+    await vi.waitFor(() => expect(tally.report().clients.lean?.deliveries).toBe(24));
+    expect(shared).toEqual({ deflated: 8 });
+    expect(lean.inflates).toBe(2); // one per delivery for the three counting viewers
+    expect(tally.report().sample).toEqual({ viewers: 1, checked: 6, gaps: 0, duplicates: 0, scanMismatches: 0 });
+  });
+
   it("connect with the batch capability and a session, join with an ack, count messages and batch entries", async () => {
     const { io, url } = await socketIoServer();
     const auths: unknown[] = [];

@@ -16,11 +16,18 @@
  * read), and every listener is one function shared by all viewers (`this` is the viewer). A
  * buffer of its own appears only while a frame straddles two reads.
  *
- * Not done: HTTP long-polling (WebSocket only, as the bench's other clients), compression (none is
- * offered, so a server must send plain frames), reconnecting (a dropped viewer counts as
+ * permessage-deflate is offered as browsers offer it (`offerDeflate`); a server that accepts must
+ * answer with `server_no_context_takeover` (this server's shared deflate: every message a deflate
+ * stream of its own), else the viewer fails. Every viewer of a room on one replica then receives
+ * the very same compressed bytes, so the counting viewers of a process look each compressed message
+ * up in a small cache shared by the group and inflate only what is new to the process; sample
+ * viewers inflate every message themselves (`inflateRawSync`).
+ *
+ * Not done: HTTP long-polling (WebSocket only, as the bench's other clients), reconnecting (a dropped viewer counts as
  * disconnected and receives nothing more, like the bench's other clients), binary packets.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { constants, inflateRawSync } from "node:zlib";
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from "node:net";
 import { isEventPacket, scanStamps, type StampVisitor } from "./delivery-scan.js";
 import type { DeliveryTally } from "../delivery-tally.js";
@@ -35,9 +42,16 @@ export interface LeanViewersOptions {
   connectTimeoutMs: number;
   /** Bytes of the read buffer all viewers of the group share. @default 65_536 */
   readBufferBytes: number;
+  /** Offer permessage-deflate (`client_max_window_bits`, as Chromium does). @default true */
+  offerDeflate: boolean;
 }
 
-export const defaultLeanViewersOptions: LeanViewersOptions = { connectTimeoutMs: 20_000, readBufferBytes: 64 * 1024 };
+export const defaultLeanViewersOptions: LeanViewersOptions = { connectTimeoutMs: 20_000, readBufferBytes: 64 * 1024, offerDeflate: true };
+
+/** The empty stored block RFC 7692 has the sender strip from every compressed message. */
+const DEFLATE_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+/** Compressed messages a group remembers for its counting viewers (a few ticks of a few replicas' rooms). */
+const INFLATED_CACHE = 64;
 
 const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -57,6 +71,8 @@ class LeanViewer extends Socket implements FrameReaderState, StampVisitor {
   partial: Buffer | null = null;
   fragments: Buffer[] | null = null;
   fragmentOpcode = 0;
+  deflate = false;
+  fragmentCompressed = false;
   /** When the current read arrived (ms): every delivery in it is received then. */
   readAt = 0;
   /** Rooms whose join ack has not come yet. */
@@ -115,6 +131,11 @@ class LeanViewer extends Socket implements FrameReaderState, StampVisitor {
     if (!head.startsWith("HTTP/1.1 101")) return this.fail(new Error(`upgrade refused: ${head.split("\r\n")[0]}`));
     if (!new RegExp(`^sec-websocket-accept:\\s*${accept.replace(/[+/]/g, "\\$&")}\\s*$`, "im").test(head)) {
       return this.fail(new Error("upgrade answer without the right Sec-WebSocket-Accept"));
+    }
+    const extensions = /^sec-websocket-extensions:(.*)$/im.exec(head)?.[1] ?? "";
+    if (/permessage-deflate/.test(extensions)) {
+      if (!/server_no_context_takeover/.test(extensions)) return this.fail(new Error(`deflate with context takeover is not supported: ${extensions.trim()}`));
+      this.deflate = true;
     }
     this.state = State.EngineOpening;
     if (buf.length > end + 4) readFrames(this, buf.subarray(end + 4), this.group.sink);
@@ -192,7 +213,9 @@ function onConnect(this: LeanViewer): void {
   const { hostname, port } = new URL(this.spec.url);
   this.write(
     `GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\n` +
-      `Connection: Upgrade\r\nSec-WebSocket-Key: ${this.key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `Connection: Upgrade\r\nSec-WebSocket-Key: ${this.key}\r\nSec-WebSocket-Version: 13\r\n` +
+      (this.group.options.offerDeflate ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "") +
+      "\r\n",
   );
 }
 
@@ -212,8 +235,11 @@ function onTimeout(viewer: LeanViewer): void {
 
 /** The WebSocket callbacks, one object for every viewer of a group. */
 const SINK: FrameSink<LeanViewer> = {
-  message(viewer, opcode, buf, start, end) {
-    if (opcode === Opcode.Text) viewer.packet(buf, start, end);
+  message(viewer, opcode, buf, start, end, compressed) {
+    if (opcode !== Opcode.Text) return;
+    if (!compressed) return viewer.packet(buf, start, end);
+    const plain = viewer.sample ? inflate(buf.subarray(start, end)) : viewer.group.inflated(buf, start, end);
+    viewer.packet(plain, 0, plain.length);
   },
   control(viewer, opcode, payload) {
     if (opcode === Opcode.Ping) viewer.write(clientFrame(Opcode.Pong, payload));
@@ -233,6 +259,10 @@ export class LeanViewers {
   readonly sink = SINK;
   /** An Engine.IO pong (`3`) as a masked frame, written as is to every viewer. */
   readonly pong = clientFrame(Opcode.Text, Buffer.from("3"));
+  /** Compressed messages met lately and what they inflate to, newest last. */
+  private readonly inflatedCache: { z: Buffer; plain: Buffer }[] = [];
+  /** Compressed messages this group inflated for its counting viewers (cache misses). */
+  inflates = 0;
   private readonly readBuffer: Buffer;
   private readonly viewers = new Set<LeanViewer>();
 
@@ -260,9 +290,30 @@ export class LeanViewers {
     });
   }
 
+  /** `buf[start, end)` inflated, from the cache when another viewer of the group received the same bytes. */
+  inflated(buf: Buffer, start: number, end: number): Buffer {
+    const cache = this.inflatedCache;
+    const length = end - start;
+    for (let i = cache.length - 1; i >= 0; i--) {
+      const entry = cache[i]!;
+      if (entry.z.length === length && buf.compare(entry.z, 0, length, start, end) === 0) return entry.plain;
+    }
+    const z = Buffer.from(buf.subarray(start, end));
+    const plain = inflate(z);
+    this.inflates++;
+    cache.push({ z, plain });
+    if (cache.length > INFLATED_CACHE) cache.shift();
+    return plain;
+  }
+
   /** Closes every viewer's connection at once. */
   closeAll(): void {
     for (const v of this.viewers) v.destroy();
     this.viewers.clear();
   }
+}
+
+/** One compressed message on its own (the server takes no context over). */
+function inflate(z: Buffer): Buffer {
+  return inflateRawSync(Buffer.concat([z, DEFLATE_TAIL]), { finishFlush: constants.Z_SYNC_FLUSH });
 }

@@ -18,17 +18,17 @@ interface Conn extends FrameReaderState {
   got: string[];
 }
 
-const conn = (): Conn => ({ partial: null, fragments: null, fragmentOpcode: 0, got: [] });
+const conn = (): Conn => ({ partial: null, fragments: null, fragmentOpcode: 0, deflate: false, fragmentCompressed: false, got: [] });
 
 const sink: FrameSink<Conn> = {
-  message: (c, opcode, buf, start, end) => void c.got.push(`${opcode}:${buf.toString("utf8", start, end)}`),
+  message: (c, opcode, buf, start, end, compressed) => void c.got.push(`${compressed ? "z" : ""}${opcode}:${buf.toString("utf8", start, end)}`),
   control: (c, opcode, payload) => void c.got.push(`ctl${opcode}:${payload.toString()}`),
   violation: (c, reason) => void c.got.push(`violation:${reason}`),
 };
 
 /** Feeds `bytes` to a fresh connection in chunks cut at `cuts`. */
-function feed(bytes: Buffer, cuts: number[] = []): Conn {
-  const c = conn();
+function feed(bytes: Buffer, cuts: number[] = [], deflate = false): Conn {
+  const c = { ...conn(), deflate };
   let at = 0;
   for (const cut of [...cuts, bytes.length]) {
     readFrames(c, bytes.subarray(at, cut), sink);
@@ -66,6 +66,11 @@ describe("readFrames", () => {
     }
   });
 
+  it("marks compressed messages (RSV1 on the first frame) once permessage-deflate is negotiated", () => {
+    const bytes = Buffer.concat([serverFrame(Opcode.Text, "zz", { rsv: 4 }), serverFrame(Opcode.Text, "a", { rsv: 4, fin: false }), serverFrame(Opcode.Continuation, "b"), serverFrame(Opcode.Text, "p")]);
+    expect(feed(bytes, [], true).got).toEqual(["z1:zz", "z1:ab", "1:p"]);
+  });
+
   it("passes close and pong frames on", () => {
     const close = Buffer.from([0x0f, 0xa0]);
     expect(feed(Buffer.concat([serverFrame(Opcode.Pong, ""), serverFrame(Opcode.Close, close)])).got).toEqual(["ctl10:", `ctl8:${close.toString()}`]);
@@ -73,7 +78,10 @@ describe("readFrames", () => {
 
   it("refuses what a server must not send", () => {
     expect(feed(serverFrame(Opcode.Text, "x", { mask: true })).got).toEqual(["violation:masked frame from the server"]);
-    expect(feed(serverFrame(Opcode.Text, "x", { rsv: 4 })).got).toEqual(["violation:RSV bits set without an extension"]);
+    expect(feed(serverFrame(Opcode.Text, "x", { rsv: 4 })).got).toEqual(["violation:RSV1 set outside a compressed message's first frame"]);
+    expect(feed(serverFrame(Opcode.Text, "x", { rsv: 2 }), [], true).got).toEqual(["violation:RSV2 or RSV3 set"]);
+    const rsv1OnContinuation = Buffer.concat([serverFrame(Opcode.Text, "a", { fin: false }), serverFrame(Opcode.Continuation, "b", { rsv: 4 })]);
+    expect(feed(rsv1OnContinuation, [], true).got).toEqual(["violation:RSV1 set outside a compressed message's first frame"]);
     expect(feed(serverFrame(Opcode.Continuation, "x")).got).toEqual(["violation:continuation without a message"]);
     expect(feed(serverFrame(Opcode.Ping, "x", { fin: false })).got).toEqual(["violation:fragmented or long control frame"]);
     expect(feed(serverFrame(0x3, "x")).got).toEqual(["violation:reserved opcode 3"]);

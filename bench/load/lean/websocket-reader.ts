@@ -20,12 +20,16 @@ export interface FrameReaderState {
   fragments: Buffer[] | null;
   /** The opcode of the fragmented message in progress. */
   fragmentOpcode: number;
+  /** permessage-deflate was negotiated: RSV1 on a message's first frame marks it compressed. */
+  deflate: boolean;
+  /** The fragmented message in progress is compressed. */
+  fragmentCompressed: boolean;
 }
 
 /** Called synchronously for what each read completes; `buf` is valid only during the call. */
 export interface FrameSink<C> {
-  /** A whole text or binary message in `buf[start, end)`. */
-  message(conn: C, opcode: number, buf: Buffer, start: number, end: number): void;
+  /** A whole text or binary message in `buf[start, end)`; `compressed`: still deflated (RSV1). */
+  message(conn: C, opcode: number, buf: Buffer, start: number, end: number, compressed: boolean): void;
   /** A ping, pong or close frame (its payload, at most 125 bytes). */
   control(conn: C, opcode: number, payload: Buffer): void;
   /** The server broke the protocol; the reader stops reading this chunk. */
@@ -37,8 +41,8 @@ const MAX_PAYLOAD = 64 * 1024 * 1024;
 
 /**
  * Parses every complete frame in `data` (what one read returned) for `conn`, keeping an incomplete
- * tail for the next call. Server frames must be unmasked and carry no RSV bits (no extension is
- * negotiated).
+ * tail for the next call. Server frames must be unmasked and carry no RSV bits but RSV1 on
+ * compressed messages when permessage-deflate was negotiated (`conn.deflate`).
  */
 export function readFrames<C extends FrameReaderState>(conn: C, data: Buffer, sink: FrameSink<C>): void {
   let buf = data;
@@ -64,7 +68,11 @@ export function readFrames<C extends FrameReaderState>(conn: C, data: Buffer, si
       head = 10;
     }
     if ((b1 & 0x80) !== 0) return sink.violation(conn, "masked frame from the server");
-    if ((b0 & 0x70) !== 0) return sink.violation(conn, "RSV bits set without an extension");
+    if ((b0 & 0x30) !== 0) return sink.violation(conn, "RSV2 or RSV3 set");
+    const rsv1 = (b0 & 0x40) !== 0;
+    if (rsv1 && (!conn.deflate || (b0 & 0x0f) === Opcode.Continuation || (b0 & 0x0f) >= Opcode.Close)) {
+      return sink.violation(conn, "RSV1 set outside a compressed message's first frame");
+    }
     if (size > MAX_PAYLOAD) return sink.violation(conn, `frame of ${size} bytes`);
     const start = at + head;
     const end = start + size;
@@ -81,15 +89,16 @@ export function readFrames<C extends FrameReaderState>(conn: C, data: Buffer, si
       if (fin) {
         const whole = Buffer.concat(conn.fragments);
         conn.fragments = null;
-        sink.message(conn, conn.fragmentOpcode, whole, 0, whole.length);
+        sink.message(conn, conn.fragmentOpcode, whole, 0, whole.length, conn.fragmentCompressed);
       }
     } else if (opcode === Opcode.Text || opcode === Opcode.Binary) {
       if (conn.fragments !== null) return sink.violation(conn, "new message inside a fragmented one");
       if (fin) {
-        sink.message(conn, opcode, buf, start, end);
+        sink.message(conn, opcode, buf, start, end, rsv1);
       } else {
         conn.fragments = [Buffer.from(buf.subarray(start, end))];
         conn.fragmentOpcode = opcode;
+        conn.fragmentCompressed = rsv1;
       }
     } else {
       return sink.violation(conn, `reserved opcode ${opcode}`);

@@ -4,6 +4,7 @@
  * frame or a fragmented message is allocated only while it waits.
  */
 import { isUtf8 } from "node:buffer";
+import { inflateMessage } from "./deflate.js";
 import { CloseCode, Opcode, WebSocketProtocolError, unmask } from "./frames.js";
 import { ListenerSlots } from "./listener-slots.js";
 
@@ -17,6 +18,8 @@ interface Pending {
 /** A fragmented message being assembled. */
 interface Fragmented {
   opcode: number;
+  /** Its first frame had RSV1 set: the message is compressed (permessage-deflate). */
+  compressed: boolean;
   bytes: number;
   parts: Buffer[];
 }
@@ -29,6 +32,8 @@ export abstract class FrameReceiver extends ListenerSlots {
   protected abstract get maxPayload(): number;
   /** False once nothing more is read: closed, or the peer's close frame (or a protocol error) came. */
   protected abstract reading(): boolean;
+  /** Whether permessage-deflate was negotiated: RSV1 marks a compressed message. */
+  protected abstract get inflates(): boolean;
   /** A close, ping or pong frame. */
   protected abstract control(opcode: number, payload: Buffer): void;
   /** The peer broke the protocol. */
@@ -52,7 +57,7 @@ export abstract class FrameReceiver extends ListenerSlots {
     while (this.reading() && buf.length - at >= 2) {
       const b0 = buf[at]!;
       const b1 = buf[at + 1]!;
-      const error = checkHeader(b0, b1, this._message !== undefined);
+      const error = checkHeader(b0, b1, this._message !== undefined, this.inflates);
       if (error) return this.fail(error);
       const opcode = b0 & 0x0f;
       let length = b1 & 0x7f;
@@ -82,16 +87,16 @@ export abstract class FrameReceiver extends ListenerSlots {
       const payload = buf.subarray(p + 4, end);
       unmask(payload, buf, p);
       at = end;
-      this.frame((b0 & 0x80) !== 0, opcode, payload);
+      this.frame((b0 & 0x80) !== 0, opcode, payload, (b0 & 0x40) !== 0);
     }
     if (at < buf.length && this.reading()) this._pending = { chunks: [buf.subarray(at)], bytes: buf.length - at, need: 0 };
   }
 
-  private frame(fin: boolean, opcode: number, payload: Buffer): void {
+  private frame(fin: boolean, opcode: number, payload: Buffer, rsv1: boolean): void {
     if (opcode >= Opcode.Close) return this.control(opcode, payload);
     const message = this._message;
     if (!fin) {
-      const m = message ?? (this._message = { opcode, bytes: 0, parts: [] });
+      const m = message ?? (this._message = { opcode, compressed: rsv1, bytes: 0, parts: [] });
       if (payload.length > 0) {
         m.parts.push(payload);
         m.bytes += payload.length;
@@ -100,11 +105,23 @@ export abstract class FrameReceiver extends ListenerSlots {
     }
     let data = payload;
     let type = opcode;
+    let compressed = rsv1;
     if (message) {
       this._message = undefined;
       type = message.opcode;
+      compressed = message.compressed;
       message.parts.push(payload);
       data = Buffer.concat(message.parts, message.bytes + payload.length);
+    }
+    if (compressed) {
+      try {
+        data = inflateMessage(data, this.maxPayload);
+      } catch (err) {
+        if (err instanceof RangeError) {
+          return this.fail(new WebSocketProtocolError("Max payload size exceeded", CloseCode.MessageTooBig, "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH"));
+        }
+        return this.fail(new WebSocketProtocolError("invalid compressed data", CloseCode.InvalidPayload, "WS_ERR_INVALID_COMPRESSED_DATA"));
+      }
     }
     if (type === Opcode.Text && !isUtf8(data)) {
       return this.fail(new WebSocketProtocolError("invalid UTF-8 sequence", CloseCode.InvalidPayload, "WS_ERR_INVALID_UTF8"));
@@ -114,11 +131,14 @@ export abstract class FrameReceiver extends ListenerSlots {
 }
 
 /** The first two bytes of a frame, checked as `ws`'s Receiver does (same messages and codes). */
-function checkHeader(b0: number, b1: number, fragmented: boolean): WebSocketProtocolError | undefined {
+function checkHeader(b0: number, b1: number, fragmented: boolean, inflates: boolean): WebSocketProtocolError | undefined {
   const protocolError = (message: string, code: string) => new WebSocketProtocolError(message, CloseCode.ProtocolError, code);
   if ((b0 & 0x30) !== 0) return protocolError("RSV2 and RSV3 must be clear", "WS_ERR_UNEXPECTED_RSV_2_3");
-  if ((b0 & 0x40) !== 0) return protocolError("RSV1 must be clear", "WS_ERR_UNEXPECTED_RSV_1");
   const opcode = b0 & 0x0f;
+  // RSV1 marks a compressed message: only with permessage-deflate, and only on a message's first frame.
+  if ((b0 & 0x40) !== 0 && (!inflates || opcode === Opcode.Continuation || opcode >= Opcode.Close)) {
+    return protocolError("RSV1 must be clear", "WS_ERR_UNEXPECTED_RSV_1");
+  }
   if (opcode === Opcode.Continuation) {
     if (!fragmented) return protocolError("invalid opcode 0", "WS_ERR_INVALID_OPCODE");
   } else if (opcode === Opcode.Text || opcode === Opcode.Binary) {

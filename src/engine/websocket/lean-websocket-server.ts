@@ -6,13 +6,16 @@
  *
  * Same answers as `ws` 8 in `noServer` mode: 405 for a method other than GET, 400 for a bad
  * Upgrade, Sec-WebSocket-Key or Sec-WebSocket-Protocol header, 400 with `Sec-WebSocket-Version: 13, 8`
- * for another version, 503 once closed; the first offered subprotocol is accepted; extensions
- * are never negotiated (permessage-deflate is off in engine.io by default and refused here).
+ * for another version, 503 once closed; the first offered subprotocol is accepted. The only
+ * extension is permessage-deflate, and only with `sharedDeflate` (see deflate.ts: no context
+ * takeover either way, so no compressor per connection); engine.io's own `perMessageDeflate`
+ * (a compressor per connection) stays refused.
  */
 import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Socket as NetSocket } from "node:net";
+import { DEFLATE_RESPONSE, acceptsDeflate } from "./deflate.js";
 import { LeanWebSocket, isTakenOver, type ConnectionSettings } from "./lean-websocket.js";
 
 /** What engine.io passes to its `wsEngine` (see engine.io's `Server.init`). */
@@ -26,6 +29,11 @@ export interface LeanWebSocketServerOptions {
   clientTracking?: boolean;
   /** How long a closing connection waits for the peer's close frame. @default 30000 (as `ws`) */
   closeTimeout?: number;
+  /**
+   * Accept permessage-deflate offers without context takeover (deflate.ts), for frames compressed
+   * once per room (shared-frame.ts). @default false
+   */
+  sharedDeflate?: boolean;
 }
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -34,11 +42,13 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export class LeanWebSocketServer extends EventEmitter {
   private readonly settings: ConnectionSettings;
+  private readonly sharedDeflate: boolean;
   private closed = false;
 
   constructor(options: LeanWebSocketServerOptions = {}) {
     super();
     if (options.perMessageDeflate) throw new Error("LeanWebSocketServer does not implement permessage-deflate; turn it off or use ws");
+    this.sharedDeflate = options.sharedDeflate === true;
     this.settings = { maxPayload: options.maxPayload ?? 100 * 1024 * 1024, closeTimeoutMs: options.closeTimeout ?? 30_000 };
   }
 
@@ -69,11 +79,13 @@ export class LeanWebSocketServer extends EventEmitter {
     const accept = createHash("sha1").update(key + GUID).digest("base64");
     const headers = ["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade", `Sec-WebSocket-Accept: ${accept}`];
     if (protocol !== undefined) headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
+    const deflate = this.sharedDeflate && acceptsDeflate(req.headers["sec-websocket-extensions"]);
+    if (deflate) headers.push(`Sec-WebSocket-Extensions: ${DEFLATE_RESPONSE}`);
     // engine.io adds its headers (e.g. Set-Cookie) here.
     this.emit("headers", headers, req);
     socket.write(headers.concat("\r\n").join("\r\n"));
     socket.removeListener("error", destroyOnError);
-    cb(new LeanWebSocket(socket, head, this.settings), req);
+    cb(new LeanWebSocket(socket, head, this.settings, deflate), req);
   }
 
   /** Refuses new handshakes (503). Open connections are engine.io's to close. */
@@ -81,6 +93,16 @@ export class LeanWebSocketServer extends EventEmitter {
     this.closed = true;
     if (cb) process.nextTick(cb);
   }
+}
+
+/** The engine for engine.io's `wsEngine`, with permessage-deflate shared per room when `sharedDeflate`. */
+export function leanWebSocketEngine(engine: { sharedDeflate: boolean }): typeof LeanWebSocketServer {
+  if (!engine.sharedDeflate) return LeanWebSocketServer;
+  return class SharedDeflateWebSocketServer extends LeanWebSocketServer {
+    constructor(options: LeanWebSocketServerOptions = {}) {
+      super({ ...options, sharedDeflate: true });
+    }
+  };
 }
 
 function destroyOnError(this: NetSocket): void {

@@ -10,7 +10,9 @@
  * frame is partial, a message fragmented or the connection closing is allocated only then, and
  * the TCP socket's listeners are functions shared by every connection.
  *
- * Behaviour follows `ws` 8 as a server with `perMessageDeflate: false`: client frames must be
+ * Behaviour follows `ws` 8 as a server with `perMessageDeflate: false` (unless the connection
+ * accepted the shared permessage-deflate of deflate.ts: then compressed client messages are
+ * inflated, one-shot, and room frames may arrive compressed; everything else is sent plain): client frames must be
  * masked; reserved bits, unknown opcodes, fragmented or oversized control frames and bad close
  * codes close with 1002, invalid UTF-8 in text messages or close reasons with 1007, messages over
  * `maxPayload` (summed over fragments) with 1009; pings are answered, pongs ignored; the close
@@ -73,6 +75,8 @@ export class LeanWebSocket extends FrameReceiver {
     readonly _socket: NetSocket,
     head: Buffer,
     private readonly _settings: ConnectionSettings,
+    /** This connection accepted permessage-deflate without context takeover (deflate.ts). */
+    readonly deflate = false,
   ) {
     super();
     (_socket as OwnedSocket)[kWebSocket] = this;
@@ -163,6 +167,10 @@ export class LeanWebSocket extends FrameReceiver {
 
   protected get maxPayload(): number {
     return this._settings.maxPayload;
+  }
+
+  protected get inflates(): boolean {
+    return this.deflate;
   }
 
   protected reading(): boolean {
