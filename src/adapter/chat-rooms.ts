@@ -13,8 +13,12 @@ interface AdapterInternals {
   sids: Map<SocketId, SocketRooms>;
   computeExceptSids(exceptRooms?: Set<Room>): Set<SocketId>;
   _del(room: Room, id: SocketId): void;
+  apply(opts: BroadcastOptions, callback: (socket: unknown) => void): void;
   emit(event: string, ...args: unknown[]): boolean;
 }
+
+/** Emitted by the adapter with a room's name before a broadcast or lookup reaches its members here. */
+export const BEFORE_ROOM_BROADCAST = "chat:before-room-broadcast";
 
 /** Shared by every socket in no room: never mutated, and never handed out (`socketRooms` copies). */
 const NO_ROOMS = new Set<Room>();
@@ -101,6 +105,15 @@ export function withChatRooms<T extends AdapterClass>(Base: T): T {
     const except = baseExcept.call(this, exceptRooms);
     if (exceptRooms) for (const entry of exceptRooms) if (this.sids.has(entry)) except.add(entry);
     return except;
+  };
+  // Every local broadcast (this replica's, and other replicas' as they arrive) and socket lookup
+  // goes through `apply` (private in the library's types; src/adapter/internals.test.ts guards
+  // it): rooms are announced first ({@link BEFORE_ROOM_BROADCAST}), so local delivery can write
+  // what its tick holds back for them before anything else reaches them.
+  const baseApply = (Base.prototype as unknown as AdapterInternals).apply;
+  proto.apply = function (this: AdapterInternals, opts: BroadcastOptions, callback: (socket: unknown) => void) {
+    for (const room of opts.rooms) this.emit(BEFORE_ROOM_BROADCAST, room);
+    baseApply.call(this, opts, callback);
   };
   return ChatRoomsAdapter;
 }

@@ -50,6 +50,10 @@ describe("pinned library internals of src/adapter/", () => {
       .sort();
     expect(readers).toEqual(["addAll", "del", "delAll", "socketRooms"]);
     expect(source).toMatch(/for \(const \[id\] of this\.sids\)/);
+    // chat-rooms.ts announces rooms from `apply`: every local broadcast must go through it, the
+    // cluster adapter's remote ones too (they call the in-memory adapter's broadcast).
+    expect(source).toMatch(/broadcast\(packet, opts\) \{[\s\S]*?this\.apply\(opts,/);
+    expect(readFileSync(libraryFile("socket.io-adapter", "cluster-adapter.js"), "utf8")).toMatch(/super\.broadcast\(packet, opts\)/);
     for (const [pkg, file] of [["socket.io-adapter", "cluster-adapter.js"], ["@socket.io/redis-adapter", "sharded-adapter.js"]] as const) {
       expect(readFileSync(libraryFile(pkg, file), "utf8"), `${pkg}/${file}`).not.toMatch(/sids\.get\(|sids\.forEach|sids\.values\(/);
     }

@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BEFORE_ROOM_BROADCAST } from "../adapter/chat-rooms.js";
 import { ChatMemoryAdapter } from "../adapter/memory-adapter.js";
 import { wantsBatches } from "../auth/handshake.js";
 import type { ChatBatch, ChatCleared, ChatMessage, Notice } from "../protocol/index.js";
@@ -121,6 +122,25 @@ describe("LocalDelivery", () => {
       ["clear", undefined],
       ["chat", true],
     ]);
+  });
+
+  it("writes what a room's tick holds back before any other broadcast reaches the room (a deletion never overtakes its message)", async () => {
+    const ticked = new LocalDelivery({ nsp: io.of("/"), tickFor: () => 60_000 });
+    io.of("/").adapter.on(BEFORE_ROOM_BROADCAST, (room: string) => ticked.flush(room));
+    try {
+      const v1 = await client(false);
+      const order: string[] = [];
+      v1.c.on("chat:message", (m: ChatMessage) => order.push(`message:${m.id}`));
+      v1.c.on("chat:deleted", (d: { id: string }) => order.push(`deleted:${d.id}`));
+      const [first, second] = [entry("", "first"), entry("", "second")];
+      ticked.deliver("lobby", [first]); // leading edge: written at once
+      ticked.deliver("lobby", [second]); // within the tick: held back for a minute
+      io.to("lobby").emit("chat:deleted", { room: "lobby", id: second.id });
+      await settle([v1.c]);
+      expect(order).toEqual([`message:${first.id}`, `message:${second.id}`, `deleted:${second.id}`]);
+    } finally {
+      ticked.close();
+    }
   });
 
   it("ignores rooms without local members", () => {

@@ -84,6 +84,18 @@ export class LocalDelivery {
     }
   }
 
+  /**
+   * Writes what waits for the room's tick now. Called before any other broadcast reaches the room's
+   * members here (a `chat:deleted`, say), so nothing overtakes an entry that waits for its tick:
+   * without it, a deletion made right after a publish could reach viewers before the message.
+   */
+  flush(room: string): void {
+    const tick = this.ticks.get(room);
+    if (!tick?.timer) return;
+    clearTimeout(tick.timer);
+    this.endTick(room);
+  }
+
   private endTick(room: string): void {
     const tick = this.ticks.get(room);
     if (!tick) return;

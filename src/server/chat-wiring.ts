@@ -6,6 +6,7 @@
 import type { Router } from "express";
 import type { SubscriptionAware } from "../adapter/sharded-adapter.js";
 import { createApiRouter } from "../api/api-router.js";
+import { BEFORE_ROOM_BROADCAST } from "../adapter/chat-rooms.js";
 import { handshakeMiddleware } from "../auth/handshake.js";
 import { AbuseControl } from "../chat/abuse-control.js";
 import type { ChatDeps } from "../chat/chat-deps.js";
@@ -141,6 +142,8 @@ function deliverLocally(nsp: ChatNamespace, deps: ChatServerDeps, frames: Shared
   });
   const stop = deps.bus.listen((room, entries) => delivery.deliver(room, entries));
   nsp.adapter.on("delete-room", (room: string) => delivery.forget(room));
+  // Nothing overtakes what a room's tick holds back (a deletion right after its message).
+  nsp.adapter.on(BEFORE_ROOM_BROADCAST, (room: string) => delivery.flush(room));
   return () => {
     stop();
     delivery.close();
