@@ -1,0 +1,121 @@
+/**
+ * The write-behind's scripts (docs/archive-design.md): a sweeper finds the rooms of its shard with
+ * unarchived entries (SWEEP_SCAN), reads a room's entries past its checkpoint (SWEEP_READ), and
+ * once the archive took them moves the checkpoint (SWEEP_ADVANCE); LEASE and LEASE_END keep one
+ * sweeper per shard. Marks are written by APPEND, RELEASE and REMOVE themselves (same slot, same
+ * step as the entry), so nothing acked is ever unmarked.
+ */
+import { LuaScript } from "../../redis/lua-script.js";
+import { LUA_HELPERS } from "./publish-lua.js";
+import { TRIM_HELPERS } from "./trim-lua.js";
+
+/**
+ * Run on one master with no keys (`allow-cross-slot-keys`: the sets of many slots of that node).
+ * ARGV: limit, key prefix, head and tail of a room's count key, then the tags of the shard's slots.
+ * A slot this node no longer serves (a resharding the caller has not seen yet) is skipped.
+ * Returns {marked rooms, backlog (sum of their counts), room, score, room, score, ...}: the `limit`
+ * rooms with the oldest marks, oldest first.
+ */
+export const SWEEP_SCAN = new LuaScript(`#!lua flags=allow-cross-slot-keys,no-writes
+local limit, prefix, head, tail = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
+local found, rooms, backlog = {}, 0, 0
+for i = 5, #ARGV do
+  local key = prefix .. ':{' .. ARGV[i] .. '}:unarchived'
+  local n = redis.pcall('ZCARD', key)
+  if type(n) == 'number' and n > 0 then
+    rooms = rooms + n
+    local all = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
+    for j = 1, #all, 2 do
+      backlog = backlog + tonumber(redis.call('GET', head .. all[j] .. tail) or '0')
+      if j <= 2 * limit then found[#found + 1] = {all[j], tonumber(all[j + 1])} end
+    end
+  end
+end
+table.sort(found, function(a, b) return a[2] < b[2] end)
+local out = {rooms, backlog}
+for j = 1, math.min(limit, #found) do
+  out[#out + 1] = found[j][1]
+  out[#out + 1] = string.format('%d', found[j][2])
+end
+return out
+`);
+
+/**
+ * A room's published entries past its checkpoint (at most ARGV[1]) and its pending deletions.
+ * KEYS: stream, publish cursor, checkpoint, deletions. Returns {checkpoint or '', entries, {id, json, ...}}.
+ */
+export const SWEEP_READ = new LuaScript(`${LUA_HELPERS}
+local cp = redis.call('GET', KEYS[3]) or ''
+local top = redis.call('GET', KEYS[2]) or '+'
+local entries = {}
+if top == '+' or cp == '' or cmp(top, cp) > 0 then
+  local start = '-'
+  if cp ~= '' then start = '(' .. cp end
+  entries = redis.call('XRANGE', KEYS[1], start, top, 'COUNT', ARGV[1])
+end
+return {cp, entries, redis.call('HGETALL', KEYS[4])}
+`);
+
+/**
+ * After the archive took a room's entries up to ARGV[2] (or '' for none) and the deletions named
+ * in ARGV[5..]: moves the checkpoint forward (never back: two sweepers at once are harmless),
+ * lowers the backlog count by the entries it passed, forgets those deletions, trims, and then
+ * either rescores the room's mark (something newer is left: its oldest entry's time) or, caught
+ * up, removes the mark and gives the room's keys their TTL again.
+ * KEYS: stream, cursor, checkpoint, count, deletions, unarchived set.
+ * ARGV: room, new checkpoint, maxlen, history ttl, deletion ids...
+ * Returns {entries the checkpoint passed, 1 still marked / 0 caught up}.
+ */
+export const SWEEP_ADVANCE = new LuaScript(`${LUA_HELPERS}${TRIM_HELPERS}
+local stream, cursor, checkpoint, count, pending, set = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local room, target, ttl = ARGV[1], ARGV[2], ARGV[4]
+local cp = redis.call('GET', checkpoint)
+local moved = 0
+if target ~= '' and (not cp or cmp(target, cp) > 0) then
+  local start = '-'
+  if cp then start = '(' .. cp end
+  moved = #redis.call('XRANGE', stream, start, target)
+  local left = tonumber(redis.call('GET', count) or '0') - moved
+  if left < 0 then left = 0 end
+  redis.call('SET', count, left)
+  redis.call('SET', checkpoint, target)
+  cp = target
+end
+for i = 5, #ARGV do redis.call('HDEL', pending, ARGV[i]) end
+trimHistory(stream, cursor, checkpoint, tonumber(ARGV[3]), true)
+local start = '-'
+if cp then start = '(' .. cp end
+local nxt = redis.call('XRANGE', stream, start, '+', 'COUNT', 1)
+if #nxt > 0 or redis.call('HLEN', pending) > 0 then
+  local score
+  if #nxt > 0 then
+    score = string.match(nxt[1][1], '^(%d+)-')
+  else
+    local t = redis.call('TIME')
+    score = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+  end
+  redis.call('ZADD', set, score, room)
+  return {moved, 1}
+end
+redis.call('ZREM', set, room)
+if redis.call('EXISTS', stream) == 1 then redis.call('EXPIRE', stream, ttl) end
+if cp then redis.call('EXPIRE', checkpoint, ttl) end
+redis.call('DEL', count)
+return {moved, 0}
+`);
+
+/** Takes or renews a lease: KEYS: lease. ARGV: owner, ms. Returns 1 when `owner` holds it now. */
+export const LEASE = new LuaScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+`);
+
+/** Gives a lease up if `owner` holds it (a clean shutdown: another replica takes over at once). KEYS: lease. ARGV: owner. */
+export const LEASE_END = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
