@@ -119,3 +119,6 @@ export const LEASE_END = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `);
+
+/** A room's checkpoint (stream id) or ''. KEYS: checkpoint. */
+export const CHECKPOINT = new LuaScript(`return redis.call('GET', KEYS[1]) or ''`);

@@ -1,0 +1,189 @@
+/**
+ * The write-behind (issue #20, docs/archive-design.md): copies what the Redis streams hold and the
+ * archive does not yet into the archive, never on the send path. Each shard has one sweeper at a
+ * time (a lease any replica may hold); the holder reads its shard's marked rooms, inserts their
+ * entries past the checkpoint (idempotent per (room, id)), and only then moves the checkpoints.
+ * A crash anywhere leaves the marks, and the next sweep inserts the same entries again, which the
+ * archive ignores. A failing archive is retried with backoff; every mark stays meanwhile.
+ */
+import type { Logger } from "pino";
+import type { ArchivedEntry, MessageArchive } from "../message-archive.js";
+import type { BacklogShard, RedisArchiveBacklog, RoomBacklog } from "../../store/redis/redis-archive-backlog.js";
+import { Backoff } from "./backoff.js";
+import { defaultWriteBehindOptions, type WriteBehindOptions } from "./write-behind-options.js";
+
+/** What the sweeper reports (the runtime turns them into the chat_archive_* metrics). */
+export interface WriteBehindEvents {
+  /** Seconds since the oldest unarchived entry among the shards this replica sweeps (0: none). */
+  lag(seconds: number): void;
+  /** Entries not archived yet in the shards this replica sweeps. */
+  backlog(entries: number): void;
+  /** Entries newly archived. */
+  inserted(entries: number): void;
+  /** An archive call failed (the sweep backs off). */
+  failed(): void;
+  /** Entries dropped unarchived by the backlog cap. */
+  dropped(entries: number): void;
+}
+
+export interface ArchiveSweeperDeps {
+  archive: MessageArchive;
+  backlog: Pick<RedisArchiveBacklog, "shards" | "lease" | "endLease" | "scan" | "read" | "advance">;
+  /** This replica's id (the lease's owner). */
+  owner: string;
+  logger: Logger;
+  events?: Partial<WriteBehindEvents>;
+  /** @default Date.now */
+  now?: () => number;
+  /** Jitter source. @default Math.random */
+  random?: () => number;
+}
+
+export class ArchiveSweeper {
+  private readonly opts: WriteBehindOptions;
+  private readonly backoff: Backoff;
+  private readonly now: () => number;
+  private shards: BacklogShard[] = [];
+  private shardsAt = -Infinity;
+  private readonly held = new Set<number>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private retryAt = 0;
+  private stopped = true;
+
+  constructor(
+    private readonly deps: ArchiveSweeperDeps,
+    options: Partial<WriteBehindOptions> = {},
+  ) {
+    this.opts = { ...defaultWriteBehindOptions, ...options } satisfies WriteBehindOptions;
+    this.backoff = new Backoff(this.opts.backoffMinMs, this.opts.backoffMaxMs, deps.random);
+    this.now = deps.now ?? Date.now;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const renew = () => {
+      void this.renewLeases().finally(() => {
+        if (!this.stopped) this.leaseTimer = setTimeout(renew, this.opts.leaseRenewMs).unref();
+      });
+    };
+    renew();
+    this.schedule(0);
+  }
+
+  /** Stops sweeping, waits for a sweep in flight, and gives the leases up so another replica takes over at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.sweepTimer);
+    clearTimeout(this.leaseTimer);
+    await this.running;
+    await Promise.allSettled(this.shards.filter((s) => this.held.has(s.id)).map((s) => this.deps.backlog.endLease(s, this.deps.owner)));
+    this.held.clear();
+  }
+
+  /** One sweep of every shard this replica holds (tests call it directly). Resolves true when a room had more than one sweep takes. */
+  async sweepOnce(): Promise<boolean> {
+    let lag = 0;
+    let backlog = 0;
+    let more = false;
+    const sweeping = this.now() >= this.retryAt;
+    for (const shard of this.shards.filter((s) => this.held.has(s.id))) {
+      const scan = await this.deps.backlog.scan(shard, this.opts.roomsPerSweep);
+      backlog += scan.backlog;
+      if (scan.oldest.length > 0) lag = Math.max(lag, (this.now() - scan.oldest[0]!.since) / 1000);
+      if (scan.backlog > this.opts.backlogMax) await this.drop(scan.oldest.map((r) => r.room), scan.backlog - this.opts.backlogMax);
+      if (sweeping && scan.oldest.length > 0) more = (await this.sweepRooms(scan.oldest.map((r) => r.room))) || more;
+    }
+    this.deps.events?.lag?.(Math.max(0, lag));
+    this.deps.events?.backlog?.(backlog);
+    return more;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.sweepTimer = setTimeout(() => {
+      this.running = this.tick().finally(() => (this.running = undefined));
+    }, ms).unref();
+  }
+
+  private async tick(): Promise<void> {
+    let more = false;
+    try {
+      if (this.now() - this.shardsAt > this.opts.shardsRefreshMs) await this.refreshShards();
+      more = await this.sweepOnce();
+    } catch (err) {
+      // Redis itself failing: the marks are where they were; try again on the next tick.
+      this.deps.logger.warn({ err }, "archive sweep failed; retrying");
+    }
+    this.schedule(more && this.now() >= this.retryAt ? 0 : this.opts.sweepIntervalMs);
+  }
+
+  private async refreshShards(): Promise<void> {
+    this.shards = await this.deps.backlog.shards();
+    this.shardsAt = this.now();
+  }
+
+  /** Takes or renews this replica's shard leases (on a timer once started; tests call it directly). */
+  async renewLeases(): Promise<void> {
+    try {
+      if (this.now() - this.shardsAt > this.opts.shardsRefreshMs) await this.refreshShards();
+      await Promise.all(
+        this.shards.map(async (shard) => {
+          const mine = await this.deps.backlog.lease(shard, this.deps.owner, this.opts.leaseMs).catch(() => false);
+          if (mine) this.held.add(shard.id);
+          else this.held.delete(shard.id);
+        }),
+      );
+    } catch (err) {
+      this.deps.logger.warn({ err }, "archive sweeper could not renew its leases");
+    }
+  }
+
+  /** Archives the rooms' entries past their checkpoints, then moves the checkpoints. True: a room has more waiting. */
+  private async sweepRooms(rooms: string[]): Promise<boolean> {
+    const batches = await Promise.all(rooms.map((room) => this.deps.backlog.read(room, this.opts.entriesPerRoom)));
+    const entries: ArchivedEntry[] = [];
+    for (const b of batches) {
+      entries.push(...b.entries);
+      for (const d of b.deletions) if (d.entry) entries.push({ ...d.entry, deleted: { by: d.by, at: d.at } });
+    }
+    try {
+      let inserted = 0;
+      for (let i = 0; i < entries.length; i += this.opts.insertBatch) inserted += await this.deps.archive.insert(entries.slice(i, i + this.opts.insertBatch));
+      for (const b of batches) for (const d of b.deletions) if (!d.entry) await this.deps.archive.markDeleted(b.room, d.id, { by: d.by, at: d.at });
+      if (inserted > 0) this.deps.events?.inserted?.(inserted);
+      this.backoff.succeed();
+      this.retryAt = 0;
+    } catch (err) {
+      const waitMs = this.backoff.fail();
+      this.retryAt = this.now() + waitMs;
+      this.deps.events?.failed?.();
+      this.deps.logger.warn({ err, retryInMs: waitMs, entries: entries.length }, "archive insert failed; the entries stay marked in Redis and are retried");
+      return false;
+    }
+    const advanced = await Promise.all(batches.map((b) => this.advance(b)));
+    return batches.some((b) => b.entries.length >= this.opts.entriesPerRoom) && advanced.some((marked) => marked);
+  }
+
+  private async advance(b: RoomBacklog): Promise<boolean> {
+    // Also for a room with nothing read (its entries unpublished yet, or gone): it is rescored or unmarked.
+    return (await this.deps.backlog.advance(b.room, b.upto, b.deletionIds)).marked;
+  }
+
+  /** The backlog cap: drops the oldest rooms' oldest entries unarchived until `excess` are gone. */
+  private async drop(rooms: string[], excess: number): Promise<void> {
+    let dropped = 0;
+    for (const room of rooms) {
+      if (dropped >= excess) break;
+      const b = await this.deps.backlog.read(room, Math.min(5_000, excess - dropped));
+      if (b.upto === null) continue;
+      dropped += (await this.deps.backlog.advance(room, b.upto)).moved;
+    }
+    if (dropped > 0) {
+      this.deps.events?.dropped?.(dropped);
+      this.deps.logger.error({ dropped, backlogMax: this.opts.backlogMax }, "archive backlog over its cap: oldest unarchived entries dropped");
+    }
+  }
+}
