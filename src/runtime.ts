@@ -25,6 +25,13 @@ import type { ModerationStore } from "./store/moderation-store.js";
 import { RedisMessageStore } from "./store/redis/redis-message-store.js";
 import { RedisModerationLog } from "./store/redis/redis-moderation-log.js";
 import { RedisModerationStore } from "./store/redis/redis-moderation-store.js";
+import type { MessageArchive } from "./archive/message-archive.js";
+import { DeferredArchive } from "./archive/deferred-archive.js";
+import { openPostgresArchive } from "./archive/postgres/postgres-archive.js";
+import { ArchiveSweeper } from "./archive/write-behind/archive-sweeper.js";
+import { backlogShards } from "./store/redis/backlog-shards.js";
+import { RedisArchiveBacklog } from "./store/redis/redis-archive-backlog.js";
+import { redactUrl } from "./util/redact-url.js";
 
 export interface Runtime {
   server: ChatServer;
@@ -48,6 +55,10 @@ interface Backend {
   topology?: ClusterTopology;
   /** Where the replicas' heartbeats meet; embedded: the server keeps its own in memory. */
   replicas?: ReplicaRegistry;
+  /** The durable archive (issue #20): scaled mode with DATABASE_URL, opened in the background. */
+  archive?: MessageArchive;
+  /** Scaled mode's write-behind into `archive`, started once the server listens. */
+  sweeper?: ArchiveSweeper;
 }
 
 /** The embedded backend: history, moderation and presence in memory, the store publishing straight to the buses. */
@@ -118,8 +129,10 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
   );
   const bus = new EntryBus();
   const notices = new NoticeBus();
+  const archived = scaledArchive(config, logger, metrics, replicaId, redis);
   return {
     redis,
+    ...archived,
     bus,
     notices,
     team: new RedisModerationStore(redis.pub),
@@ -134,7 +147,7 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
           logger.warn({ err, room }, "publishing stored entries failed; they go out with the room's next publish");
         },
       },
-      storeOptions,
+      { ...storeOptions, archive: archived.archive !== undefined },
     ),
     presence: new RedisPresenceStore(redis.pub),
     replicas: new RedisReplicaRegistry(redis.pub, { cluster: config.clusterName }),
@@ -165,6 +178,49 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
       logger,
     }) as ChatServerDeps["adapter"],
   };
+}
+
+/**
+ * Scaled mode's archive: with DATABASE_URL, PostgreSQL opened (and migrated) in the background,
+ * retried until it works (a database down at start must not stop the replica serving chat), and
+ * the write-behind sweeper that fills it from the Redis streams. Without it: no archive.
+ */
+function scaledArchive(config: Config, logger: Logger, metrics: ChatMetrics, replicaId: string, redis: RedisClients): Pick<Backend, "archive" | "sweeper"> {
+  if (!config.databaseUrl) {
+    logger.info("Redis without DATABASE_URL: no archive; history is the hot window (HISTORY_SIZE entries per room)");
+    return {};
+  }
+  const connectionString = config.databaseUrl;
+  logger.info({ database: redactUrl(connectionString) }, "archive: PostgreSQL, written behind Redis");
+  const archive = new DeferredArchive({
+    logger,
+    open: async () => {
+      const opened = await openPostgresArchive({ logger }, { connectionString });
+      logger.info({ migrations: opened.migrations }, "archive database migrated");
+      return opened.archive;
+    },
+  });
+  const backlog = new RedisArchiveBacklog(
+    { redis: redis.pub, shards: () => backlogShards(redis) },
+    { historySize: config.historySize, historyTtlSec: config.historyTtlSec },
+  );
+  const sweeper = new ArchiveSweeper(
+    {
+      archive,
+      backlog,
+      owner: replicaId,
+      logger,
+      events: {
+        lag: (seconds) => metrics.archiveLag.set(seconds),
+        backlog: (entries) => metrics.archiveBacklog.set(entries),
+        inserted: (entries) => metrics.archiveInserted.inc(entries),
+        failed: () => metrics.archiveFailures.inc(),
+        dropped: (entries) => metrics.archiveDropped.inc(entries),
+      },
+    },
+    { backlogMax: config.archiveBacklogMax },
+  );
+  return { archive, sweeper };
 }
 
 /** The composition root: builds metrics, stores, adapter and Redis clients from config, at the edge. */
@@ -206,11 +262,13 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       presence: backend.presence,
       replicas: backend.replicas,
       adapter: backend.adapter,
+      archive: backend.archive,
       metricsOnMainPort: config.metricsPort === undefined,
       backendReady: redis ? async () => redis.subscribed() && (await redis.ping(1_000)) : undefined,
     },
   );
   const port = await server.listen(config.port, config.host);
+  backend.sweeper?.start();
   const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(metrics.registry, config.metricsPort, config.host);
   logger.info({ port, metricsPort: metricsServer?.port, host: config.host, replicaId, api: config.apiKeys.length > 0 }, "chat server listening");
   return {
@@ -222,6 +280,9 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       const delayMs = Math.min(config.drainDelayMs, budget / 2);
       await server.close({ delayMs, spreadMs: Math.min(1_000, budget - delayMs) });
       await metricsServer?.close();
+      // After the drain (nothing stores any more), before Redis closes: the sweeper gives its leases up.
+      await backend.sweeper?.stop();
+      await backend.archive?.close();
       backend.topology?.stop();
       await Promise.all([backend.store.close(), backend.presence.close(), backend.team.close(), backend.moderationLog.close()]);
       await redis?.close();

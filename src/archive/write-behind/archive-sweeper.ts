@@ -9,7 +9,7 @@
 import type { Logger } from "pino";
 import type { ArchivedEntry, MessageArchive } from "../message-archive.js";
 import type { BacklogShard, RedisArchiveBacklog, RoomBacklog } from "../../store/redis/redis-archive-backlog.js";
-import { Backoff } from "./backoff.js";
+import { Backoff } from "../../util/backoff.js";
 import { defaultWriteBehindOptions, type WriteBehindOptions } from "./write-behind-options.js";
 
 /** What the sweeper reports (the runtime turns them into the chat_archive_* metrics). */
