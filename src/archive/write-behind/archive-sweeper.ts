@@ -39,6 +39,14 @@ export interface ArchiveSweeperDeps {
   random?: () => number;
 }
 
+/** The archive (not Redis) failed a call: the sweep backs off. */
+class ArchiveCallError extends Error {
+  override name = "ArchiveCallError";
+  constructor(cause: unknown) {
+    super("archive call failed", { cause });
+  }
+}
+
 export class ArchiveSweeper {
   private readonly opts: WriteBehindOptions;
   private readonly backoff: Backoff;
@@ -85,20 +93,43 @@ export class ArchiveSweeper {
 
   /** One sweep of every shard this replica holds (tests call it directly). Resolves true when a room had more than one sweep takes. */
   async sweepOnce(): Promise<boolean> {
-    let lag = 0;
-    let backlog = 0;
-    let more = false;
     const sweeping = this.now() >= this.retryAt;
-    for (const shard of this.shards.filter((s) => this.held.has(s.id))) {
-      const scan = await this.deps.backlog.scan(shard, this.opts.roomsPerSweep);
-      backlog += scan.backlog;
-      if (scan.oldest.length > 0) lag = Math.max(lag, (this.now() - scan.oldest[0]!.since) / 1000);
-      if (scan.backlog > this.opts.backlogMax) await this.drop(scan.oldest.map((r) => r.room), scan.backlog - this.opts.backlogMax);
-      if (sweeping && scan.oldest.length > 0) more = (await this.sweepRooms(scan.oldest.map((r) => r.room))) || more;
+    // Shards at once: each is its own Redis node and its own archive transaction, and a replica
+    // may hold every shard's lease.
+    const results = await Promise.all(
+      this.shards
+        .filter((s) => this.held.has(s.id))
+        .map(async (shard) => {
+          const scan = await this.deps.backlog.scan(shard, this.opts.roomsPerSweep);
+          const lag = scan.oldest.length > 0 ? (this.now() - scan.oldest[0]!.since) / 1000 : 0;
+          if (scan.backlog > this.opts.backlogMax) await this.drop(scan.oldest.map((r) => r.room), scan.backlog - this.opts.backlogMax);
+          let more = false;
+          let failure: unknown;
+          if (sweeping && scan.oldest.length > 0) {
+            try {
+              more = await this.sweepRooms(scan.oldest.map((r) => r.room));
+            } catch (err) {
+              if (!(err instanceof ArchiveCallError)) throw err;
+              failure = err.cause;
+            }
+          }
+          return { lag, backlog: scan.backlog, more, failure };
+        }),
+    );
+    const failures = results.filter((r) => r.failure !== undefined);
+    if (failures.length > 0) {
+      // One step of backoff per sweep, however many shards failed in it.
+      const waitMs = this.backoff.fail();
+      this.retryAt = this.now() + waitMs;
+      for (const _ of failures) this.deps.events?.failed?.();
+      this.deps.logger.warn({ err: failures[0]!.failure, shards: failures.length, retryInMs: waitMs }, "archive insert failed; the entries stay marked in Redis and are retried");
+    } else if (sweeping && results.length > 0) {
+      this.backoff.succeed();
+      this.retryAt = 0;
     }
-    this.deps.events?.lag?.(Math.max(0, lag));
-    this.deps.events?.backlog?.(backlog);
-    return more;
+    this.deps.events?.lag?.(Math.max(0, ...results.map((r) => r.lag)));
+    this.deps.events?.backlog?.(results.reduce((n, r) => n + r.backlog, 0));
+    return results.some((r) => r.more);
   }
 
   private schedule(ms: number): void {
@@ -154,14 +185,9 @@ export class ArchiveSweeper {
       for (let i = 0; i < entries.length; i += this.opts.insertBatch) inserted += await this.deps.archive.insert(entries.slice(i, i + this.opts.insertBatch));
       for (const b of batches) for (const d of b.deletions) if (!d.entry) await this.deps.archive.markDeleted(b.room, d.id, { by: d.by, at: d.at });
       if (inserted > 0) this.deps.events?.inserted?.(inserted);
-      this.backoff.succeed();
-      this.retryAt = 0;
     } catch (err) {
-      const waitMs = this.backoff.fail();
-      this.retryAt = this.now() + waitMs;
-      this.deps.events?.failed?.();
-      this.deps.logger.warn({ err, retryInMs: waitMs, entries: entries.length }, "archive insert failed; the entries stay marked in Redis and are retried");
-      return false;
+      // Nothing is advanced: every mark stays, and the next sweep inserts the same entries again.
+      throw new ArchiveCallError(err);
     }
     const advanced = await Promise.all(batches.map((b) => this.advance(b)));
     return batches.some((b) => b.entries.length >= this.opts.entriesPerRoom) && advanced.some((marked) => marked);
