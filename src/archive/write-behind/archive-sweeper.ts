@@ -54,6 +54,8 @@ export class ArchiveSweeper {
   private shards: BacklogShard[] = [];
   private shardsAt = -Infinity;
   private readonly held = new Set<number>();
+  /** Per shard: the last scan's rooms, its time, backlog and the lag it saw. */
+  private readonly scans = new Map<number, { at: number; rooms: string[]; backlog: number; lag: number }>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -100,20 +102,18 @@ export class ArchiveSweeper {
       this.shards
         .filter((s) => this.held.has(s.id))
         .map(async (shard) => {
-          const scan = await this.deps.backlog.scan(shard, this.opts.roomsPerSweep);
-          const lag = scan.oldest.length > 0 ? (this.now() - scan.oldest[0]!.since) / 1000 : 0;
-          if (scan.backlog > this.opts.backlogMax) await this.drop(scan.oldest.map((r) => r.room), scan.backlog - this.opts.backlogMax);
+          const scan = await this.scanned(shard);
           let more = false;
           let failure: unknown;
-          if (sweeping && scan.oldest.length > 0) {
+          if (sweeping && scan.rooms.length > 0) {
             try {
-              more = await this.sweepRooms(scan.oldest.map((r) => r.room));
+              more = await this.sweepRooms(scan.rooms);
             } catch (err) {
               if (!(err instanceof ArchiveCallError)) throw err;
               failure = err.cause;
             }
           }
-          return { lag, backlog: scan.backlog, more, failure };
+          return { lag: scan.lag, backlog: scan.backlog, more, failure };
         }),
     );
     const failures = results.filter((r) => r.failure !== undefined);
@@ -130,6 +130,19 @@ export class ArchiveSweeper {
     this.deps.events?.lag?.(Math.max(0, ...results.map((r) => r.lag)));
     this.deps.events?.backlog?.(results.reduce((n, r) => n + r.backlog, 0));
     return results.some((r) => r.more);
+  }
+
+  /** The shard's marked rooms: scanned again every scanIntervalMs (and then the backlog cap applied), else the last scan's. */
+  private async scanned(shard: BacklogShard): Promise<{ rooms: string[]; backlog: number; lag: number }> {
+    const last = this.scans.get(shard.id);
+    if (last && this.now() - last.at < this.opts.scanIntervalMs) return last;
+    const scan = await this.deps.backlog.scan(shard, this.opts.roomsPerSweep);
+    const rooms = scan.oldest.map((r) => r.room);
+    if (scan.backlog > this.opts.backlogMax) await this.drop(rooms, scan.backlog - this.opts.backlogMax);
+    const lag = scan.oldest.length > 0 ? Math.max(0, (this.now() - scan.oldest[0]!.since) / 1000) : 0;
+    const fresh = { at: this.now(), rooms, backlog: scan.backlog, lag };
+    this.scans.set(shard.id, fresh);
+    return fresh;
   }
 
   private schedule(ms: number): void {

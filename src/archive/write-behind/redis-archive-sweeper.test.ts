@@ -52,7 +52,7 @@ function events(c: ReturnType<typeof counts>): WriteBehindEvents {
 }
 
 function sweeper(target: MessageArchive, c = counts(), owner = "replica-a", options = {}): ArchiveSweeper {
-  return new ArchiveSweeper({ archive: target, backlog, owner, logger, events: events(c) }, { backoffMinMs: 50, backoffMaxMs: 100, ...options });
+  return new ArchiveSweeper({ archive: target, backlog, owner, logger, events: events(c) }, { backoffMinMs: 50, backoffMaxMs: 100, scanIntervalMs: 0, ...options });
 }
 
 /** Sweeps (taking the leases first) until a sweep leaves nothing more, bounded. */
@@ -165,6 +165,23 @@ describe("ArchiveSweeper on a Redis Cluster and PostgreSQL", () => {
     const c = await Promise.all(shards.map((shard) => backlog.lease(shard, "replica-c", 1_000)));
     expect(c.every(Boolean)).toBe(true);
     await Promise.all(shards.map((shard) => backlog.endLease(shard, "replica-c")));
+  });
+
+  it("between scans sweeps the rooms the last scan found; a room marked since waits for the next scan", async () => {
+    const [known, other] = [`known-${Date.now()}`, `other-${Date.now()}`];
+    const s = sweeper(archive, counts(), "replica-a", { scanIntervalMs: 60_000 });
+    const first = await append(known, 3);
+    await settle();
+    await drain(s);
+    expect((await exported(known)).map((e) => e.id)).toEqual(first);
+    const more = await append(known, 3, "n");
+    const unseen = await append(other, 3);
+    await settle();
+    await s.sweepOnce();
+    expect((await exported(known)).map((e) => e.id)).toEqual([...first, ...more]);
+    expect(await exported(other)).toEqual([]);
+    await drain(sweeper(archive));
+    expect((await exported(other)).map((e) => e.id)).toEqual(unseen);
   });
 
   it("drops the oldest unarchived entries past the backlog cap, and counts them", async () => {

@@ -2,6 +2,12 @@
 export interface WriteBehindOptions {
   /** Pause between sweeps when the last one left nothing behind. @default 200 */
   sweepIntervalMs: number;
+  /**
+   * How often a shard's unarchived sets are scanned for marked rooms (one script over all of the
+   * shard's slots, a few ms of the node's time); sweeps in between read the rooms the last scan
+   * found, so a room marked since waits for the next scan. @default 1000
+   */
+  scanIntervalMs: number;
   /** Rooms (oldest marks first) one sweep of a shard takes. @default 100 */
   roomsPerSweep: number;
   /** Entries read per room per sweep; a room with more is swept again at once. @default 500 */
@@ -27,6 +33,7 @@ export interface WriteBehindOptions {
 
 export const defaultWriteBehindOptions: WriteBehindOptions = {
   sweepIntervalMs: 200,
+  scanIntervalMs: 1_000,
   roomsPerSweep: 100,
   entriesPerRoom: 500,
   insertBatch: 1_000,
