@@ -197,6 +197,11 @@ async function main(): Promise<void> {
       ),
     );
     console.log(`\nafter the restart: ${backlog} acked entries waited; ${load.waiting() === 0 ? "all archived" : `${load.waiting()} STILL MISSING`} ${catchUp.toFixed(1)} s after PostgreSQL started (the sweepers' backoff is up to 30 s)`);
+    for (const [i, r] of replicas.entries()) {
+      const bad = r.logRecords().filter((rec) => Number(rec.level) >= 50);
+      if (!r.running() || bad.length > 0) console.log(`replica ${i}: ${r.running() ? "running" : "EXITED"}; errors logged: ${bad.length}${bad.length > 0 ? `, first: ${JSON.stringify(bad[0]).slice(0, 400)}` : ""}`);
+      if (!r.running()) console.log(r.output.tail(15));
+    }
     console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} (2 cores, shared: the machine is contended)`);
   } finally {
     for (const s of sockets) s.close();
