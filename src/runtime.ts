@@ -129,26 +129,27 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
   );
   const bus = new EntryBus();
   const notices = new NoticeBus();
-  const archived = scaledArchive(config, logger, metrics, replicaId, redis);
+  const store = new RedisMessageStore(
+    {
+      redis: redis.pub,
+      writes,
+      onPublishError: (err, room) => {
+        metrics.publishErrors.inc({ path: "entries" });
+        logger.warn({ err, room }, "publishing stored entries failed; they go out with the room's next publish");
+      },
+    },
+    // With an archive, every stored entry is marked for the write-behind in the same script.
+    { ...storeOptions, archive: config.databaseUrl !== undefined },
+  );
   return {
     redis,
-    ...archived,
+    ...scaledArchive(config, logger, metrics, replicaId, redis, store),
     bus,
     notices,
     team: new RedisModerationStore(redis.pub),
     moderationLog: new RedisModerationLog(redis.pub),
     topology,
-    store: new RedisMessageStore(
-      {
-        redis: redis.pub,
-        writes,
-        onPublishError: (err, room) => {
-          metrics.publishErrors.inc({ path: "entries" });
-          logger.warn({ err, room }, "publishing stored entries failed; they go out with the room's next publish");
-        },
-      },
-      { ...storeOptions, archive: archived.archive !== undefined },
-    ),
+    store,
     presence: new RedisPresenceStore(redis.pub),
     replicas: new RedisReplicaRegistry(redis.pub, { cluster: config.clusterName }),
     adapter: createChatShardedAdapter(redis.pub, redis.sub, {
@@ -185,7 +186,14 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
  * retried until it works (a database down at start must not stop the replica serving chat), and
  * the write-behind sweeper that fills it from the Redis streams. Without it: no archive.
  */
-function scaledArchive(config: Config, logger: Logger, metrics: ChatMetrics, replicaId: string, redis: RedisClients): Pick<Backend, "archive" | "sweeper"> {
+function scaledArchive(
+  config: Config,
+  logger: Logger,
+  metrics: ChatMetrics,
+  replicaId: string,
+  redis: RedisClients,
+  store: RedisMessageStore,
+): Pick<Backend, "archive" | "sweeper"> {
   if (!config.databaseUrl) {
     logger.info("Redis without DATABASE_URL: no archive; history is the hot window (HISTORY_SIZE entries per room)");
     return {};
@@ -210,6 +218,7 @@ function scaledArchive(config: Config, logger: Logger, metrics: ChatMetrics, rep
       backlog,
       owner: replicaId,
       logger,
+      publishStranded: (room) => store.publishStranded(room),
       events: {
         lag: (seconds) => metrics.archiveLag.set(seconds),
         backlog: (entries) => metrics.archiveBacklog.set(entries),

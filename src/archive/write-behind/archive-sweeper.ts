@@ -31,6 +31,8 @@ export interface ArchiveSweeperDeps {
   backlog: Pick<RedisArchiveBacklog, "shards" | "lease" | "endLease" | "scan" | "read" | "advance">;
   /** This replica's id (the lease's owner). */
   owner: string;
+  /** Publishes a room's stranded entries (RedisMessageStore.publishStranded). @default none */
+  publishStranded?: (room: string) => Promise<void>;
   logger: Logger;
   events?: Partial<WriteBehindEvents>;
   /** @default Date.now */
@@ -188,6 +190,11 @@ export class ArchiveSweeper {
   /** Archives the rooms' entries past their checkpoints, then moves the checkpoints. True: a room has more waiting. */
   private async sweepRooms(rooms: string[]): Promise<boolean> {
     const batches = await Promise.all(rooms.map((room) => this.deps.backlog.read(room, this.opts.entriesPerRoom)));
+    for (const b of batches) {
+      if (b.unpublishedSince !== null && this.now() - b.unpublishedSince > this.opts.strandedAfterMs && this.deps.publishStranded) {
+        this.deps.publishStranded(b.room).catch((err: unknown) => this.deps.logger.warn({ err, room: b.room }, "publishing a room's stranded entries failed; retried at the next sweep"));
+      }
+    }
     const entries: ArchivedEntry[] = [];
     for (const b of batches) {
       entries.push(...b.entries);

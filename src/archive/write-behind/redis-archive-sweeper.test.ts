@@ -13,6 +13,8 @@ import type { MessageDraft } from "../../store/message-store.js";
 import { backlogShards } from "../../store/redis/backlog-shards.js";
 import { RedisArchiveBacklog } from "../../store/redis/redis-archive-backlog.js";
 import { RedisMessageStore } from "../../store/redis/redis-message-store.js";
+import { PUBLISH } from "../../store/redis/publish-lua.js";
+import type { RedisCommands } from "../../redis/lua-script.js";
 import { roomKey } from "../../store/redis/room-channel.js";
 import { ArchiveUnavailableError, type ArchivedEntry, type MessageArchive } from "../message-archive.js";
 import { openPostgresArchive } from "../postgres/postgres-archive.js";
@@ -28,11 +30,12 @@ const user = { id: "u", name: "U", role: "viewer" as const };
 let archive: MessageArchive;
 let store: RedisMessageStore;
 let backlog: RedisArchiveBacklog;
+let writes: ReplicatedWrites;
 
 beforeAll(async () => {
   archive = (await openPostgresArchive({ logger }, { connectionString: databaseUrl() })).archive;
   const clients = redis();
-  const writes = new ReplicatedWrites({ route: (key) => clients.route(key), topology: clients.topology, logger });
+  writes = new ReplicatedWrites({ route: (key) => clients.route(key), topology: clients.topology, logger });
   store = new RedisMessageStore({ redis: clients.pub, writes }, { keyPrefix, historySize: HISTORY, archive: true });
   backlog = new RedisArchiveBacklog({ redis: clients.pub, shards: () => backlogShards(clients) }, { keyPrefix, historySize: HISTORY });
 });
@@ -51,8 +54,11 @@ function events(c: ReturnType<typeof counts>): WriteBehindEvents {
   };
 }
 
-function sweeper(target: MessageArchive, c = counts(), owner = "replica-a", options = {}): ArchiveSweeper {
-  return new ArchiveSweeper({ archive: target, backlog, owner, logger, events: events(c) }, { backoffMinMs: 50, backoffMaxMs: 100, scanIntervalMs: 0, ...options });
+function sweeper(target: MessageArchive, c = counts(), owner = "replica-a", options = {}, publishStranded?: (room: string) => Promise<void>): ArchiveSweeper {
+  return new ArchiveSweeper(
+    { archive: target, backlog, owner, logger, events: events(c), publishStranded },
+    { backoffMinMs: 50, backoffMaxMs: 100, scanIntervalMs: 0, ...options },
+  );
 }
 
 /** Sweeps (taking the leases first) until a sweep leaves nothing more, bounded. */
@@ -182,6 +188,28 @@ describe("ArchiveSweeper on a Redis Cluster and PostgreSQL", () => {
     expect(await exported(other)).toEqual([]);
     await drain(sweeper(archive));
     expect((await exported(other)).map((e) => e.id)).toEqual(unseen);
+  });
+
+  it("has entries published (then archived) whose writer died between its WAIT and its publish", async () => {
+    const room = `stranded-${Date.now()}`;
+    const real = redis().pub;
+    // A writer whose publish never happens, as if its process died right after the WAIT (and the ack).
+    const dying: RedisCommands = {
+      evalSha: (sha, o) => (sha === PUBLISH.sha1 ? Promise.reject(new Error("died")) : real.evalSha(sha, o)),
+      eval: (src, o) => (src === PUBLISH.source ? Promise.reject(new Error("died")) : real.eval(src, o)),
+    };
+    const writer = new RedisMessageStore({ redis: dying, writes }, { keyPrefix, historySize: HISTORY, archive: true, publishAttempts: 1 });
+    const acked = (await writer.append(room, [{ kind: "chat", text: "last words", user, dedupKey: `${room}-1`, sender: "" }])).map((o) => o.id!);
+    await settle();
+    // Nobody publishes them: the sweep archives nothing (published entries only), and history does not show them.
+    await drain(sweeper(archive));
+    expect(await exported(room)).toEqual([]);
+    expect((await store.history(room)).messages).toEqual([]);
+    await drain(sweeper(archive, counts(), "replica-a", { strandedAfterMs: 0 }, (r) => store.publishStranded(r)));
+    await settle();
+    await drain(sweeper(archive));
+    expect((await exported(room)).map((e) => e.id)).toEqual(acked);
+    expect((await store.history(room)).messages.map((m) => m.id)).toEqual(acked);
   });
 
   it("drops the oldest unarchived entries past the backlog cap, and counts them", async () => {

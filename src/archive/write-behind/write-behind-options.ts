@@ -29,6 +29,12 @@ export interface WriteBehindOptions {
   backlogMax: number;
   /** How often the list of shards is read again (failovers, resharding). @default 5000 */
   shardsRefreshMs: number;
+  /**
+   * A room entry stored this long ago and still not published had a writer that died between its
+   * WAIT and its publish: the sweeper has it published (the archive takes published entries
+   * only). Well above ACK_TIMEOUT_MS, so a live writer's publish is never raced. @default 5000
+   */
+  strandedAfterMs: number;
 }
 
 export const defaultWriteBehindOptions: WriteBehindOptions = {
@@ -43,4 +49,5 @@ export const defaultWriteBehindOptions: WriteBehindOptions = {
   backoffMaxMs: 30_000,
   backlogMax: 1_000_000,
   shardsRefreshMs: 5_000,
+  strandedAfterMs: 5_000,
 };

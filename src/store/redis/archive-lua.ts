@@ -41,8 +41,10 @@ return out
 `);
 
 /**
- * A room's published entries past its checkpoint (at most ARGV[1]) and its pending deletions.
- * KEYS: stream, publish cursor, checkpoint, deletions. Returns {checkpoint or '', entries, {id, json, ...}}.
+ * A room's published entries past its checkpoint (at most ARGV[1]), its pending deletions, and the
+ * id of its oldest entry not published yet ('' for none: a writer that died between its WAIT and
+ * its publish leaves one until the room's next publish, see RedisMessageStore.publishStranded).
+ * KEYS: stream, publish cursor, checkpoint, deletions. Returns {checkpoint or '', entries, {id, json, ...}, unpublished id or ''}.
  */
 export const SWEEP_READ = new LuaScript(`${LUA_HELPERS}
 local cp = redis.call('GET', KEYS[3]) or ''
@@ -53,7 +55,19 @@ if top == '+' or cp == '' or cmp(top, cp) > 0 then
   if cp ~= '' then start = '(' .. cp end
   entries = redis.call('XRANGE', KEYS[1], start, top, 'COUNT', ARGV[1])
 end
-return {cp, entries, redis.call('HGETALL', KEYS[4])}
+local unpublished = ''
+if top ~= '+' then
+  local after = redis.call('XRANGE', KEYS[1], '(' .. top, '+', 'COUNT', 1)
+  if #after > 0 then unpublished = after[1][1] end
+end
+return {cp, entries, redis.call('HGETALL', KEYS[4]), unpublished}
+`);
+
+/** The stream's newest id, or ''. KEYS: stream. */
+export const LAST_ID = new LuaScript(`
+local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if #top == 0 then return '' end
+return top[1][1]
 `);
 
 /**

@@ -52,6 +52,8 @@ export interface RoomBacklog {
   deletions: PendingDeletion[];
   /** Stream ids of `deletions` (forgotten once applied). */
   deletionIds: string[];
+  /** When the room's oldest entry not yet published was stored (ms), or null: nothing unpublished. */
+  unpublishedSince: number | null;
 }
 
 export interface RedisArchiveBacklogOptions {
@@ -114,7 +116,7 @@ export class RedisArchiveBacklog {
   /** Up to `count` of the room's published entries past its checkpoint, and its pending deletions. */
   async read(room: string, count: number): Promise<RoomBacklog> {
     const keys = [this.key(room, "h"), this.key(room, "p"), this.key(room, ARCHIVE_SUFFIX.checkpoint), this.key(room, ARCHIVE_SUFFIX.deletions)];
-    const [, raw, pending] = (await this.call(SWEEP_READ, keys, [count])) as [string, [string, string[]][], string[]];
+    const [, raw, pending, unpublished] = (await this.call(SWEEP_READ, keys, [count])) as [string, [string, string[]][], string[], string];
     const entries = raw.map(([id, fields]) => parseEntry(room, id, fields));
     const deletions: PendingDeletion[] = [];
     const deletionIds: string[] = [];
@@ -126,7 +128,8 @@ export class RedisArchiveBacklog {
       deletions.push(deletion);
       deletionIds.push(streamId);
     }
-    return { room, entries, upto: raw.at(-1)?.[0] ?? null, deletions, deletionIds };
+    const unpublishedSince = unpublished ? Number(unpublished.slice(0, unpublished.indexOf("-"))) : null;
+    return { room, entries, upto: raw.at(-1)?.[0] ?? null, deletions, deletionIds, unpublishedSince };
   }
 
   /**

@@ -32,6 +32,7 @@ import { storeCall, storeDeadline } from "./store-call.js";
 import { ACCESS, CONFIGURE, OPEN } from "./settings-lua.js";
 import { MODERATORS_KEY } from "./room-channel.js";
 import { ARCHIVE_SUFFIX, roomUnarchivedKey } from "./archive-keys.js";
+import { LAST_ID } from "./archive-lua.js";
 
 
 type StreamEntry = [string, string[]];
@@ -226,6 +227,23 @@ export class RedisMessageStore implements MessageStore {
     const keys = [this.key(room, "h"), this.key(room, "n"), this.key(room, checkpoint), this.key(room, deletions), this.key(room, count), roomUnarchivedKey(this.opts.keyPrefix, room)];
     const n = await this.call(REMOVE, keys, [streamId, this.opts.archive ? 1 : 0, room, by]);
     return Number(n) === 1;
+  }
+
+  /**
+   * Publishes what the room's stream holds past its publish cursor, once WAIT confirmed it (a WAIT
+   * now confirms everything stored on the master before it). For entries whose writer died between
+   * its WAIT and its publish: they were acked, but would reach viewers, history and the archive
+   * only with the room's next publish. The write-behind calls it for rooms where such an entry
+   * is older than a few seconds.
+   */
+  async publishStranded(room: string): Promise<void> {
+    const stream = this.key(room, "h");
+    const run = async () => {
+      const write = await this.deps.writes.begin(stream);
+      const top = String(await write.run(LAST_ID, [stream], []));
+      if (top !== "" && (await write.confirm())) this.publish(room, [top]);
+    };
+    await this.deadline(run());
   }
 
   async close(): Promise<void> {
