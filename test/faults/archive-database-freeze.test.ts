@@ -33,5 +33,12 @@ describe("archive: PostgreSQL frozen 20 s, then restarted, under load", () => {
     // The sweepers back off up to 30 s while the database fails.
     const waited = await expectArchivedExactlyOnce(faults.databaseUrl(), acked, 60_000);
     console.log(`archive caught up ${waited} ms after the load stopped`);
+    // The replicas' metrics saw it: failures while the database was frozen, every entry inserted once.
+    const metrics = await Promise.all(faults.replicas().map(async (r) => (await fetch(`${r.url}/metrics`)).text()));
+    const sum = (name: string) => metrics.reduce((n, text) => n + Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN), 0);
+    expect(sum("chat_archive_failures_total")).toBeGreaterThan(0);
+    expect(sum("chat_archive_inserted_total")).toBe([...acked.values()].reduce((n, m) => n + m.size, 0));
+    expect(sum("chat_archive_dropped_total")).toBe(0);
+    expect(metrics.every((text) => /^chat_archive_lag_seconds \S+$/m.test(text) && /^chat_archive_backlog \S+$/m.test(text))).toBe(true);
   });
 });
