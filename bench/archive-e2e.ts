@@ -3,13 +3,16 @@
  * a private PostgreSQL (durable: fsync on) and 2 chat replicas with DATABASE_URL, all started
  * here; clients send `--rate` msg/s over `--rooms` rooms through both replicas.
  *
- *   npm run bench:archive-e2e [-- --rate 1000 --rooms 100 --seconds 15 --down-seconds 10]
+ *   npm run bench:archive-e2e [-- --rate 1000 --rooms 100 --seconds 15 --down-seconds 10] [-- --no-archive]
  *
  * 1. Database up for `--seconds`: ack latency (send to ack) and archive lag (ack to the entry
  *    being in PostgreSQL, polled every 50 ms straight from the table: a room's newest archived
  *    id covers every older id of the room, as the sweeper archives a room in id order).
  * 2. Database stopped for `--down-seconds`, same load: ack latency (the send path must not care).
  * 3. Database started again: how long until every acked message is archived.
+ *
+ * `--no-archive`: the same load on replicas without DATABASE_URL (no marks, no sweepers), phase 1
+ * only: what the write-behind costs the ack.
  */
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -111,6 +114,7 @@ async function main(): Promise<void> {
       rooms: { type: "string", default: "100" },
       seconds: { type: "string", default: "15" },
       "down-seconds": { type: "string", default: "10" },
+      "no-archive": { type: "boolean", default: false },
     },
   });
   const rate = Number(values.rate);
@@ -124,7 +128,8 @@ async function main(): Promise<void> {
   const sockets: ChatClient[] = [];
   const db = new pg.Client({ connectionString: await postgres.createDatabase("archive_e2e") });
   try {
-    const env = { REDIS_CLUSTER_NODES: cluster.seeds, DATABASE_URL: postgres.url("archive_e2e"), AUTH_SECRET: TEST_SECRET, ...FAST };
+    const archiving = !values["no-archive"];
+    const env = { REDIS_CLUSTER_NODES: cluster.seeds, DATABASE_URL: archiving ? postgres.url("archive_e2e") : undefined, AUTH_SECRET: TEST_SECRET, ...FAST };
     for (let i = 0; i < 2; i++) replicas.push(await startReplica({ env }));
     log(`cluster ${cluster.seeds}, PostgreSQL on ${postgres.port}, replicas ${replicas.map((r) => r.port).join(", ")}`);
     await db.connect();
@@ -135,7 +140,7 @@ async function main(): Promise<void> {
       for (const room of rooms.slice(s * ROOMS_PER_SOCKET, (s + 1) * ROOMS_PER_SOCKET)) if (!(await join(socket, room)).ok) throw new Error(`join ${room} failed`);
     }
     // The archive's tables exist once a replica opened it.
-    for (let i = 0; ; i++) {
+    for (let i = 0; archiving; i++) {
       const { rows } = await db.query<{ t: string | null }>("SELECT to_regclass('archive_entries') AS t");
       if (rows[0]!.t) break;
       if (i > 100) throw new Error("the replicas never migrated the archive");
@@ -147,7 +152,7 @@ async function main(): Promise<void> {
     load.start(rate);
     const warm = Date.now() + 3_000;
     while (Date.now() < warm) {
-      await pollArchive(db, load, rooms, undefined);
+      if (archiving) await pollArchive(db, load, rooms, undefined);
       await sleep(50);
     }
     const lag = new Histogram();
@@ -157,12 +162,19 @@ async function main(): Promise<void> {
     log(`database up for ${values.seconds} s`);
     const upUntil = Date.now() + Number(values.seconds) * 1000;
     while (Date.now() < upUntil) {
-      await pollArchive(db, load, rooms, lag);
+      if (archiving) await pollArchive(db, load, rooms, lag);
       await sleep(50);
     }
     const upSent = load.sent - sentBefore;
     const upFailed = load.failed - failedBefore0;
     const upHist = load.acks;
+    if (!archiving) {
+      await load.stop();
+      await db.end();
+      console.log(textTable(["phase", "sent", "ack failures", "ack p50 ms", "ack p99 ms", "ack max ms"], [[`no archive, ${rate} msg/s, ${roomCount} rooms`, upSent, upFailed, ms(upHist, 0.5), ms(upHist, 0.99), upHist.max.toFixed(1)]]));
+      console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} (2 cores, shared: the machine is contended)`);
+      return;
+    }
 
     log(`database stopped for ${values["down-seconds"]} s`);
     await db.end();
