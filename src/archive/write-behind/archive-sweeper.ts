@@ -109,7 +109,7 @@ export class ArchiveSweeper {
           let failure: unknown;
           if (sweeping && scan.rooms.length > 0) {
             try {
-              more = await this.sweepRooms(scan.rooms);
+              more = await this.sweepRooms(scan.rooms, scan.fresh);
             } catch (err) {
               if (!(err instanceof ArchiveCallError)) throw err;
               failure = err.cause;
@@ -135,16 +135,16 @@ export class ArchiveSweeper {
   }
 
   /** The shard's marked rooms: scanned again every scanIntervalMs (and then the backlog cap applied), else the last scan's. */
-  private async scanned(shard: BacklogShard): Promise<{ rooms: string[]; backlog: number; lag: number }> {
+  private async scanned(shard: BacklogShard): Promise<{ rooms: string[]; backlog: number; lag: number; fresh: boolean }> {
     const last = this.scans.get(shard.id);
-    if (last && this.now() - last.at < this.opts.scanIntervalMs) return last;
+    if (last && this.now() - last.at < this.opts.scanIntervalMs) return { ...last, fresh: false };
     const scan = await this.deps.backlog.scan(shard, this.opts.roomsPerSweep);
     const rooms = scan.oldest.map((r) => r.room);
     if (scan.backlog > this.opts.backlogMax) await this.drop(rooms, scan.backlog - this.opts.backlogMax);
     const lag = scan.oldest.length > 0 ? Math.max(0, (this.now() - scan.oldest[0]!.since) / 1000) : 0;
     const fresh = { at: this.now(), rooms, backlog: scan.backlog, lag };
     this.scans.set(shard.id, fresh);
-    return fresh;
+    return { ...fresh, fresh: true };
   }
 
   private schedule(ms: number): void {
@@ -187,8 +187,13 @@ export class ArchiveSweeper {
     }
   }
 
-  /** Archives the rooms' entries past their checkpoints, then moves the checkpoints. True: a room has more waiting. */
-  private async sweepRooms(rooms: string[]): Promise<boolean> {
+  /**
+   * Archives the rooms' entries past their checkpoints, then moves the checkpoints. True: a room
+   * has more waiting. `fresh`: the rooms come from a scan just now, so a room with nothing to
+   * archive is advanced too (rescored, or unmarked if its mark is stale); between scans such a
+   * room is left alone (most of the last scan's rooms are caught up most of the time).
+   */
+  private async sweepRooms(rooms: string[], fresh: boolean): Promise<boolean> {
     const batches = await Promise.all(rooms.map((room) => this.deps.backlog.read(room, this.opts.entriesPerRoom)));
     for (const b of batches) {
       if (b.unpublishedSince !== null && this.now() - b.unpublishedSince > this.opts.strandedAfterMs && this.deps.publishStranded) {
@@ -209,7 +214,7 @@ export class ArchiveSweeper {
       // Nothing is advanced: every mark stays, and the next sweep inserts the same entries again.
       throw new ArchiveCallError(err);
     }
-    const advanced = await Promise.all(batches.map((b) => this.advance(b)));
+    const advanced = await Promise.all(batches.filter((b) => fresh || b.upto !== null || b.deletionIds.length > 0).map((b) => this.advance(b)));
     return batches.some((b) => b.entries.length >= this.opts.entriesPerRoom) && advanced.some((marked) => marked);
   }
 
