@@ -8,7 +8,7 @@
  */
 import type { Logger } from "pino";
 import type { ArchivedEntry, MessageArchive } from "../message-archive.js";
-import type { BacklogShard, RedisArchiveBacklog, RoomBacklog } from "../../store/redis/redis-archive-backlog.js";
+import type { BacklogShard, RedisArchiveBacklog } from "../../store/redis/redis-archive-backlog.js";
 import { Backoff } from "../../util/backoff.js";
 import { defaultWriteBehindOptions, type WriteBehindOptions } from "./write-behind-options.js";
 
@@ -28,7 +28,7 @@ export interface WriteBehindEvents {
 
 export interface ArchiveSweeperDeps {
   archive: MessageArchive;
-  backlog: Pick<RedisArchiveBacklog, "shards" | "lease" | "endLease" | "scan" | "read" | "advance">;
+  backlog: Pick<RedisArchiveBacklog, "shards" | "lease" | "endLease" | "scan" | "read" | "readMany" | "advance" | "advanceMany">;
   /** This replica's id (the lease's owner). */
   owner: string;
   /** Publishes a room's stranded entries (RedisMessageStore.publishStranded). @default none */
@@ -109,7 +109,7 @@ export class ArchiveSweeper {
           let failure: unknown;
           if (sweeping && scan.rooms.length > 0) {
             try {
-              more = await this.sweepRooms(scan.rooms, scan.fresh);
+              more = await this.sweepRooms(shard, scan.rooms, scan.fresh);
             } catch (err) {
               if (!(err instanceof ArchiveCallError)) throw err;
               failure = err.cause;
@@ -193,8 +193,11 @@ export class ArchiveSweeper {
    * archive is advanced too (rescored, or unmarked if its mark is stale); between scans such a
    * room is left alone (most of the last scan's rooms are caught up most of the time).
    */
-  private async sweepRooms(rooms: string[], fresh: boolean): Promise<boolean> {
-    const batches = await Promise.all(rooms.map((room) => this.deps.backlog.read(room, this.opts.entriesPerRoom)));
+  private async sweepRooms(shard: BacklogShard, rooms: string[], fresh: boolean): Promise<boolean> {
+    const { backlog } = this.deps;
+    // One script for all of the shard's rooms; a room whose slot moved since the scan, alone.
+    const many = await backlog.readMany(shard, rooms, this.opts.entriesPerRoom);
+    const batches = await Promise.all(many.map((b, i) => b ?? backlog.read(rooms[i]!, this.opts.entriesPerRoom)));
     for (const b of batches) {
       if (b.unpublishedSince !== null && this.now() - b.unpublishedSince > this.opts.strandedAfterMs && this.deps.publishStranded) {
         this.deps.publishStranded(b.room).catch((err: unknown) => this.deps.logger.warn({ err, room: b.room }, "publishing a room's stranded entries failed; retried at the next sweep"));
@@ -214,13 +217,11 @@ export class ArchiveSweeper {
       // Nothing is advanced: every mark stays, and the next sweep inserts the same entries again.
       throw new ArchiveCallError(err);
     }
-    const advanced = await Promise.all(batches.filter((b) => fresh || b.upto !== null || b.deletionIds.length > 0).map((b) => this.advance(b)));
+    // A fresh scan's rooms are all advanced, those with nothing read too (rescored, or unmarked when the mark was stale).
+    const due = batches.filter((b) => fresh || b.upto !== null || b.deletionIds.length > 0);
+    const moved = await backlog.advanceMany(shard, due);
+    const advanced = await Promise.all(moved.map(async (r, i) => (r ?? (await backlog.advance(due[i]!.room, due[i]!.upto, due[i]!.deletionIds))).marked));
     return batches.some((b) => b.entries.length >= this.opts.entriesPerRoom) && advanced.some((marked) => marked);
-  }
-
-  private async advance(b: RoomBacklog): Promise<boolean> {
-    // Also for a room with nothing read (its entries unpublished yet, or gone): it is rescored or unmarked.
-    return (await this.deps.backlog.advance(b.room, b.upto, b.deletionIds)).marked;
   }
 
   /** The backlog cap: drops the oldest rooms' oldest entries unarchived until `excess` are gone. */

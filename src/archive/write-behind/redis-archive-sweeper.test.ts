@@ -212,6 +212,23 @@ describe("ArchiveSweeper on a Redis Cluster and PostgreSQL", () => {
     expect((await store.history(room)).messages.map((m) => m.id)).toEqual(acked);
   });
 
+  it("reads and advances many rooms of a shard in one script, and says which rooms are not on it", async () => {
+    const room = `many-${Date.now()}`;
+    const ids = await append(room, 3);
+    await settle();
+    const shards = await backlog.shards();
+    const results = await Promise.all(shards.map((shard) => backlog.readMany(shard, [room], 10)));
+    // Exactly one shard holds the room's slot; the others answer null (a slot moved since the scan).
+    const owner = results.findIndex((r) => r[0] !== null);
+    expect(results.filter((r) => r[0] === null)).toHaveLength(shards.length - 1);
+    expect(results[owner]![0]!.entries.map((e) => e.id)).toEqual(ids);
+    const other = shards[(owner + 1) % shards.length]!;
+    expect(await backlog.advanceMany(other, [{ room, upto: results[owner]![0]!.upto, deletionIds: [] }])).toEqual([null]);
+    expect(await backlog.checkpoint(room)).toBeNull();
+    expect(await backlog.advanceMany(shards[owner]!, [{ room, upto: results[owner]![0]!.upto, deletionIds: [] }])).toEqual([{ moved: 3, marked: false }]);
+    expect(await backlog.checkpoint(room)).toBe(ids.at(-1));
+  });
+
   it("drops the oldest unarchived entries past the backlog cap, and counts them", async () => {
     const room = `capped-${Date.now()}`;
     const failing: MessageArchive = Object.create(archive) as MessageArchive;

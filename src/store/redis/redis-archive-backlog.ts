@@ -9,7 +9,7 @@ import { runOnNode } from "../../redis/lua-script.js";
 import type { StoredMessage } from "../message-store.js";
 import { streamIdToMessageId } from "../message-id.js";
 import { ARCHIVE_SUFFIX, leaseKey, roomKeyParts, roomUnarchivedKey, slotTag } from "./archive-keys.js";
-import { CHECKPOINT, LEASE, LEASE_END, SWEEP_ADVANCE, SWEEP_READ, SWEEP_SCAN } from "./archive-lua.js";
+import { CHECKPOINT, LEASE, LEASE_END, SWEEP_ADVANCE, SWEEP_ADVANCE_MANY, SWEEP_READ, SWEEP_READ_MANY, SWEEP_SCAN } from "./archive-lua.js";
 import { parseEntry } from "./redis-message-store.js";
 import { roomKey } from "./room-channel.js";
 import { storeCall, storeDeadline } from "./store-call.js";
@@ -79,6 +79,8 @@ export interface RedisArchiveBacklogDeps {
 export class RedisArchiveBacklog {
   private readonly opts: RedisArchiveBacklogOptions;
   private readonly countKey: { head: string; tail: string };
+  /** A room's key is `head + room + mid + suffix` (the *_MANY scripts build them). */
+  private readonly roomKeys: { head: string; mid: string };
 
   constructor(
     private readonly deps: RedisArchiveBacklogDeps,
@@ -86,6 +88,8 @@ export class RedisArchiveBacklog {
   ) {
     this.opts = { ...defaultRedisArchiveBacklogOptions, ...options } satisfies RedisArchiveBacklogOptions;
     this.countKey = roomKeyParts(this.opts.keyPrefix, ARCHIVE_SUFFIX.count);
+    const { head, tail } = roomKeyParts(this.opts.keyPrefix, "");
+    this.roomKeys = { head, mid: tail };
   }
 
   shards(): Promise<BacklogShard[]> {
@@ -116,21 +120,29 @@ export class RedisArchiveBacklog {
   /** Up to `count` of the room's published entries past its checkpoint, and its pending deletions. */
   async read(room: string, count: number): Promise<RoomBacklog> {
     const keys = [this.key(room, "h"), this.key(room, "p"), this.key(room, ARCHIVE_SUFFIX.checkpoint), this.key(room, ARCHIVE_SUFFIX.deletions)];
-    const [, raw, pending, unpublished] = (await this.call(SWEEP_READ, keys, [count])) as [string, [string, string[]][], string[], string];
-    const entries = raw.map(([id, fields]) => parseEntry(room, id, fields));
-    const deletions: PendingDeletion[] = [];
-    const deletionIds: string[] = [];
-    for (let i = 0; i + 1 < pending.length; i += 2) {
-      const streamId = pending[i]!;
-      const record = JSON.parse(pending[i + 1]!) as { by: string; at: number; k?: string; m?: string };
-      const deletion: PendingDeletion = { id: streamIdToMessageId(streamId), by: record.by, at: record.at };
-      if (record.k !== undefined) deletion.entry = parseEntry(room, streamId, ["k", record.k, "m", record.m ?? "{}"]);
-      deletions.push(deletion);
-      deletionIds.push(streamId);
-    }
-    const unpublishedSince = unpublished ? Number(unpublished.slice(0, unpublished.indexOf("-"))) : null;
-    return { room, entries, upto: raw.at(-1)?.[0] ?? null, deletions, deletionIds, unpublishedSince };
+    return parseRead(room, (await this.call(SWEEP_READ, keys, [count])) as ReadReply);
   }
+
+  /**
+   * {@link read} for many rooms of one shard in one script on its master; null for a room whose
+   * slot is not there (moved since the scan: read it alone).
+   */
+  async readMany(shard: BacklogShard, rooms: string[], count: number): Promise<(RoomBacklog | null)[]> {
+    if (rooms.length === 0) return [];
+    const args = [count, this.roomKeys.head, this.roomKeys.mid, ...rooms];
+    const reply = (await storeDeadline(runOnNode(shard.node, SWEEP_READ_MANY, [], args), this.opts.commandTimeoutMs)) as ([0] | [1, ReadReply])[];
+    return reply.map((r, i) => (Number(r[0]) === 1 ? parseRead(rooms[i]!, r[1]!) : null));
+  }
+
+  /** {@link advance} for many rooms of one shard in one script on its master; null for a room whose slot is not there. */
+  async advanceMany(shard: BacklogShard, items: { room: string; upto: string | null; deletionIds: string[] }[]): Promise<({ moved: number; marked: boolean } | null)[]> {
+    if (items.length === 0) return [];
+    const args: (string | number)[] = [this.opts.historySize, this.opts.historyTtlSec, this.roomKeys.head, this.roomKeys.mid];
+    for (const { room, upto, deletionIds } of items) args.push(room, upto ?? "", roomUnarchivedKey(this.opts.keyPrefix, room), deletionIds.length, ...deletionIds);
+    const reply = (await storeDeadline(runOnNode(shard.node, SWEEP_ADVANCE_MANY, [], args), this.opts.commandTimeoutMs)) as [number, number][];
+    return reply.map(([moved, marked]) => (Number(moved) < 0 ? null : { moved: Number(moved), marked: Number(marked) === 1 }));
+  }
+
 
   /**
    * The archive took the room's entries up to `upto` and its deletions `deletionIds`: moves the
@@ -161,4 +173,23 @@ export class RedisArchiveBacklog {
   private call(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
     return storeCall(this.deps.redis, script, keys, args, this.opts.commandTimeoutMs);
   }
+}
+
+type ReadReply = [string, [string, string[]][], string[], string];
+
+/** SWEEP_READ's reply as a room's backlog. */
+function parseRead(room: string, [, raw, pending, unpublished]: ReadReply): RoomBacklog {
+  const entries = raw.map(([id, fields]) => parseEntry(room, id, fields));
+  const deletions: PendingDeletion[] = [];
+  const deletionIds: string[] = [];
+  for (let i = 0; i + 1 < pending.length; i += 2) {
+    const streamId = pending[i]!;
+    const record = JSON.parse(pending[i + 1]!) as { by: string; at: number; k?: string; m?: string };
+    const deletion: PendingDeletion = { id: streamIdToMessageId(streamId), by: record.by, at: record.at };
+    if (record.k !== undefined) deletion.entry = parseEntry(room, streamId, ["k", record.k, "m", record.m ?? "{}"]);
+    deletions.push(deletion);
+    deletionIds.push(streamId);
+  }
+  const unpublishedSince = unpublished ? Number(unpublished.slice(0, unpublished.indexOf("-"))) : null;
+  return { room, entries, upto: raw.at(-1)?.[0] ?? null, deletions, deletionIds, unpublishedSince };
 }
