@@ -14,6 +14,7 @@
  * `--no-archive`: the same load on replicas without DATABASE_URL (no marks, no sweepers), phase 1
  * only: what the write-behind costs the ack.
  */
+import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import pg from "pg";
@@ -91,6 +92,12 @@ class Load {
   }
 }
 
+/** CPU seconds (user + system) a process used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
+}
+
 /** Polls each room's newest archived id; every pending ack at or below it is archived (lag = now - ack). */
 async function pollArchive(db: pg.Client, load: Load, rooms: string[], lag: Histogram | undefined): Promise<void> {
   const { rows } = await db.query<{ room: string; id: string | null }>(
@@ -147,6 +154,7 @@ async function main(): Promise<void> {
       await sleep(100);
     }
 
+    const cpuAtStart = replicas.map((r) => cpuSeconds(r.pid));
     const load = new Load(sockets, rooms);
     log(`warm-up: ${rate} msg/s over ${roomCount} rooms for 3 s`);
     load.start(rate);
@@ -166,12 +174,15 @@ async function main(): Promise<void> {
       await sleep(50);
     }
     const upSent = load.sent - sentBefore;
+    const cpu = replicas.map((r, i) => (cpuSeconds(r.pid) - cpuAtStart[i]!).toFixed(1)).join(" + ");
+    const cpuLine = `replicas' CPU over warm-up and the first phase (${3 + Number(values.seconds)} s): ${cpu} s`;
     const upFailed = load.failed - failedBefore0;
     const upHist = load.acks;
     if (!archiving) {
       await load.stop();
       await db.end();
       console.log(textTable(["phase", "sent", "ack failures", "ack p50 ms", "ack p99 ms", "ack max ms"], [[`no archive, ${rate} msg/s, ${roomCount} rooms`, upSent, upFailed, ms(upHist, 0.5), ms(upHist, 0.99), upHist.max.toFixed(1)]]));
+      console.log(cpuLine);
       console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} (2 cores, shared: the machine is contended)`);
       return;
     }
@@ -209,6 +220,7 @@ async function main(): Promise<void> {
       ),
     );
     console.log(`\nafter the restart: ${backlog} acked entries waited; ${load.waiting() === 0 ? "all archived" : `${load.waiting()} STILL MISSING`} ${catchUp.toFixed(1)} s after PostgreSQL started (the sweepers' backoff is up to 30 s)`);
+    console.log(cpuLine);
     for (const [i, r] of replicas.entries()) {
       const bad = r.logRecords().filter((rec) => Number(rec.level) >= 50);
       if (!r.running() || bad.length > 0) console.log(`replica ${i}: ${r.running() ? "running" : "EXITED"}; errors logged: ${bad.length}${bad.length > 0 ? `, first: ${JSON.stringify(bad[0]).slice(0, 400)}` : ""}`);

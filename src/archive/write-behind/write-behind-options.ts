@@ -1,6 +1,6 @@
 /** The write-behind sweeper's options, each with its default (docs/archive-design.md). */
 export interface WriteBehindOptions {
-  /** Pause between sweeps when the last one left nothing behind. @default 200 */
+  /** Pause between sweeps when the last one left nothing behind (a sweep is two scripts and one insert per shard). @default 100 */
   sweepIntervalMs: number;
   /**
    * How often a shard's unarchived sets are scanned for marked rooms (one script over all of the
@@ -38,7 +38,7 @@ export interface WriteBehindOptions {
 }
 
 export const defaultWriteBehindOptions: WriteBehindOptions = {
-  sweepIntervalMs: 200,
+  sweepIntervalMs: 100,
   scanIntervalMs: 1_000,
   roomsPerSweep: 100,
   entriesPerRoom: 500,
