@@ -36,6 +36,7 @@ describe("loadConfig", () => {
     ["DATA_DIR", { DATA_DIR: "data\0dir" }],
     ["ARCHIVE_RETENTION_DAYS", { ARCHIVE_RETENTION_DAYS: "-1" }],
     ["ARCHIVE_RETENTION_DAYS", { ARCHIVE_RETENTION_DAYS: "forever" }],
+    ["ARCHIVE_BACKLOG_MAX", { ARCHIVE_BACKLOG_MAX: "10" }],
     ["CLUSTER_NAME", { CLUSTER_NAME: "prod eu" }],
     ["CLUSTER_NAME", { CLUSTER_NAME: "{tag}" }],
   ])("names %s when it is bad", (variable, env) => {
@@ -68,6 +69,8 @@ describe("loadConfig", () => {
       dataDir: "/var/lib/chat",
       archiveRetentionDays: 90,
     });
+    expect(loadConfig({}).archiveBacklogMax).toBe(1_000_000);
+    expect(loadConfig({ ARCHIVE_BACKLOG_MAX: "5000" }).archiveBacklogMax).toBe(5_000);
     expect(() => loadConfig({ DATABASE_URL: "mysql://chat:s3cret@db/chat" })).toThrow(/^DATABASE_URL: .*"mysql:\/\/\*\*\*@db\/chat"/);
     expect(() => loadConfig({ DATABASE_URL: "mysql://chat:s3cret@db/chat" })).not.toThrow(/s3cret/);
   });

@@ -15,6 +15,7 @@ import { defaultReplicatedWritesOptions } from "./redis/replicated-writes.js";
 import { defaultChatServerOptions as server } from "./server/server-options.js";
 import { defaultMemoryLimits, defaultMessageStoreOptions as store } from "./store/message-store.js";
 import { redactUrl } from "./util/redact-url.js";
+import { defaultWriteBehindOptions } from "./archive/write-behind/write-behind-options.js";
 
 export interface Config {
   port: number;
@@ -45,6 +46,11 @@ export interface Config {
   archive: boolean;
   /** Days the archive keeps an entry; 0 = forever. */
   archiveRetentionDays: number;
+  /**
+   * ARCHIVE_BACKLOG_MAX: most unarchived entries a Redis shard keeps while the database is down
+   * or behind; past it the oldest are dropped unarchived (chat_archive_dropped_total).
+   */
+  archiveBacklogMax: number;
   ratePerSec: number;
   rateBurst: number;
   /** Messages per second over all connections of one client IP on a replica. */
@@ -231,6 +237,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: dataDir(env),
     archive: archiveSwitch(env),
     archiveRetentionDays: int(env, "ARCHIVE_RETENTION_DAYS", 0, 0, 36_500),
+    archiveBacklogMax: int(env, "ARCHIVE_BACKLOG_MAX", defaultWriteBehindOptions.backlogMax, 1_000, 1_000_000_000),
     ratePerSec: int(env, "RATE_LIMIT_PER_SEC", server.ratePerSec, 1, 100_000),
     rateBurst: int(env, "RATE_LIMIT_BURST", server.rateBurst, 1, 100_000),
     ratePerIpPerSec: int(env, "RATE_LIMIT_PER_IP_PER_SEC", defaultAbuseControlOptions.perIpPerSec, 1, 1_000_000),

@@ -26,7 +26,16 @@ import { RedisMessageStore } from "./store/redis/redis-message-store.js";
 import { RedisModerationLog } from "./store/redis/redis-moderation-log.js";
 import { RedisModerationStore } from "./store/redis/redis-moderation-store.js";
 import type { EntryArchive } from "./store/memory-archive.js";
-import { openEmbeddedArchive, type OpenArchive } from "./runtime-archive.js";
+import { openEmbeddedArchive } from "./runtime-archive.js";
+import type { MessageArchive } from "./archive/message-archive.js";
+import { DeferredArchive } from "./archive/deferred-archive.js";
+import { openPostgresArchive } from "./archive/postgres/postgres-archive.js";
+import { startRetention } from "./archive/retention.js";
+import { redisRetentionLease, retentionLeaseKey } from "./archive/retention-lease.js";
+import { ArchiveSweeper } from "./archive/write-behind/archive-sweeper.js";
+import { backlogShards } from "./store/redis/backlog-shards.js";
+import { RedisArchiveBacklog } from "./store/redis/redis-archive-backlog.js";
+import { redactUrl } from "./util/redact-url.js";
 
 export interface Runtime {
   server: ChatServer;
@@ -50,8 +59,13 @@ interface Backend {
   topology?: ClusterTopology;
   /** Where the replicas' heartbeats meet; embedded: the server keeps its own in memory. */
   replicas?: ReplicaRegistry;
-  /** The durable archive (issue #20) with retention; closed last. @default none */
-  archive?: OpenArchive;
+  /**
+   * The durable archive (issue #20): embedded, the file in DATA_DIR; scaled with DATABASE_URL,
+   * PostgreSQL opened in the background. `close` stops retention and closes it; called last.
+   */
+  archive?: { archive: MessageArchive; close(): Promise<void> };
+  /** Scaled mode's write-behind into `archive`, started once the server listens. */
+  sweeper?: ArchiveSweeper;
 }
 
 /**
@@ -129,24 +143,27 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
   );
   const bus = new EntryBus();
   const notices = new NoticeBus();
+  const store = new RedisMessageStore(
+    {
+      redis: redis.pub,
+      writes,
+      onPublishError: (err, room) => {
+        metrics.publishErrors.inc({ path: "entries" });
+        logger.warn({ err, room }, "publishing stored entries failed; they go out with the room's next publish");
+      },
+    },
+    // With an archive, every stored entry is marked for the write-behind in the same script.
+    { ...storeOptions, archive: config.databaseUrl !== undefined },
+  );
   return {
     redis,
+    ...scaledArchive(config, logger, metrics, replicaId, redis, store),
     bus,
     notices,
     team: new RedisModerationStore(redis.pub),
     moderationLog: new RedisModerationLog(redis.pub),
     topology,
-    store: new RedisMessageStore(
-      {
-        redis: redis.pub,
-        writes,
-        onPublishError: (err, room) => {
-          metrics.publishErrors.inc({ path: "entries" });
-          logger.warn({ err, room }, "publishing stored entries failed; they go out with the room's next publish");
-        },
-      },
-      storeOptions,
-    ),
+    store,
     presence: new RedisPresenceStore(redis.pub),
     replicas: new RedisReplicaRegistry(redis.pub, { cluster: config.clusterName }),
     adapter: createChatShardedAdapter(redis.pub, redis.sub, {
@@ -175,6 +192,74 @@ async function createBackend(config: Config, logger: Logger, metrics: ChatMetric
       onRepair: (kind, count) => metrics.subscriptionRepairs.inc({ kind }, count),
       logger,
     }) as ChatServerDeps["adapter"],
+  };
+}
+
+/**
+ * Scaled mode's archive: with DATABASE_URL, PostgreSQL opened (and migrated) in the background,
+ * retried until it works (a database down at start must not stop the replica serving chat), and
+ * the write-behind sweeper that fills it from the Redis streams. Without it: no archive.
+ */
+function scaledArchive(
+  config: Config,
+  logger: Logger,
+  metrics: ChatMetrics,
+  replicaId: string,
+  redis: RedisClients,
+  store: RedisMessageStore,
+): Pick<Backend, "archive" | "sweeper"> {
+  if (!config.databaseUrl) {
+    logger.info("Redis without DATABASE_URL: no archive; history is the hot window (HISTORY_SIZE entries per room)");
+    return {};
+  }
+  const connectionString = config.databaseUrl;
+  logger.info({ database: redactUrl(connectionString) }, "archive: PostgreSQL, written behind Redis");
+  const archive = new DeferredArchive({
+    logger,
+    open: async () => {
+      const opened = await openPostgresArchive({ logger }, { connectionString });
+      logger.info({ migrations: opened.migrations }, "archive database migrated");
+      return opened.archive;
+    },
+  });
+  const backlog = new RedisArchiveBacklog(
+    { redis: redis.pub, shards: () => backlogShards(redis) },
+    { historySize: config.historySize, historyTtlSec: config.historyTtlSec },
+  );
+  // Retention: one replica at a time prunes (the lease), the others skip their turn.
+  const retention =
+    config.archiveRetentionDays > 0
+      ? startRetention(
+          { targets: [archive], logger, lease: redisRetentionLease(redis.pub, { key: retentionLeaseKey(config.clusterName), owner: replicaId }) },
+          { days: config.archiveRetentionDays },
+        )
+      : undefined;
+  const sweeper = new ArchiveSweeper(
+    {
+      archive,
+      backlog,
+      owner: replicaId,
+      logger,
+      publishStranded: (room) => store.publishStranded(room),
+      events: {
+        lag: (seconds) => metrics.archiveLag.set(seconds),
+        backlog: (entries) => metrics.archiveBacklog.set(entries),
+        inserted: (entries) => metrics.archiveInserted.inc(entries),
+        failed: () => metrics.archiveFailures.inc(),
+        dropped: (entries) => metrics.archiveDropped.inc(entries),
+      },
+    },
+    { backlogMax: config.archiveBacklogMax },
+  );
+  return {
+    archive: {
+      archive,
+      async close() {
+        await retention?.stop();
+        await archive.close();
+      },
+    },
+    sweeper,
   };
 }
 
@@ -225,6 +310,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     },
   );
   const port = await server.listen(config.port, config.host);
+  backend.sweeper?.start();
   const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(metrics.registry, config.metricsPort, config.host);
   logger.info({ port, metricsPort: metricsServer?.port, host: config.host, replicaId, api: config.apiKeys.length > 0 }, "chat server listening");
   return {
@@ -236,6 +322,8 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       const delayMs = Math.min(config.drainDelayMs, budget / 2);
       await server.close({ delayMs, spreadMs: Math.min(1_000, budget - delayMs) });
       await metricsServer?.close();
+      // After the drain (nothing stores any more), before Redis closes: the sweeper gives its leases up.
+      await backend.sweeper?.stop();
       backend.topology?.stop();
       await Promise.all([backend.store.close(), backend.presence.close(), backend.team.close(), backend.moderationLog.close()]);
       await backend.archive?.close();

@@ -36,6 +36,16 @@ export interface ChatMetrics {
   slowConsumers: Counter;
   /** Sharded subscriptions repaired: `missing`, `stray` (watchdog), `probe_lost` (a join's probe). */
   subscriptionRepairs: Counter<"kind">;
+  /** Write-behind (issue #20): seconds since the oldest unarchived entry among the shards this replica sweeps. */
+  archiveLag: Gauge;
+  /** Write-behind: entries not archived yet in the shards this replica sweeps, as its last sweep counted them. */
+  archiveBacklog: Gauge;
+  /** Write-behind: entries newly archived. */
+  archiveInserted: Counter;
+  /** Write-behind: archive calls that failed (the sweeper backs off; nothing is lost). */
+  archiveFailures: Counter;
+  /** Write-behind: entries dropped unarchived by ARCHIVE_BACKLOG_MAX. */
+  archiveDropped: Counter;
 }
 
 export interface MetricsOptions {
@@ -167,6 +177,23 @@ export function createMetrics(options: Partial<MetricsOptions> = {}): ChatMetric
       name: `${prefix}subscription_repairs_total`,
       help: "Room channel subscriptions repaired, by kind (missing: local members but Redis did not deliver, re-subscribed; stray: subscribed without local members, unsubscribed; probe_lost: a join's probe did not come back, re-subscribed)",
       labelNames: ["kind"],
+      registers,
+    }),
+    archiveLag: new Gauge({
+      name: `${prefix}archive_lag_seconds`,
+      help: "Seconds since the oldest entry not yet archived, among the Redis shards this replica sweeps (0: caught up or not sweeping)",
+      registers,
+    }),
+    archiveBacklog: new Gauge({
+      name: `${prefix}archive_backlog`,
+      help: "Entries stored in Redis and not yet archived, in the shards this replica sweeps",
+      registers,
+    }),
+    archiveInserted: new Counter({ name: `${prefix}archive_inserted_total`, help: "Entries the write-behind archived (new ones; re-archived copies are not counted)", registers }),
+    archiveFailures: new Counter({ name: `${prefix}archive_failures_total`, help: "Archive inserts that failed (database down or slow); the entries stay in Redis and are retried", registers }),
+    archiveDropped: new Counter({
+      name: `${prefix}archive_dropped_total`,
+      help: "Entries dropped without being archived because a shard's backlog passed ARCHIVE_BACKLOG_MAX",
       registers,
     }),
   };

@@ -96,6 +96,14 @@ export function pgSqlClient(pool: pg.Pool, sessionSetup?: string): SqlClient {
       throw classify(err);
     }
     let failure: unknown;
+    // pg-pool listens for a connection's errors only while it is idle. A connection lost while
+    // checked out (the server shut down mid-transaction, the ROLLBACK still in flight) emits
+    // 'error' too, and with no listener that crashes the process: keep one while it is ours.
+    // The statement in flight fails on its own; a later one finds the client not queryable.
+    const onLost = (err: Error) => {
+      failure ??= err;
+    };
+    client.on("error", onLost);
     try {
       if (sessionSetup && !ready.has(client)) {
         await client.query(sessionSetup);
@@ -106,6 +114,7 @@ export function pgSqlClient(pool: pg.Pool, sessionSetup?: string): SqlClient {
       failure = err;
       throw classify(err);
     } finally {
+      client.off("error", onLost);
       // A connection that failed (or timed out mid-statement) is not given to the next caller.
       client.release(failure !== undefined && isConnectionFailure(failure) ? (failure as Error) : undefined);
     }

@@ -1,6 +1,7 @@
 /** The Redis store's append: every check and the XADD (or the hold) of a batch of drafts in one script on the room's master. */
 import { LuaScript } from "../../redis/lua-script.js";
 import { LUA_HELPERS } from "./publish-lua.js";
+import { TRIM_HELPERS } from "./trim-lua.js";
 
 /**
  * Per draft: dedup check (a key stored with another fingerprint is a conflict; a key that names a
@@ -9,13 +10,16 @@ import { LUA_HELPERS } from "./publish-lua.js";
  * slow mode, unique chat. Then a draft for review, or any non-exempt, non-moderator draft while the
  * room has a delay, is held (`hq` record, `hz` due time for a delay, the dedup key names it);
  * anything else is XADDed. A stored or held draft starts its author's slow-mode interval and takes
- * its unique-chat key. Then, when the shard needs no replica's confirmation (ARGV[4] = 1),
- * publishes right away; otherwise the caller publishes with PUBLISH once WAIT confirmed the write.
+ * its unique-chat key. With an archive (ARGV[13] = 1) the room is marked for the write-behind in
+ * the same step (trim-lua.ts `markAdded`). Then, when the shard needs no replica's confirmation
+ * (ARGV[4] = 1), publishes right away; otherwise the caller publishes with PUBLISH once WAIT
+ * confirmed the write. Last, the stream is trimmed, never past what is unpublished or unarchived.
  *
  * KEYS: stream, notice hash, publish cursor, settings hash, held records, held due times, held
- * sequence, then per draft: dedup key, author's mute, ban and pace keys, unique-chat key.
+ * sequence, archive checkpoint, archive count, the slot's unarchived set, then per draft: dedup
+ * key, author's mute, ban and pace keys, unique-chat key.
  * ARGV: maxlen, history ttl, dedup ttl, publish now (0/1), channel, publish cap, room, n, pace ttl
- * (ms), require open (0/1), held per room, unique window (ms), then per draft: kind, body JSON,
+ * (ms), require open (0/1), held per room, unique window (ms), archive (0/1), then per draft: kind, body JSON,
  * sender socket id, exempt (0/1), fingerprint, moderator (0/1), claims ('' anonymous, else
  * '<subscriber 0/1>|<followedAt ms or -1>'), unique (0/1), review term ('' none).
  * Returns per draft {0, id} stored, {1, id} duplicate, {2, ms} muted, {3, ms or -1} banned (-1:
@@ -23,8 +27,9 @@ import { LUA_HELPERS } from "./publish-lua.js";
  * held, {8} denied, {9, reason, ms} a chat mode refused it, {10} unique chat, {11} queue full,
  * {12, held id, releaseAt or 0, now} held before (duplicate).
  */
-export const APPEND = new LuaScript(`${LUA_HELPERS}
+export const APPEND = new LuaScript(`${LUA_HELPERS}${TRIM_HELPERS}
 local stream, notice, cursor, settings, hq, hz, hs = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local checkpoint, count, unarchived, archiving = KEYS[8], KEYS[9], KEYS[10], ARGV[13] == '1'
 local ttl, n, paceTtl = tonumber(ARGV[2]), tonumber(ARGV[8]), ARGV[9]
 local heldCap, uniqueMs = tonumber(ARGV[11]), ARGV[12]
 local s = redis.call('HMGET', settings, 'slow', 'open', 'sub', 'fol', 'uniq', 'delay')
@@ -33,7 +38,7 @@ local subOnly, followSec, unique, delay = s[3] == '1', tonumber(s[4] or ''), s[5
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local closed = ARGV[10] == '1' and tonumber(s[2] or '0') < now
-local out, first, last, added = {}, nil, nil, false
+local out, first, last, added = {}, nil, nil, 0
 -- A room's first append starts its publish cursor just before itself, so a publish of a later
 -- entry (another replica's, confirmed first) also carries this one.
 if redis.call('EXISTS', cursor) == 0 then
@@ -47,7 +52,7 @@ local function heldAnswer(code, hid)
   return {code, hid, tostring(due or 0), tostring(now)}
 end
 for i = 1, n do
-  local k, a = 7 + 5 * (i - 1), 12 + 9 * (i - 1)
+  local k, a = 10 + 5 * (i - 1), 13 + 9 * (i - 1)
   local dedup, mute, ban, pace, uq = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5]
   local kind, body, sender, exempt, fp = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4] == '1', ARGV[a + 5]
   local moderator, claims, checkUnique, review = ARGV[a + 6] == '1', ARGV[a + 7], ARGV[a + 8] == '1', ARGV[a + 9]
@@ -110,12 +115,12 @@ for i = 1, n do
         redis.call('SET', dedup, 'held:' .. hid .. '|' .. fp, 'EX', keep)
         out[i] = {7, hid, tostring(due), tostring(now)}
       else
-        id = redis.call('XADD', stream, 'MAXLEN', ARGV[1], '*', 'k', kind, 'm', body, 's', sender)
+        id = redis.call('XADD', stream, '*', 'k', kind, 'm', body, 's', sender)
         local mark = id
         if fp ~= '' then mark = id .. '|' .. fp end
         redis.call('SET', dedup, mark, 'EX', ARGV[3])
         out[i] = {0, id}
-        added = true
+        added = added + 1
       end
       if slow > 0 and not relaxed then redis.call('SET', pace, tostring(now), 'PX', paceTtl) end
       if unique and checkUnique and not relaxed then redis.call('SET', uq, '1', 'PX', uniqueMs) end
@@ -126,7 +131,8 @@ for i = 1, n do
     if not last or cmp(id, last) > 0 then last = id end
   end
 end
-if added then redis.call('EXPIRE', stream, ttl) end
+if added > 0 then markAdded(stream, checkpoint, count, unarchived, ARGV[7], added, now, ttl, archiving) end
 if ARGV[4] == '1' and last then publish(stream, notice, cursor, ARGV[5], ARGV[7], first, last, ttl, tonumber(ARGV[6])) end
+if added > 0 then trimHistory(stream, cursor, checkpoint, tonumber(ARGV[1]), archiving) end
 return out
 `);

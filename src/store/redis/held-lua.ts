@@ -10,25 +10,28 @@
  */
 import { LuaScript } from "../../redis/lua-script.js";
 import { LUA_HELPERS } from "./publish-lua.js";
+import { TRIM_HELPERS } from "./trim-lua.js";
 
 /**
  * Releases held messages: with ARGV[1] = 'due', those whose due time passed (by the server's
  * clock, oldest due first, at most ARGV[10]); with 'one', the held id ARGV[2]. Each is taken off
  * the queue; if its author is banned (or muted) now it is dropped (its dedup key goes, so a retry
  * is checked afresh), else XADDed now (its id is the history's order) and its dedup key names the
- * id. Publishes like APPEND when ARGV[6] = 1.
- * KEYS: stream, notice hash, cursor, held records, held due times.
- * ARGV: mode, held id, maxlen, history ttl, dedup ttl, publish now, channel, room, publish cap, max.
+ * id. Marks, publishes and trims like APPEND (ARGV[6] = 1: publish now; ARGV[11] = 1: archive).
+ * KEYS: stream, notice hash, cursor, held records, held due times, archive checkpoint, archive
+ * count, the slot's unarchived set.
+ * ARGV: mode, held id, maxlen, history ttl, dedup ttl, publish now, channel, room, publish cap, max, archive.
  * Returns {now, next due or '', {held id, 'stored', id, record} | {held id, 'dropped', why, record}, ...}.
  */
-export const RELEASE = new LuaScript(`${LUA_HELPERS}
+export const RELEASE = new LuaScript(`${LUA_HELPERS}${TRIM_HELPERS}
 local stream, notice, cursor, hq, hz = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local checkpoint, count, unarchived, archiving = KEYS[6], KEYS[7], KEYS[8], ARGV[11] == '1'
 local ttl = tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ids = {ARGV[2]}
 if ARGV[1] == 'due' then ids = redis.call('ZRANGEBYSCORE', hz, '-inf', now, 'LIMIT', 0, tonumber(ARGV[10])) end
-local out, first, last = {}, nil, nil
+local out, first, last, added = {}, nil, nil, 0
 -- As APPEND: a room's first entry starts the publish cursor just before itself.
 if #ids > 0 and redis.call('EXISTS', cursor) == 0 then
   local top = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
@@ -49,19 +52,21 @@ for _, hid in ipairs(ids) do
       redis.call('DEL', r.d)
       out[#out + 1] = {hid, 'dropped', why, raw}
     else
-      local id = redis.call('XADD', stream, 'MAXLEN', ARGV[3], '*', 'k', r.k, 'm', r.m, 's', r.s)
+      local id = redis.call('XADD', stream, '*', 'k', r.k, 'm', r.m, 's', r.s)
       local mark = id
       if r.f ~= '' then mark = id .. '|' .. r.f end
       redis.call('SET', r.d, mark, 'EX', ARGV[5])
       out[#out + 1] = {hid, 'stored', id, raw}
       if not first then first = id end
       last = id
+      added = added + 1
     end
   end
 end
 if last then
-  redis.call('EXPIRE', stream, ttl)
+  markAdded(stream, checkpoint, count, unarchived, ARGV[8], added, now, ttl, archiving)
   if ARGV[6] == '1' then publish(stream, notice, cursor, ARGV[7], ARGV[8], first, last, ttl, tonumber(ARGV[9])) end
+  trimHistory(stream, cursor, checkpoint, tonumber(ARGV[3]), archiving)
 end
 local nxt = redis.call('ZRANGE', hz, 0, 0, 'WITHSCORES')
 local result = {tostring(now), nxt[2] or ''}

@@ -19,6 +19,7 @@
  * `cap` entries; subscribers see the jump in `prev` and refill from history.
  */
 import { LuaScript } from "../../redis/lua-script.js";
+import { TRIM_HELPERS } from "./trim-lua.js";
 
 export const LUA_HELPERS = `
 local function cmp(a, b)
@@ -68,9 +69,13 @@ end
 
 /**
  * Publishes what is stored up to an id that is now durable (everything before it on the same
- * master is too: replication is one ordered stream). KEYS: stream, notice hash, cursor.
- * ARGV: channel, room, from, upto, history ttl, publish cap.
+ * master is too: replication is one ordered stream), then trims what the publish let go of (see
+ * trim-lua.ts: APPEND in WAIT mode cannot trim entries it has not published yet).
+ * KEYS: stream, notice hash, cursor, archive checkpoint.
+ * ARGV: channel, room, from, upto, history ttl, publish cap, maxlen, archive (0/1).
  */
-export const PUBLISH = new LuaScript(`${LUA_HELPERS}
-return publish(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]))
+export const PUBLISH = new LuaScript(`${LUA_HELPERS}${TRIM_HELPERS}
+local n = publish(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]))
+trimHistory(KEYS[1], KEYS[3], KEYS[4], tonumber(ARGV[7]), ARGV[8] == '1')
+return n
 `);

@@ -45,7 +45,9 @@ export interface RedisHeldQueueDeps {
   deadline<T>(promise: Promise<T>): Promise<T>;
   /** Publishes the room's durable entries up to the newest of these stream ids. */
   publish(room: string, streamIds: string[]): void;
-  options: { historySize: number; historyTtlSec: number; dedupTtlSec: number; publishCap: number };
+  /** The room's write-behind keys (checkpoint, count, unarchived set), as APPEND takes them. */
+  archiveKeys(room: string): string[];
+  options: { historySize: number; historyTtlSec: number; dedupTtlSec: number; publishCap: number; archive: boolean };
 }
 
 /** Most held messages one release stores (a longer backlog goes in the next one, at once). */
@@ -56,10 +58,10 @@ export class RedisHeldQueue {
 
   release(room: string, mode: "due" | "one", heldId = ""): Promise<ReleaseResult> {
     const { key, writes, options } = this.deps;
-    const keys = [key(room, "h"), key(room, "n"), key(room, "p"), key(room, "hq"), key(room, "hz")];
+    const keys = [key(room, "h"), key(room, "n"), key(room, "p"), key(room, "hq"), key(room, "hz"), ...this.deps.archiveKeys(room)];
     const run = async () => {
       const write = await writes.begin(keys[0]!);
-      const args = [mode, heldId, options.historySize, options.historyTtlSec, options.dedupTtlSec, write.required === 0 ? 1 : 0, roomChannel(room), room, options.publishCap, RELEASE_BATCH];
+      const args = [mode, heldId, options.historySize, options.historyTtlSec, options.dedupTtlSec, write.required === 0 ? 1 : 0, roomChannel(room), room, options.publishCap, RELEASE_BATCH, options.archive ? 1 : 0];
       const reply = (await write.run(RELEASE, keys, args)) as [string, string, ...[string, string, string, string][]];
       if (!(await write.confirm())) throw new StoreUnavailableError("the shard's replica did not confirm the release in time");
       return { reply, published: write.required === 0 };

@@ -32,6 +32,8 @@ import { RedisHeldQueue, type EntryBody } from "./redis-held-queue.js";
 import { storeCall, storeDeadline } from "./store-call.js";
 import { ACCESS, CONFIGURE, OPEN } from "./settings-lua.js";
 import { MODERATORS_KEY } from "./room-channel.js";
+import { ARCHIVE_SUFFIX, roomUnarchivedKey } from "./archive-keys.js";
+import { LAST_ID } from "./archive-lua.js";
 
 
 type StreamEntry = [string, string[]];
@@ -50,6 +52,12 @@ export interface RedisMessageStoreOptions extends MessageStoreOptions {
   publishCap: number;
   /** Attempts to publish durable entries when the publish itself fails. @default 3 */
   publishAttempts: number;
+  /**
+   * An archive is written behind this store (docs/archive-design.md): every stored entry marks its
+   * room for the sweeper in the same script, deletions are recorded for it, and a stream is never
+   * trimmed past its archive checkpoint nor expires while behind it. @default false
+   */
+  archive: boolean;
 }
 
 export const defaultRedisMessageStoreOptions: RedisMessageStoreOptions = {
@@ -58,6 +66,7 @@ export const defaultRedisMessageStoreOptions: RedisMessageStoreOptions = {
   keyPrefix: "chat",
   publishCap: 500,
   publishAttempts: 3,
+  archive: false,
 };
 
 export interface RedisMessageStoreDeps {
@@ -89,13 +98,14 @@ export class RedisMessageStore implements MessageStore {
       key: (room, suffix) => this.key(room, suffix),
       deadline: (promise) => this.deadline(promise),
       publish: (room, ids) => this.publish(room, ids),
+      archiveKeys: (room) => this.archiveKeys(room),
       options: this.opts,
     });
   }
 
   async append(room: string, drafts: MessageDraft[]): Promise<AppendOutcome[]> {
     if (drafts.length === 0) return [];
-    const keys = ["h", "n", "p", "s", "hq", "hz", "hs"].map((suffix) => this.key(room, suffix));
+    const keys = [...["h", "n", "p", "s", "hq", "hz", "hs"].map((suffix) => this.key(room, suffix)), ...this.archiveKeys(room)];
     const args: (string | number)[] = [];
     for (const d of drafts) {
       const user = d.user.id;
@@ -117,7 +127,7 @@ export class RedisMessageStore implements MessageStore {
       const write = await this.deps.writes.begin(keys[0]!);
       const head = [
         historySize, historyTtlSec, dedupTtlSec, write.required === 0 ? 1 : 0, roomChannel(room), publishCap, room, drafts.length,
-        PACE_TTL_MS, this.opts.requireOpenRooms ? 1 : 0, this.opts.heldPerRoom, UNIQUE_CHAT_WINDOW_MS,
+        PACE_TTL_MS, this.opts.requireOpenRooms ? 1 : 0, this.opts.heldPerRoom, UNIQUE_CHAT_WINDOW_MS, this.opts.archive ? 1 : 0,
       ];
       const reply = (await write.run(APPEND, keys, [...head, ...args])) as AppendReply[];
       if (!(await write.confirm())) throw new StoreUnavailableError("the shard's replica did not confirm the write in time");
@@ -217,11 +227,31 @@ export class RedisMessageStore implements MessageStore {
     return toMessage(room, id, "notice", JSON.parse(json) as EntryBody);
   }
 
-  async remove(room: string, id: string): Promise<boolean> {
+  /** `by`: who deleted it, as the archive records it (the MessageStore interface does not carry it yet). */
+  async remove(room: string, id: string, by = "moderator"): Promise<boolean> {
     const streamId = messageIdToStreamId(id);
     if (!streamId) return false;
-    const n = await this.call(REMOVE, [this.key(room, "h"), this.key(room, "n")], [streamId]);
+    const { checkpoint, deletions, count } = ARCHIVE_SUFFIX;
+    const keys = [this.key(room, "h"), this.key(room, "n"), this.key(room, checkpoint), this.key(room, deletions), this.key(room, count), roomUnarchivedKey(this.opts.keyPrefix, room)];
+    const n = await this.call(REMOVE, keys, [streamId, this.opts.archive ? 1 : 0, room, by]);
     return Number(n) === 1;
+  }
+
+  /**
+   * Publishes what the room's stream holds past its publish cursor, once WAIT confirmed it (a WAIT
+   * now confirms everything stored on the master before it). For entries whose writer died between
+   * its WAIT and its publish: they were acked, but would reach viewers, history and the archive
+   * only with the room's next publish. The write-behind calls it for rooms where such an entry
+   * is older than a few seconds.
+   */
+  async publishStranded(room: string): Promise<void> {
+    const stream = this.key(room, "h");
+    const run = async () => {
+      const write = await this.deps.writes.begin(stream);
+      const top = String(await write.run(LAST_ID, [stream], []));
+      if (top !== "" && (await write.confirm())) this.publish(room, [top]);
+    };
+    await this.deadline(run());
   }
 
   async close(): Promise<void> {
@@ -235,8 +265,8 @@ export class RedisMessageStore implements MessageStore {
    */
   private publish(room: string, streamIds: string[]): void {
     const sorted = [...streamIds].sort(compareStreamIds);
-    const keys = [this.key(room, "h"), this.key(room, "n"), this.key(room, "p")];
-    const args = [roomChannel(room), room, sorted[0]!, sorted.at(-1)!, this.opts.historyTtlSec, this.opts.publishCap];
+    const keys = [this.key(room, "h"), this.key(room, "n"), this.key(room, "p"), this.key(room, ARCHIVE_SUFFIX.checkpoint)];
+    const args = [roomChannel(room), room, sorted[0]!, sorted.at(-1)!, this.opts.historyTtlSec, this.opts.publishCap, this.opts.historySize, this.opts.archive ? 1 : 0];
     const attempt = (n: number): void => {
       this.call(PUBLISH, keys, args).catch((err: unknown) => {
         if (n + 1 < this.opts.publishAttempts) setTimeout(() => attempt(n + 1), 200 * 4 ** n).unref();
@@ -244,6 +274,11 @@ export class RedisMessageStore implements MessageStore {
       });
     };
     attempt(0);
+  }
+
+  /** The keys every script that adds entries takes for the write-behind: checkpoint, count, the slot's unarchived set. */
+  private archiveKeys(room: string): string[] {
+    return [this.key(room, ARCHIVE_SUFFIX.checkpoint), this.key(room, ARCHIVE_SUFFIX.count), roomUnarchivedKey(this.opts.keyPrefix, room)];
   }
 
   private key(room: string, suffix: string): string {
@@ -280,7 +315,8 @@ function field(fields: string[], name: string): string | undefined {
   return undefined;
 }
 
-function parseEntry(room: string, streamId: string, fields: string[]): StoredMessage {
+/** A stream entry (id and fields) as a stored message; also read by the write-behind. */
+export function parseEntry(room: string, streamId: string, fields: string[]): StoredMessage {
   const kind = (field(fields, "k") ?? "chat") as StoredKind;
   return toMessage(room, streamId, kind, JSON.parse(field(fields, "m") ?? "{}") as EntryBody);
 }
