@@ -214,6 +214,26 @@ describe("RoomHistory.eraseUser", () => {
     }
   });
 
+  it("with a store that cannot list a user's entries (Redis), reads through the hot windows of the rooms the archive named", async () => {
+    const f = await fixture();
+    for (let i = 0; i < 8; i++) await f.add("r1", `${i % 2 ? "bob" : "ann"}${i}`, { user: i % 2 ? bob : ann, archived: i < 4 });
+    const bobs = f.published.filter((e) => e.user.id === "bob").map((e) => e.id);
+    const removed: string[] = [];
+    const h = new RoomHistory({
+      store: { entriesBefore: f.store.entriesBefore.bind(f.store) }, // no userEntries, as the Redis store
+      archive: f.archive,
+      remove: async (room, id) => {
+        const gone = await f.store.remove(room, id);
+        if (gone) removed.push(id);
+        return gone;
+      },
+    });
+    // 2 of bob's 4 are archived; the other 2 (the write-behind's backlog) only the hot window has.
+    expect(await h.eraseUser("bob", T0 + 3_600_000)).toEqual({ archived: 2, live: 4 });
+    expect(removed.sort()).toEqual([...bobs].sort());
+    expect((await f.store.entriesBefore("r1", undefined, 100)).map((e) => e.user.id)).toEqual(["ann", "ann", "ann", "ann"]);
+  });
+
   it("without an archive erases the hot window; with the archive down rejects (the route answers 503)", async () => {
     const f = await fixture();
     for (let i = 0; i < 6; i++) await f.add("r1", `x${i}`, { user: i % 2 ? bob : ann, archived: false });

@@ -119,7 +119,9 @@ export class RoomHistory {
    */
   async eraseUser(userId: string, upTo: number): Promise<{ archived: number; live: number }> {
     let live = 0;
+    const rooms = new Set<string>();
     const removeAll = async (entries: readonly ErasedEntry[]) => {
+      for (const e of entries) rooms.add(e.room);
       for (let i = 0; i < entries.length; i += REMOVE_CONCURRENCY) {
         const removed = await Promise.all(entries.slice(i, i + REMOVE_CONCURRENCY).map((e) => this.deps.remove(e.room, e.id)));
         live += removed.filter(Boolean).length;
@@ -127,7 +129,14 @@ export class RoomHistory {
     };
     const archived = this.deps.archive ? await this.deps.archive.eraseUser(userId, { upTo, onErased: removeAll }) : 0;
     const hot = (await this.deps.store.userEntries?.(userId)) ?? [];
-    await removeAll(hot.filter((e) => e.ts <= upTo));
+    // The rooms the archive named may hold more of the user's entries that it does not have yet
+    // (the write-behind's last moments, Redis): their hot windows are read through too. (The
+    // archive's erasure mark keeps those from being archived later either way.)
+    for (const room of rooms) {
+      for (const e of await this.tail(room, undefined, undefined, undefined)) if (e.user.id === userId) hot.push(e);
+    }
+    const seen = new Set<string>();
+    await removeAll(hot.filter((e) => e.ts <= upTo && !seen.has(`${e.room}\n${e.id}`) && seen.add(`${e.room}\n${e.id}`)));
     return { archived, live };
   }
 
