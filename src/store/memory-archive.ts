@@ -34,12 +34,8 @@ const PAGE_LIMIT = 100;
 /** The largest sequence number an id can carry (10 digits). */
 const MAX_SEQ = 9_999_999_999;
 
-export function toKept(m: StoredMessage): KeptEntry {
-  return m;
-}
-
 /** The stored entry of an archived one: the archive's own fields (extra, deletion flag) left behind. */
-export function fromKept(e: KeptEntry): StoredMessage {
+function fromKept(e: KeptEntry): StoredMessage {
   const m: StoredMessage = { id: e.id, room: e.room, kind: e.kind, text: e.text, user: e.user, ts: e.ts };
   if (e.system) m.system = true;
   if (e.replyTo) m.replyTo = e.replyTo;
@@ -88,7 +84,7 @@ export class KeptRooms {
    */
   async keep(entries: PublishedEntry[], undo: RoomUndo): Promise<void> {
     try {
-      await this.archive.insert(entries.map(({ prev: _prev, sender: _sender, ...stored }) => toKept(stored)));
+      await this.archive.insert(entries.map(({ prev: _prev, sender: _sender, ...stored }): KeptEntry => stored));
     } catch (err) {
       undo.undo(new Set(entries.map((e) => e.id)), this.historySize);
       throw new StoreUnavailableError("the archive did not store the messages; retry with the same clientId", { cause: err });
