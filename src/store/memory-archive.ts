@@ -10,6 +10,7 @@
  */
 import { StoreUnavailableError, type PublishedEntry, type StoredMessage } from "./message-store.js";
 import { decodeMessageId, encodeMessageId } from "./message-id.js";
+import { toStored } from "./memory-room.js";
 import type { RoomUndo } from "./memory-undo.js";
 
 /**
@@ -34,14 +35,6 @@ const PAGE_LIMIT = 100;
 /** The largest sequence number an id can carry (10 digits). */
 const MAX_SEQ = 9_999_999_999;
 
-/** The stored entry of an archived one: the archive's own fields (extra, deletion flag) left behind. */
-function fromKept(e: KeptEntry): StoredMessage {
-  const m: StoredMessage = { id: e.id, room: e.room, kind: e.kind, text: e.text, user: e.user, ts: e.ts };
-  if (e.system) m.system = true;
-  if (e.replyTo) m.replyTo = e.replyTo;
-  return m;
-}
-
 /** A room's newest `size` archived entries (deleted ones left out), oldest first: its hot window after a restart. */
 export async function archivedWindow(archive: EntryArchive, room: string, size: number): Promise<StoredMessage[]> {
   const pages: KeptEntry[][] = [];
@@ -54,7 +47,7 @@ export async function archivedWindow(archive: EntryArchive, room: string, size: 
     if (!page.hasMore || page.entries.length === 0) break;
     before = page.entries[0]!.id;
   }
-  return pages.flat().map(fromKept);
+  return pages.flat().map(toStored);
 }
 
 /** Whether the archive holds entry `id` of `room`, not deleted: the one page entry right after the id just below it. */

@@ -117,7 +117,8 @@ export function releaseHeld(roomId: string, room: RoomState | undefined, ids: st
   return { items, nextDueInMs: next === null ? null : Math.max(0, next - now), published };
 }
 
-export function toStored(e: StoredEntry): StoredMessage {
+/** A message's own fields alone: a live entry's sender, or an archived one's extra and deletion flag, left behind. */
+export function toStored(e: StoredMessage): StoredMessage {
   const m: StoredMessage = { id: e.id, room: e.room, kind: e.kind, text: e.text, user: e.user, ts: e.ts };
   if (e.system) m.system = true;
   if (e.replyTo) m.replyTo = e.replyTo;
