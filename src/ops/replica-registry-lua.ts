@@ -5,16 +5,15 @@
  * JSON: pruning and listing are range reads on the set. Times are Redis's own (TIME), so the
  * replicas' clocks need not agree.
  */
-import { LuaScript } from "../redis/lua-script.js";
+import { LUA_NOW_MS, LuaScript } from "../redis/lua-script.js";
 
 /**
  * KEYS: beats hash, expiry set. ARGV: replica id, ttlMs, beat JSON. Records the beat, drops the
  * beats that expired, and keeps both keys alive for the longest TTL in use (they vanish with the
  * last replica).
  */
-export const BEAT = new LuaScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+export const BEAT = new LuaScript(`${LUA_NOW_MS}
+local now = nowMs()
 local ttl = tonumber(ARGV[2])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
 if #expired > 0 then
@@ -40,9 +39,8 @@ return 1
  * KEYS: beats hash, expiry set. Returns {nowMs, value, value, ...}: the beats whose TTL has not run
  * out ("atMs:JSON" each).
  */
-export const LIST = new LuaScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+export const LIST = new LuaScript(`${LUA_NOW_MS}
+local now = nowMs()
 local out = {now}
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')
 if #ids == 0 then return out end

@@ -1,14 +1,13 @@
 /** The Redis presence store's scripts: a replica's report for one room, and the directory of every room's total. */
-import { LuaScript } from "../redis/lua-script.js";
+import { LUA_NOW_MS, LuaScript } from "../redis/lua-script.js";
 
 /**
  * One room's presence hash on the room's shard: a field per replica ("count:expiresAtMs") and
  * `_last` ("total:announcedAtMs"). Uses the server's TIME, so replicas' clocks need not agree.
  * KEYS: hash. ARGV: replicaId, count, ttlMs, announceIntervalMs. Returns {total, announce, pending, live replicas}.
  */
-export const SYNC = new LuaScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+export const SYNC = new LuaScript(`${LUA_NOW_MS}
+local now = nowMs()
 local count = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
 if count > 0 then
@@ -43,9 +42,8 @@ return {total, announce and 1 or 0, (changed and not announce) and 1 or 0, repli
  * reports; each write also prunes a few expired fields, resuming a scan kept in KEYS[2].
  * KEYS: directory hash, scan cursor (same slot). ARGV: ttlMs, then room, total pairs.
  */
-export const RECORD_TOTALS = new LuaScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+export const RECORD_TOTALS = new LuaScript(`${LUA_NOW_MS}
+local now = nowMs()
 local expires = now + tonumber(ARGV[1])
 for i = 2, #ARGV, 2 do
   if ARGV[i + 1] == '0' then
@@ -64,9 +62,8 @@ return 1
 `);
 
 /** Live totals from the directory, in the order asked (0: none, or expired). KEYS: directory. ARGV: rooms. */
-export const READ_TOTALS = new LuaScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+export const READ_TOTALS = new LuaScript(`${LUA_NOW_MS}
+local now = nowMs()
 local values = redis.call('HMGET', KEYS[1], unpack(ARGV))
 local out = {}
 for i = 1, #ARGV do

@@ -10,6 +10,17 @@ export interface RedisCommands {
 }
 
 /**
+ * Lua: `nowMs()`, the Redis server's clock in ms (`TIME`). Scripts time mutes, bans, leases, held
+ * messages and heartbeats by it, so every replica reads the same clock. Prepend to a script's source.
+ */
+export const LUA_NOW_MS = `
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+/**
  * A Lua script run with EVALSHA, falling back to EVAL once per node that has not cached it yet
  * (NOSCRIPT). Sending the body with every call would cost ~1 KB of Redis traffic per message.
  */

@@ -35,8 +35,7 @@ local heldCap, uniqueMs = tonumber(ARGV[11]), ARGV[12]
 local s = redis.call('HMGET', settings, 'slow', 'open', 'sub', 'fol', 'uniq', 'delay')
 local slow = tonumber(s[1] or '0') * 1000
 local subOnly, followSec, unique, delay = s[3] == '1', tonumber(s[4] or ''), s[5] == '1', tonumber(s[6] or '0')
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = nowMs()
 local closed = ARGV[10] == '1' and tonumber(s[2] or '0') < now
 local out, first, last, added = {}, nil, nil, 0
 -- A room's first append starts its publish cursor just before itself, so a publish of a later

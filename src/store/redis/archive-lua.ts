@@ -125,8 +125,7 @@ local function advanceRoom(stream, cursor, checkpoint, count, pending, set, room
     if #nxt > 0 then
       score = string.match(nxt[1][1], '^(%d+)-')
     else
-      local t = redis.call('TIME')
-      score = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+      score = tostring(nowMs())
     end
     redis.call('ZADD', set, score, room)
     return {moved, 1}

@@ -27,8 +27,7 @@ export const RELEASE = new LuaScript(`${LUA_HELPERS}${TRIM_HELPERS}
 local stream, notice, cursor, hq, hz = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local checkpoint, count, unarchived, archiving = KEYS[6], KEYS[7], KEYS[8], ARGV[11] == '1'
 local ttl = tonumber(ARGV[4])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = nowMs()
 local ids = {ARGV[2]}
 if ARGV[1] == 'due' then ids = redis.call('ZRANGEBYSCORE', hz, '-inf', now, 'LIMIT', 0, tonumber(ARGV[10])) end
 local out, first, last, added = {}, nil, nil, 0

@@ -42,8 +42,7 @@ export const REMOVE = new LuaScript(`${LUA_HELPERS}
 if ARGV[2] == '1' then
   local hit = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
   if #hit > 0 then
-    local t = redis.call('TIME')
-    local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    local now = nowMs()
     local cp = redis.call('GET', KEYS[3])
     local record = {by = ARGV[4], at = now}
     if not cp or cmp(ARGV[1], cp) > 0 then

@@ -1,10 +1,9 @@
 /** The Redis store's moderation of users in a room: mutes and bans, timed by the server's clock. */
-import { LuaScript } from "../../redis/lua-script.js";
+import { LUA_NOW_MS, LuaScript } from "../../redis/lua-script.js";
 
 /** Sets the mute key with its TTL; returns when it ends, by the server's clock. */
-export const MUTE = new LuaScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+export const MUTE = new LuaScript(`${LUA_NOW_MS}
+local now = nowMs()
 redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
 return now + tonumber(ARGV[1]) * 1000
 `);
@@ -13,13 +12,12 @@ return now + tonumber(ARGV[1]) * 1000
  * Sets the ban key to when the ban ends ('0': until lifted), with that TTL when timed; returns the
  * end by the server's clock, or -1.
  */
-export const BAN = new LuaScript(`
+export const BAN = new LuaScript(`${LUA_NOW_MS}
 if ARGV[1] == '' then
   redis.call('SET', KEYS[1], '0')
   return -1
 end
-local t = redis.call('TIME')
-local untilMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1]) * 1000
+local untilMs = nowMs() + tonumber(ARGV[1]) * 1000
 redis.call('SET', KEYS[1], tostring(untilMs), 'PX', tonumber(ARGV[1]) * 1000)
 return untilMs
 `);

@@ -18,10 +18,10 @@
  * is JSON-encoded: nothing here needs escaping. A backlog longer than `cap` publishes its newest
  * `cap` entries; subscribers see the jump in `prev` and refill from history.
  */
-import { LuaScript } from "../../redis/lua-script.js";
+import { LUA_NOW_MS, LuaScript } from "../../redis/lua-script.js";
 import { TRIM_HELPERS } from "./trim-lua.js";
 
-export const LUA_HELPERS = `
+export const LUA_HELPERS = `${LUA_NOW_MS}
 local function cmp(a, b)
   local am, as = string.match(a, '^(%d+)-(%d+)$')
   local bm, bs = string.match(b, '^(%d+)-(%d+)$')

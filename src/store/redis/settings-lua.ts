@@ -1,5 +1,5 @@
 /** The Redis store's room settings (the lasting settings hash): slow mode, the chat modes, open-until, and a join's access read. */
-import { LuaScript } from "../../redis/lua-script.js";
+import { LUA_NOW_MS, LuaScript } from "../../redis/lua-script.js";
 
 /**
  * The settings as stored ({slow, sub, fol, uniq, delay}: '' for a mode that is off) and, when
@@ -19,9 +19,8 @@ return {s[1] or '0', s[2] or '', s[3] or '', s[4] or '', s[5] or '', ban, appoin
 `);
 
 /** Opens the room until now + ARGV[1] s by the server's clock (in the lasting settings hash); returns that. */
-export const OPEN = new LuaScript(`
-local t = redis.call('TIME')
-local untilMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1]) * 1000
+export const OPEN = new LuaScript(`${LUA_NOW_MS}
+local untilMs = nowMs() + tonumber(ARGV[1]) * 1000
 redis.call('HSET', KEYS[1], 'open', untilMs)
 return untilMs
 `);
