@@ -1,12 +1,8 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Server, type Socket } from "socket.io";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BEFORE_ROOM_BROADCAST } from "../adapter/chat-rooms.js";
-import { ChatMemoryAdapter } from "../adapter/memory-adapter.js";
-import { wantsBatches } from "../auth/handshake.js";
 import type { ChatBatch, ChatCleared, ChatMessage, Notice } from "../protocol/index.js";
 import { connectClient, type ChatClient } from "../../test/support/clients.js";
+import { settleLobby, startLobbyServer, type LobbyServer } from "../../test/support/lobby-server.js";
 import type { PublishedEntry } from "../store/message-store.js";
 import { LocalDelivery } from "./local-delivery.js";
 
@@ -27,45 +23,26 @@ function recorder(c: ChatClient): string[] {
 }
 
 describe("LocalDelivery", () => {
-  let io: Server;
-  let url: string;
+  let lobby: LobbyServer;
   let delivery: LocalDelivery;
   const clients: ChatClient[] = [];
-  const sockets = new Map<string, Socket>();
 
   beforeEach(async () => {
-    const http = createServer();
-    io = new Server(http, { adapter: ChatMemoryAdapter, serveClient: false });
-    io.use((socket, next) => {
-      if (wantsBatches(socket.handshake.auth)) socket.data.batch = true;
-      next();
-    });
-    io.on("connection", (s) => {
-      sockets.set(s.id, s);
-      void s.join("lobby");
-    });
-    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    delivery = new LocalDelivery({ nsp: io.of("/") });
+    lobby = await startLobbyServer();
+    delivery = new LocalDelivery({ nsp: lobby.io.of("/") });
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) c.close();
-    sockets.clear();
-    await new Promise<void>((r) => io.close(() => r()));
+    await lobby.close();
   });
 
   async function client(batch: boolean): Promise<{ c: ChatClient; got: string[] }> {
-    const c = await connectClient(url, { auth: batch ? { caps: ["batch", "future-cap"] } : {} });
+    const c = await connectClient(lobby.url, { auth: batch ? { caps: ["batch", "future-cap"] } : {} });
     clients.push(c);
     return { c, got: recorder(c) };
   }
 
-  /** Resolves once every client got a marker sent after the deliveries (one connection keeps order). */
-  async function settle(all: ChatClient[]): Promise<void> {
-    const marked = all.map((c) => new Promise<void>((r) => (c as unknown as { once(e: string, f: () => void): void }).once("marker", r)));
-    io.to("lobby").emit("marker");
-    await Promise.all(marked);
-  }
+  const settle = (all: ChatClient[]) => settleLobby(lobby.io, all);
 
   it("sends v1 clients one event per entry and batch clients one batch, leaving out each sender's own", async () => {
     const v1 = await client(false);
@@ -125,8 +102,8 @@ describe("LocalDelivery", () => {
   });
 
   it("writes what a room's tick holds back before any other broadcast reaches the room (a deletion never overtakes its message)", async () => {
-    const ticked = new LocalDelivery({ nsp: io.of("/"), tickFor: () => 60_000 });
-    io.of("/").adapter.on(BEFORE_ROOM_BROADCAST, (room: string) => ticked.flush(room));
+    const ticked = new LocalDelivery({ nsp: lobby.io.of("/"), tickFor: () => 60_000 });
+    lobby.io.of("/").adapter.on(BEFORE_ROOM_BROADCAST, (room: string) => ticked.flush(room));
     try {
       const v1 = await client(false);
       const order: string[] = [];
@@ -135,7 +112,7 @@ describe("LocalDelivery", () => {
       const [first, second] = [entry("", "first"), entry("", "second")];
       ticked.deliver("lobby", [first]); // leading edge: written at once
       ticked.deliver("lobby", [second]); // within the tick: held back for a minute
-      io.to("lobby").emit("chat:deleted", { room: "lobby", id: second.id });
+      lobby.io.to("lobby").emit("chat:deleted", { room: "lobby", id: second.id });
       await settle([v1.c]);
       expect(order).toEqual([`message:${first.id}`, `message:${second.id}`, `deleted:${second.id}`]);
     } finally {

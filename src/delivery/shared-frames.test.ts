@@ -2,17 +2,13 @@
  * Shared room frames (src/engine/shared-frame.ts) with real clients, on both WebSocket engines and
  * with permessage-deflate: members receive exactly the events the normal path gives them.
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Server, type Socket } from "socket.io";
 import { afterEach, describe, expect, it } from "vitest";
-import { ChatMemoryAdapter } from "../adapter/memory-adapter.js";
-import { wantsBatches } from "../auth/handshake.js";
 import { engineConnection } from "../engine/engine-connection.js";
 import { SharedFrameWriter } from "../engine/shared-frame.js";
 import { leanWebSocketEngine } from "../engine/websocket/lean-websocket-server.js";
 import type { ChatBatch, ChatCleared, ChatMessage, Notice } from "../protocol/index.js";
 import { connectClient, type ChatClient } from "../../test/support/clients.js";
+import { settleLobby, startLobbyServer, type LobbyServer } from "../../test/support/lobby-server.js";
 import type { PublishedEntry } from "../store/message-store.js";
 import { LocalDelivery } from "./local-delivery.js";
 
@@ -36,48 +32,23 @@ function recorder(c: ChatClient): unknown[] {
 
 type Engine = "ws" | "lean" | "lean+deflate";
 
-interface Setup {
-  io: Server;
-  url: string;
-  sockets: Map<string, Socket>;
-}
-
-const servers: Server[] = [];
+const servers: LobbyServer[] = [];
 const clients: ChatClient[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
-  for (const io of servers.splice(0)) await new Promise<void>((r) => io.close(() => r()));
+  for (const lobby of servers.splice(0)) await lobby.close();
 });
 
-async function start(engine: Engine): Promise<Setup> {
-  const http = createServer();
-  const wsEngine = engine === "ws" ? {} : { wsEngine: leanWebSocketEngine({ sharedDeflate: engine === "lean+deflate" }) };
-  const io = new Server(http, { adapter: ChatMemoryAdapter, serveClient: false, ...wsEngine });
-  servers.push(io);
-  const sockets = new Map<string, Socket>();
-  io.use((socket, next) => {
-    if (wantsBatches(socket.handshake.auth)) socket.data.batch = true;
-    next();
-  });
-  io.on("connection", (s) => {
-    sockets.set(s.id, s);
-    void s.join("lobby");
-  });
-  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
-  return { io, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, sockets };
+async function start(engine: Engine): Promise<LobbyServer> {
+  const lobby = await startLobbyServer(engine === "ws" ? {} : { wsEngine: leanWebSocketEngine({ sharedDeflate: engine === "lean+deflate" }) });
+  servers.push(lobby);
+  return lobby;
 }
 
 async function client(url: string, batch: boolean): Promise<{ c: ChatClient; got: unknown[] }> {
   const c = await connectClient(url, { auth: batch ? { caps: ["batch"] } : {} });
   clients.push(c);
   return { c, got: recorder(c) };
-}
-
-/** Resolves once every client got a marker sent after the deliveries (one connection keeps order). */
-async function settle(io: Server, all: ChatClient[]): Promise<void> {
-  const marked = all.map((c) => new Promise<void>((r) => (c as unknown as { once(e: string, f: () => void): void }).once("marker", r)));
-  io.to("lobby").emit("marker");
-  await Promise.all(marked);
 }
 
 /** Two v1 and two batch clients; deliveries with entries from some of them, a notice and a long text. */
@@ -89,7 +60,7 @@ async function scenario(engine: Engine, writer: SharedFrameWriter | undefined): 
   delivery.deliver("lobby", [entry(v1!.c.id!, "from v1"), entry(b1!.c.id!, "from b1"), entry("", "pinned", "notice"), entry("elsewhere", "x".repeat(400))]);
   delivery.deliver("lobby", [entry("", "", "clear"), entry("elsewhere", "after the clear"), entry(b1!.c.id!, "b1 again")]);
   delivery.deliver("lobby", [entry(b1!.c.id!, "only b1")]);
-  await settle(io, members.map((m) => m.c));
+  await settleLobby(io, members.map((m) => m.c));
   return members.map((m) => m.got);
 }
 
@@ -133,7 +104,7 @@ describe.each<Engine>(["ws", "lean", "lean+deflate"])("shared room frames (%s en
       conn.transport.writable = true;
       conn.flush();
     }
-    await settle(io, [v1.c, b1.c]);
+    await settleLobby(io, [v1.c, b1.c]);
     expect(v1.got.map((e) => (e as unknown[])[0])).toEqual(["queued", "chat:message"]);
     expect(b1.got.map((e) => (e as unknown[])[0])).toEqual(["queued", "chat:batch"]);
   });
