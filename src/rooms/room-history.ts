@@ -135,8 +135,10 @@ export class RoomHistory {
     for (const room of rooms) {
       for (const e of await this.tail(room, undefined, undefined, undefined)) if (e.user.id === userId) hot.push(e);
     }
-    const seen = new Set<string>();
-    await removeAll(hot.filter((e) => e.ts <= upTo && !seen.has(`${e.room}\n${e.id}`) && seen.add(`${e.room}\n${e.id}`)));
+    // Once each: the store's list and a room's hot window may name the same entry.
+    const due = new Map<string, StoredMessage>();
+    for (const e of hot) if (e.ts <= upTo) due.set(`${e.room}\n${e.id}`, e);
+    await removeAll([...due.values()]);
     return { archived, live };
   }
 
