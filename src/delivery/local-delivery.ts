@@ -116,55 +116,41 @@ export class LocalDelivery {
     this.lastDelivered.set(room, fresh.at(-1)!.id);
 
     const senders = new Set(fresh.map((e) => e.sender).filter((s) => s !== ""));
-    const v1Packets: (EncodedPacket | undefined)[] = [];
+    /** What a member gets depends only on whether it sent some of the entries: "" for everyone else. */
+    const senderKey = (sid: string) => (senders.has(sid) ? sid : "");
+    // Everything below is built at first use and shared by every member it fits.
+    const v1Packets = new Map<number, EncodedPacket>();
     const batchPackets = new Map<string, EncodedPacket | null>();
-    /** Entry `i` as its v1 event, encoded at first use. */
-    const v1 = (i: number): EncodedPacket => {
-      let packet = v1Packets[i];
-      if (packet === undefined) {
+    /** Entry `i` as its v1 event. */
+    const v1 = (i: number): EncodedPacket =>
+      once(v1Packets, i, () => {
         const [event, payload] = V1_EVENTS[fresh[i]!.kind](fresh[i]!);
-        packet = v1Packets[i] = encodeEvent(nsp, event, payload);
-      }
-      return packet;
-    };
-    /** The batch for `sid`: every entry but its own; one shared packet for non-senders. */
-    const batchFor = (sid: string): EncodedPacket | null => {
-      const key = senders.has(sid) ? sid : "";
-      let packet = batchPackets.get(key);
-      if (packet === undefined) {
+        return encodeEvent(nsp, event, payload);
+      });
+    /** The batch for `sid`: every entry but its own. */
+    const batchFor = (sid: string): EncodedPacket | null =>
+      once(batchPackets, senderKey(sid), () => {
+        const key = senderKey(sid);
         const theirs = key === "" ? fresh : fresh.filter((e) => e.sender !== key);
-        packet = theirs.length === 0 ? null : encodeEvent(nsp, "chat:batch", { room, entries: theirs.map(toBatchEntry) } satisfies ChatBatch);
-        batchPackets.set(key, packet);
-      }
-      return packet;
-    };
+        return theirs.length === 0 ? null : encodeEvent(nsp, "chat:batch", { room, entries: theirs.map(toBatchEntry) } satisfies ChatBatch);
+      });
 
     const writer = this.deps.frames;
     const minBytes = writer?.opts.deflateMinBytes ?? 0;
     /** Shared frames by kind and sender key ("b:" batch, "m:" v1); null when there is nothing to send. */
     const frames = new Map<string, SharedFrame | null>();
-    const batchFrame = (sid: string): SharedFrame | null => {
-      const key = "b:" + (senders.has(sid) ? sid : "");
-      let frame = frames.get(key);
-      if (frame === undefined) {
+    const batchFrame = (sid: string): SharedFrame | null =>
+      once(frames, "b:" + senderKey(sid), () => {
         const packet = batchFor(sid);
-        frame = packet ? SharedFrame.of([packet], minBytes) : null;
-        frames.set(key, frame);
-      }
-      return frame;
-    };
+        return packet ? SharedFrame.of([packet], minBytes) : null;
+      });
     /** Every v1 event for `sid` (every entry but its own), as consecutive frames. */
-    const v1Frame = (sid: string): SharedFrame | null => {
-      const key = "m:" + (senders.has(sid) ? sid : "");
-      let frame = frames.get(key);
-      if (frame === undefined) {
+    const v1Frame = (sid: string): SharedFrame | null =>
+      once(frames, "m:" + senderKey(sid), () => {
         const packets: EncodedPacket[] = [];
         for (let i = 0; i < fresh.length; i++) if (fresh[i]!.sender !== sid) packets.push(v1(i));
-        frame = packets.length > 0 ? SharedFrame.of(packets, minBytes) : null;
-        frames.set(key, frame);
-      }
-      return frame;
-    };
+        return packets.length > 0 ? SharedFrame.of(packets, minBytes) : null;
+      });
 
     let messages = 0;
     let batches = 0;
@@ -217,4 +203,12 @@ export class LocalDelivery {
   close(): void {
     for (const room of [...this.ticks.keys()]) this.forget(room);
   }
+}
+
+/** The value cached under `key`, made (and cached) at first use. */
+function once<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
+  if (cache.has(key)) return cache.get(key) as V;
+  const value = make();
+  cache.set(key, value);
+  return value;
 }
